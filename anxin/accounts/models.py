@@ -1,0 +1,73 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from anxin.core.models import PublicIdMixin, TimeStampedModel
+
+
+class OrgUnit(PublicIdMixin, TimeStampedModel):
+    """A node of the org tree: HQ → branch → site (community / service point).
+
+    `path` is the chain of ids ("/1/4/9/") so a subtree is one prefix match.
+    """
+
+    class Kind(models.TextChoices):
+        HQ = "hq", _("Headquarters")
+        BRANCH = "branch", _("Branch")
+        SITE = "site", _("Site")
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff member. `org_unit` is both where they work and the root of what they may see."""
+
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members",
+                                 verbose_name=_("org unit"))
+    employee_no = models.CharField(_("employee no."), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # A12: agents' language skills, e.g. "zh,bo" (Chinese, Tibetan).
+    language_skills = models.CharField(_("language skills"), max_length=100, blank=True, default="zh")
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class ApiToken(TimeStampedModel):
+    """A per-user API token. Only a SHA-256 of the secret is stored; the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,41 @@
+"""The SPEC roles as Django groups, each with the permissions it needs (J1)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Service agent")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    TECHNICIAN = "technician", _("Technician")
+    WAREHOUSE = "warehouse", _("Warehouse")
+    QA_INSPECTOR = "qa_inspector", _("QA inspector")
+    COMPLAINT_OFFICER = "complaint_officer", _("Complaint officer")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    DEPT_HEAD = "dept_head", _("Head of department")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+_READ = ["customers.view_customer", "workorders.view_workorder", "intake.view_contactlog"]
+_DESK = _READ + [
+    "customers.add_customer", "customers.change_customer", "customers.view_full_phone",
+    "workorders.add_workorder", "workorders.change_workorder", "workorders.view_team_orders",
+    "intake.add_contactlog",
+]
+_MANAGE = _DESK + [
+    "workorders.assign_workorder", "workorders.close_workorder", "customers.import_customers",
+    "customers.export_customers",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.AGENT: _DESK,
+    Role.DISPATCHER: _DESK + ["workorders.assign_workorder"],
+    # Technicians see only orders assigned to them, and full phones only on their active ones (J2).
+    Role.TECHNICIAN: ["workorders.view_workorder", "workorders.change_workorder", "customers.view_customer"],
+    Role.WAREHOUSE: _READ + ["workorders.view_team_orders"],
+    Role.QA_INSPECTOR: _READ + ["workorders.view_team_orders"],
+    Role.COMPLAINT_OFFICER: _DESK + ["workorders.close_workorder"],
+    Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog"],
+    Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder"],
+    Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog"],
+}

@@ -1,0 +1,33 @@
+from django.db.models import QuerySet
+
+from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.scope import visible_unit_ids
+from anxin.core.errors import NotFound
+
+
+def orgunit_list_for(*, user: User) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(id__in=visible_unit_ids(user))
+
+
+def site_list_for(*, user: User) -> list[OrgUnit]:
+    return list(orgunit_list_for(user=user).filter(kind=OrgUnit.Kind.SITE))
+
+
+def orgunit_get_for(*, user: User, code: str) -> OrgUnit:
+    unit = orgunit_list_for(user=user).filter(code=code).first() if code else None
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+def staff_list_for(*, user: User) -> list[User]:
+    """Colleagues the user may assign to: active staff of the user's subtree."""
+    return list(User.objects.filter(is_active=True, org_unit_id__in=visible_unit_ids(user))
+                .select_related("org_unit").order_by("org_unit__path", "username"))
+
+
+def staff_get_for(*, user: User, username: str) -> User:
+    found = User.objects.filter(is_active=True, username=username, org_unit_id__in=visible_unit_ids(user)).first()
+    if found is None:
+        raise NotFound()
+    return found

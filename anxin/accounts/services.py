@@ -1,0 +1,95 @@
+"""Writers for users, the org tree, roles and API tokens."""
+
+import secrets
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from anxin.accounts.models import ApiToken, OrgUnit, User
+from anxin.accounts.roles import ROLE_PERMISSIONS, Role
+
+
+@transaction.atomic
+def orgunit_create(*, name: str, code: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
+    """Create a node of the org tree and fill its materialised path."""
+    unit = OrgUnit(name=name, code=code, kind=kind, parent=parent)
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.save(update_fields=["path"])
+    return unit
+
+
+def roles_ensure(*, strict: bool = True) -> dict[str, Group]:
+    """Create or refresh one group per SPEC role with exactly its permissions. Idempotent.
+
+    With strict=False, does nothing while some permission does not exist yet (mid-migrate).
+    """
+    groups = {}
+    wanted = {code for perms in ROLE_PERMISSIONS.values() for code in perms}
+    by_code = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(codename__in={c.split(".")[1] for c in wanted})
+    }
+    if not strict and wanted - set(by_code):
+        return {}
+    for role, perm_codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        missing = [c for c in perm_codes if c not in by_code]
+        if missing:
+            raise RuntimeError(f"permissions not found for role {role}: {missing}")
+        group.permissions.set([by_code[c] for c in perm_codes])
+        groups[role] = group
+    return groups
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, password: str, role: Role, org_unit: OrgUnit, display_name: str = "",
+    language_skills: str = "zh", email: str = "",
+) -> User:
+    user = User(username=username, display_name=display_name, org_unit=org_unit,
+                language_skills=language_skills, email=email)
+    user.is_staff = role == Role.ADMINISTRATOR
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    group = Group.objects.filter(name=role).first() or roles_ensure()[role]
+    user.groups.add(group)
+    return user
+
+
+def user_role(user: User) -> str:
+    names = [g.name for g in user.groups.all()]
+    return names[0] if names else ""
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the plain key, which is shown to the user once only."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name[:60], prefix=prefix, key_hash=ApiToken.hash_secret(secret))
+    return token, f"ax_{prefix}_{secret}"
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at", "updated_at"])
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    try:
+        _ax, prefix, secret = raw.split("_", 2)
+    except ValueError:
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
+    if token is None or not secrets.compare_digest(token.key_hash, ApiToken.hash_secret(secret)):
+        return None
+    if not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute so an API burst does not write on every call.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

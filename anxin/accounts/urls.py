@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from anxin.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("tokens/", views.token_list, name="tokens"),
+    path("tokens/new/", views.token_create, name="token-create"),
+    path("tokens/<str:prefix>/revoke/", views.token_revoke, name="token-revoke"),
+]

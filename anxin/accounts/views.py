@@ -1,0 +1,50 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anxin.accounts import services
+from anxin.accounts.models import ApiToken
+
+
+class LoginView(auth_views.LoginView):
+    # Django checks `next` with url_has_allowed_host_and_scheme (SECURITY-CASES 38).
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("workorders:queue")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+@login_required
+def token_list(request):
+    tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    return render(request, "accounts/tokens.html", {"tokens": tokens, "new_key": request.session.pop("new_key", None)})
+
+
+@require_POST
+@login_required
+def token_create(request):
+    name = (request.POST.get("name") or "").strip()[:60] or _("API token")
+    _token, key = services.api_token_create(user=request.user, name=name)
+    request.session["new_key"] = key  # shown once on the next page, then dropped
+    return redirect("accounts:tokens")
+
+
+@require_POST
+@login_required
+def token_revoke(request, prefix: str):
+    token = ApiToken.objects.filter(user=request.user, prefix=prefix, revoked_at__isnull=True).first()
+    if token is not None:
+        services.api_token_revoke(token=token)
+        messages.success(request, _("The token was revoked."))
+    return redirect("accounts:tokens")

@@ -1,0 +1,12 @@
+from ninja import NinjaAPI
+
+from anxin.core.api import AUTH, install_handlers
+from anxin.customers.api import router as customers_router
+from anxin.intake.api import router as intake_router
+from anxin.workorders.api import router as workorders_router
+
+api = NinjaAPI(title="Anxin API", version="1", auth=AUTH, urls_namespace="api")
+install_handlers(api)
+api.add_router("/customers/", customers_router)
+api.add_router("/workorders/", workorders_router)
+api.add_router("/intake/", intake_router)

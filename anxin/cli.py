@@ -1,0 +1,167 @@
+"""`anxin` — operations in one command: run (web + worker), serve, worker, import, manage, bench."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def _gunicorn_cmd(host: str, port: int, workers: int) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10", "--log-level", "warning"]
+
+
+def _worker_cmd() -> list[str]:
+    return [sys.executable, "-m", "django", "db_worker", "--interval", "1"]
+
+
+def cmd_setup(args) -> None:
+    """Migrate, collect static files, load demo data on the first start only."""
+    _django()
+    _manage("migrate", "--noinput", "-v", "0")
+    _manage("collectstatic", "--noinput", "-v", "0")
+    from anxin.accounts.models import OrgUnit
+
+    if not OrgUnit.objects.exists() and not args.no_demo:
+        print("首次启动：正在载入演示数据… (first start: loading demo data)", flush=True)
+        _manage("loaddemo")
+
+
+def cmd_run(args) -> None:
+    cmd_setup(args)
+    from anxin.core.demo import DEMO_PASSWORD, demo_logins
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings"}
+    procs = [subprocess.Popen(_gunicorn_cmd(args.host, args.port, args.workers), env=env),
+             subprocess.Popen(_worker_cmd(), env=env)]
+    url = f"http://{args.host}:{args.port}/"
+    print(f"\n安心 Anxin 已启动 / is running: {url}")
+    print(f"演示账号 / demo logins (密码 password: {DEMO_PASSWORD}):")
+    for username, label in demo_logins():
+        print(f"  {username:<12} {label}")
+    print("按 Ctrl-C 停止 / press Ctrl-C to stop.\n", flush=True)
+
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        print("已停止 / stopped.")
+    if not stopping:
+        sys.exit(1)
+
+
+def cmd_serve(args) -> None:
+    os.execv(sys.executable, _gunicorn_cmd(args.host, args.port, args.workers))
+
+
+def cmd_worker(args) -> None:
+    os.execv(sys.executable, _worker_cmd())
+
+
+def cmd_import_customers(args) -> None:
+    _django()
+    from anxin.accounts.models import User
+    from anxin.core.errors import DomainError
+    from anxin.customers.importing import import_customers
+
+    user = User.objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        sys.exit(f"unknown user: {args.user}")
+    try:
+        report = import_customers(Path(args.file), actor=user, dry_run=args.dry_run)
+    except DomainError as exc:
+        sys.exit(f"error: {exc}")
+    for error in report.errors:
+        print(f"row {error.row}\t{error.field}\t{error.message}")
+    if report.errors:
+        sys.exit(f"{len(report.errors)} problems; nothing imported")
+    if args.dry_run:
+        print(f"{len(report.rows)} rows valid (dry run, nothing saved)")
+    else:
+        print(f"imported {report.created_customers} customers, {report.created_assets} assets")
+
+
+def cmd_manage(args) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["anxin manage", *args.rest])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="anxin", description="安心 Anxin customer-service desk")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def server_args(p):
+        p.add_argument("--host", default=os.environ.get("ANXIN_HOST", "127.0.0.1"))
+        p.add_argument("--port", type=int, default=int(os.environ.get("ANXIN_PORT", "8000")))
+        p.add_argument("--workers", type=int, default=int(os.environ.get("ANXIN_WEB_WORKERS", "3")))
+
+    p = sub.add_parser("run", help="set up (migrate, demo data on first start) and run web server + worker")
+    server_args(p)
+    p.add_argument("--no-demo", action="store_true", help="do not load demo data into an empty database")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("setup", help="migrate, collect static files, load demo data on first start")
+    p.add_argument("--no-demo", action="store_true")
+    p.set_defaults(func=cmd_setup)
+    p = sub.add_parser("serve", help="run the production web server (gunicorn) only")
+    server_args(p)
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("worker", help="run the background task worker only")
+    p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("import-customers", help="import customers and assets from an .xlsx file")
+    p.add_argument("file")
+    p.add_argument("--user", required=True, help="the user the import is done as (scope and audit)")
+    p.add_argument("--dry-run", action="store_true", help="check every row, save nothing")
+    p.set_defaults(func=cmd_import_customers)
+    p = sub.add_parser("manage", help="run a Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    p = sub.add_parser("bench-workorders", help="benchmark queue/order pages and API creation (see bench/)")
+    p.add_argument("--orders", type=int, default=100_000)
+    p.add_argument("--creates", type=int, default=2000)
+    p.set_defaults(func=lambda a: _bench(a))
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+def _bench(args) -> None:
+    from anxin.core.bench import run_workorder_bench
+
+    run_workorder_bench(orders=args.orders, creates=args.creates)
+
+
+if __name__ == "__main__":
+    main()

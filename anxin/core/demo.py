@@ -1,0 +1,176 @@
+"""Demo data that looks real: a property-management company, HQ + two sites, ~200 customers, ~500 orders.
+
+Built through the services so every order has its timeline. Deterministic (seeded random).
+"""
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from anxin.accounts import services as account_services
+from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.roles import Role
+from anxin.customers import services as customer_services
+from anxin.customers.models import Customer
+from anxin.intake import services as intake_services
+from anxin.workorders import services as wo_services
+from anxin.workorders.models import Category, Channel, Priority, WorkOrder
+from anxin.workorders.states import TRANSITIONS, Family, Status, Type, family_of
+
+DEMO_PASSWORD = "anxin-demo-2026"
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+         "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "文", "晓东", "玉兰", "国平"]
+ORGS = ["绿城物业服务中心", "金桥幼儿园", "东方社区卫生站", "华润超市张杨店", "蓝天口腔诊所", "新华书店浦东分店",
+        "锦江之星酒店", "联华便利店", "阳光培训学校", "宏达贸易有限公司"]
+SITES = [
+    {"code": "PD01", "name": "浦东·阳光花园服务中心", "district": "浦东新区", "street": "张杨路", "postcode": "200120"},
+    {"code": "XH02", "name": "徐汇·梅陇苑服务中心", "district": "徐汇区", "street": "漕宝路", "postcode": "200235"},
+]
+STAFF = [
+    ("manager", "周经理", Role.SERVICE_MANAGER, None),
+    ("admin", "系统管理员", Role.ADMINISTRATOR, None),
+    ("complaints", "孙投诉", Role.COMPLAINT_OFFICER, None),
+    ("qa", "钱质检", Role.QA_INSPECTOR, None),
+    ("agent1", "李客服", Role.AGENT, 0),
+    ("agent2", "王客服", Role.AGENT, 0),
+    ("dispatcher1", "赵调度", Role.DISPATCHER, 0),
+    ("tech1", "陈师傅", Role.TECHNICIAN, 0),
+    ("tech2", "刘师傅", Role.TECHNICIAN, 0),
+    ("warehouse1", "吴仓管", Role.WAREHOUSE, 0),
+    ("head1", "郑主管", Role.DEPT_HEAD, 0),
+    ("agent3", "张客服", Role.AGENT, 1),
+    ("dispatcher2", "黄调度", Role.DISPATCHER, 1),
+    ("tech3", "杨师傅", Role.TECHNICIAN, 1),
+    ("tech4", "马师傅", Role.TECHNICIAN, 1),
+]
+CATEGORIES = [
+    ("water", "给排水", None, Family.FIELD), ("water.leak", "漏水", "water", Family.FIELD),
+    ("water.block", "下水堵塞", "water", Family.FIELD), ("power", "供电", None, Family.FIELD),
+    ("power.outage", "停电/跳闸", "power", Family.FIELD), ("lift", "电梯", None, Family.FIELD),
+    ("door", "门窗门禁", None, Family.FIELD), ("appliance", "家电安装", None, Family.FIELD),
+    ("service", "服务态度", None, Family.COMPLAINT), ("timeliness", "维修时效", None, Family.COMPLAINT),
+    ("fee", "物业费咨询", None, Family.CONSULTATION), ("env", "环境绿化", None, Family.FEEDBACK),
+]
+FAULTS = [("厨房水管漏水", "water.leak", "水管"), ("卫生间下水道堵塞", "water.block", "下水管"),
+          ("家里突然停电跳闸", "power.outage", "配电箱"), ("电梯异响", "lift", "电梯"),
+          ("单元门禁无法刷卡", "door", "门禁"), ("空调不制冷需要维修", "appliance", "空调"),
+          ("热水器安装", "appliance", "热水器"), ("窗户关不严漏风", "door", "窗户")]
+BRANDS = [("格力", "空调", "KFR-35GW"), ("美的", "热水器", "F6021"), ("海尔", "冰箱", "BCD-470"),
+          ("西门子", "洗衣机", "WM12P2"), ("方太", "油烟机", "CXW-258"), ("老板", "燃气灶", "JZT-7G")]
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def _mobile(rng: random.Random) -> str:
+    return rng.choice(["138", "139", "136", "150", "186", "177", "159"]) + f"{rng.randrange(10**8):08d}"
+
+
+@transaction.atomic
+def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> dict[str, int]:
+    rng = random.Random(seed)
+    account_services.roles_ensure()
+    hq = account_services.orgunit_create(name="安心物业总部", code="HQ", kind=OrgUnit.Kind.HQ)
+    branch = account_services.orgunit_create(name="上海分公司", code="SH", kind=OrgUnit.Kind.BRANCH, parent=hq)
+    sites = [account_services.orgunit_create(name=s["name"], code=s["code"], kind=OrgUnit.Kind.SITE, parent=branch)
+             for s in SITES]
+    users: dict[str, User] = {}
+    for username, display, role, site_index in STAFF:
+        unit = hq if site_index is None else sites[site_index]
+        users[username] = account_services.user_create(username=username, password=DEMO_PASSWORD, role=role,
+                                                       org_unit=unit, display_name=display)
+    users["admin"].is_superuser = True
+    users["admin"].save(update_fields=["is_superuser"])
+    cats = {}
+    for code, name, parent, family in CATEGORIES:
+        cats[code] = Category.objects.create(code=code, name=name, parent=cats.get(parent), family=family)
+
+    manager = users["manager"]
+    all_customers: list[Customer] = []
+    for i in range(customers):
+        site_index = i % 2
+        site, info = sites[site_index], SITES[site_index]
+        is_org = rng.random() < 0.12
+        building, room = rng.randint(1, 32), rng.choice([101, 201, 302, 502, 801, 1203, 1601])
+        contacts = [{"phone": _mobile(rng), "name": "" if not is_org else _name(rng), "kind": "mobile"}]
+        if rng.random() < 0.3:
+            contacts.append({"phone": f"021{rng.randint(5, 6)}{rng.randrange(10**7):07d}", "kind": "home"})
+        customer = customer_services.customer_create(
+            actor=None, site=site, name=rng.choice(ORGS) if is_org else _name(rng),
+            kind=Customer.Kind.ORGANISATION if is_org else Customer.Kind.PERSON,
+            tier=rng.choice(["4A", "3A", "2A"]) if is_org else rng.choice(["diamond", "gold", "silver", "basic", "basic"]),
+            address_text=f"上海市{info['district']}{info['street']}{rng.randint(1, 999)}号{building}栋{room}室",
+            address={"postcode": info["postcode"]}, contacts=contacts,
+            preferred_language="bo" if rng.random() < 0.02 else "zh",
+        )
+        for _k in range(rng.choice([0, 1, 1, 2])):
+            brand, product, model = rng.choice(BRANDS)
+            bought = timezone.localdate() - timedelta(days=rng.randint(30, 1500))
+            customer_services.asset_create(customer=customer, actor=None, name=product, brand=brand, model=model,
+                                           maker=f"{brand}电器", serial_no=f"SN{rng.randrange(10**10):010d}",
+                                           purchased_on=bought, warranty_ends_on=bought + timedelta(days=365 * 3),
+                                           location=rng.choice(["厨房", "客厅", "卫生间", "主卧"]))
+        all_customers.append(customer)
+
+    types = [Type.REPAIR] * 10 + [Type.INSTALLATION] * 2 + [Type.MAINTENANCE] * 2 + [Type.COMPLAINT] * 2 + \
+        [Type.CONSULTATION] * 3 + [Type.SUGGESTION, Type.PRAISE, Type.OPINION, Type.SERVICE_REQUEST]
+    now = timezone.now()
+    site_staff = {s.id: [u for u in users.values() if u.org_unit_id == s.id] for s in sites}
+    for _i in range(orders):
+        customer = rng.choice(all_customers)
+        order_type = rng.choice(types)
+        family = family_of(order_type)
+        fault, cat_code, _part = rng.choice(FAULTS)
+        if family == Family.COMPLAINT:
+            fault, cat_code = rng.choice([("维修人员态度差", "service"), ("报修三天无人上门", "timeliness")])
+        elif family == Family.CONSULTATION:
+            fault, cat_code = rng.choice([("咨询物业费缴纳方式", "fee"), ("咨询停水通知", "fee")])
+        elif family == Family.FEEDBACK:
+            fault, cat_code = rng.choice([("建议增加绿化", "env"), ("表扬保洁阿姨", "env"), ("小区垃圾清运不及时", "env")])
+        received = now - timedelta(days=rng.uniform(0, 90), minutes=rng.randint(0, 600))
+        staff = site_staff[customer.site_id]
+        agent = next(u for u in staff if u.username.startswith("agent"))
+        emergency = family == Family.FIELD and rng.random() < 0.04
+        assets = list(customer.assets.all())
+        channel = rng.choice([Channel.HOTLINE] * 6 + [Channel.WALK_IN, Channel.WEB, Channel.WECHAT, Channel.EMAIL])
+        log = intake_services.contactlog_create(
+            actor=agent, site=customer.site, category="complaint" if family == Family.COMPLAINT else
+            "install_repair" if family == Family.FIELD else "general", content=fault, customer=customer,
+            phone=customer.contacts.all()[0].phone, channel=channel, received_at=received, fault_symptom=fault,
+        )
+        order = intake_services.contactlog_create_order(
+            log=log, actor=agent, type=order_type, title=fault, category=cats[cat_code],
+            priority=rng.choice([Priority.NORMAL] * 5 + [Priority.HIGH, Priority.LOW]), is_emergency=emergency,
+            asset=rng.choice(assets) if assets and family == Family.FIELD else None,
+        )
+        _walk(order, rng, staff, manager, received)
+    return {"customers": len(all_customers), "orders": WorkOrder.objects.count(), "users": len(users)}
+
+
+def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User, received) -> None:
+    """Move an order a random number of steps along its table, older orders further."""
+    age_days = (timezone.now() - received).days
+    steps = rng.randint(0, 2) if age_days < 3 else rng.randint(2, 8)
+    techs = [u for u in staff if u.username.startswith("tech")]
+    dispatcher = next((u for u in staff if u.username.startswith("dispatcher")), manager)
+    for _step in range(steps):
+        targets = sorted(TRANSITIONS[order.family][Status(order.status)] - {Status.CANCELLED}, key=str)
+        if not targets:
+            break
+        to = rng.choice(targets)
+        if order.status in (Status.RESOLVED, Status.CLOSED) and to not in (Status.CLOSED,) and rng.random() < 0.8:
+            to = Status.CLOSED if Status.CLOSED in targets else to
+        if to == Status.DISPATCHED and techs:
+            order = wo_services.workorder_assign(order=order, owner=rng.choice(techs), actor=dispatcher)
+        order = wo_services.workorder_transition(order=order, to=to, actor=manager)
+        if order.status == Status.CLOSED:
+            break
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    return [(u, f"{d} ({r.label})") for u, d, r, _s in STAFF]

@@ -1,0 +1,45 @@
+"""One error type for every layer: services raise it, the UI and the API translate it."""
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+
+
+# HTTP status per code family; apps may add codes whose values end with one of these words.
+_STATUS = {"not_found": 404, "permission_denied": 403, "conflict": 409}
+
+
+class DomainError(Exception):
+    """A rule said no. `code` is what tests match on; `message` is shown to the user (localised)."""
+
+    def __init__(self, code: StrEnum, message: Any, extra: dict[str, Any] | None = None, status: int | None = None):
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.extra = extra or {}
+        self.status = status or _STATUS.get(str(code), 400)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class NotFound(DomainError):
+    """The object does not exist *or* the viewer may not see it: the two must look the same."""
+
+    def __init__(self, message: Any = None):
+        from django.utils.translation import gettext_lazy as _
+
+        super().__init__(ErrorCode.NOT_FOUND, message or _("Not found."), status=404)
+
+
+class PermissionDeniedError(DomainError):
+    def __init__(self, message: Any = None):
+        from django.utils.translation import gettext_lazy as _
+
+        super().__init__(ErrorCode.PERMISSION_DENIED, message or _("You do not have permission to do this."), status=403)

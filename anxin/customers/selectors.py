@@ -1,0 +1,85 @@
+"""Readers of the customer archive. Every function takes the viewer and applies the scope."""
+
+import re
+import unicodedata
+from uuid import UUID
+
+from django.db.models import Prefetch, QuerySet
+
+from anxin.accounts.models import User
+from anxin.accounts.scope import scoped
+from anxin.core.errors import NotFound
+from anxin.core.phone import mask_phone, national, try_normalize_phone
+from anxin.customers.models import Asset, Contact, Customer
+
+_DIGITS = re.compile(r"^[\d\s+\-()]+$")
+
+
+def customer_qs_for(user: User) -> QuerySet[Customer]:
+    return scoped(Customer.objects.all(), user).select_related("site")
+
+
+def customer_get_for(*, user: User, public_id: UUID | str) -> Customer:
+    """The customer if the viewer may see it; NotFound otherwise (same answer as unknown)."""
+    try:
+        UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFound() from exc
+    customer = (
+        customer_qs_for(user)
+        .prefetch_related("contacts", Prefetch("assets", queryset=Asset.objects.order_by("id")))
+        .filter(public_id=public_id)
+        .first()
+    )
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer]:
+    """Find by name, address, full phone or its last four digits (B1, issue 2 §4)."""
+    text = unicodedata.normalize("NFKC", query or "").strip()
+    if not text:
+        return []
+    qs = customer_qs_for(user).prefetch_related("contacts")
+    if _DIGITS.match(text):
+        digits = re.sub(r"\D", "", text)
+        if len(digits) == 4:
+            qs = qs.filter(contacts__last4=digits)
+        else:
+            e164 = try_normalize_phone(text)
+            if e164:
+                qs = qs.filter(contacts__phone__startswith=e164.split(";")[0])
+            else:
+                qs = qs.filter(contacts__phone__contains=digits)
+    else:
+        for term in text.lower().split()[:5]:
+            qs = qs.filter(search_text__contains=term[:50])
+    return list(qs.distinct().order_by("name", "id")[:limit])
+
+
+def customer_find_by_phone(*, user: User, phone: str) -> list[Customer]:
+    e164 = try_normalize_phone(phone)
+    if not e164:
+        return []
+    return list(customer_qs_for(user).filter(contacts__phone=e164).prefetch_related("contacts").distinct()[:10])
+
+
+def phone_visible(user: User, *, active_own_order: bool = False) -> bool:
+    """J2: full numbers for roles that need them; a technician only on his own active order."""
+    return user.has_perm("customers.view_full_phone") or active_own_order
+
+
+def phone_for_display(user: User, e164: str, *, active_own_order: bool = False) -> str:
+    if not e164:
+        return ""
+    return national(e164) if phone_visible(user, active_own_order=active_own_order) else mask_phone(e164)
+
+
+def contacts_for_display(user: User, contacts: list[Contact], *, active_own_order: bool = False) -> list[dict]:
+    return [
+        {"name": c.name, "kind": c.get_kind_display(), "phone": phone_for_display(user, c.phone,
+                                                                                  active_own_order=active_own_order),
+         "is_primary": c.is_primary}
+        for c in contacts
+    ]

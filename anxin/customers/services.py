@@ -1,0 +1,139 @@
+"""Writers of the customer archive: customers, contacts and assets."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.scope import can_see_unit
+from anxin.audit.services import audit_record
+from anxin.core.address import split_address
+from anxin.core.errors import DomainError, NotFound
+from anxin.core.phone import last_four, normalize_phone, phone_kind
+from anxin.customers.errors import CustomerErrorCode
+from anxin.customers.models import Asset, Contact, Customer
+
+ADDRESS_FIELDS = ("province", "city", "district", "street", "number", "address_detail", "postcode")
+
+
+def _validation_to_domain(exc: ValidationError) -> DomainError:
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    field, messages = next(iter(fields.items()))
+    return DomainError(CustomerErrorCode.INVALID, f"{messages[0]}", {"field": field, "errors": fields})
+
+
+def _refresh_search_text(customer: Customer) -> None:
+    names = " ".join(c.name for c in customer.contacts.all() if c.name)
+    customer.search_text = f"{customer.name} {customer.address} {names}".lower()
+    Customer.objects.filter(pk=customer.pk).update(search_text=customer.search_text)
+
+
+def _check_site(actor: User | None, site: OrgUnit) -> None:
+    # SECURITY-CASES 26: nobody binds a record to a site outside their own scope.
+    if actor is not None and not can_see_unit(actor, site.id):
+        raise NotFound()
+
+
+@transaction.atomic
+def customer_create(
+    *, actor: User | None, site: OrgUnit, name: str, kind: str = Customer.Kind.PERSON,
+    tier: str = Customer.Tier.BASIC, preferred_language: str = "zh", address_text: str = "",
+    contacts: list[dict[str, Any]] | None = None, address: dict[str, str] | None = None,
+    notes: str = "", email: str = "", request=None,
+) -> Customer:
+    """Create a customer with contacts. A free-text address is split into its parts.
+
+    Raises DomainError(invalid) for a bad field or phone (with extra.field).
+    """
+    _check_site(actor, site)
+    parts = dict(address or {})
+    if address_text and not any(parts.get(f) for f in ADDRESS_FIELDS[:-1]):
+        split = split_address(address_text)
+        parts.update(province=split.province, city=split.city, district=split.district, street=split.street,
+                     number=split.number, address_detail=split.detail)
+    customer = Customer(site=site, name=(name or "").strip(), kind=kind, tier=tier,
+                        preferred_language=preferred_language, notes=notes, email=email,
+                        **{k: (parts.get(k) or "").strip() for k in ADDRESS_FIELDS})
+    try:
+        customer.full_clean(exclude=["search_text"])
+    except ValidationError as exc:
+        raise _validation_to_domain(exc) from exc
+    customer.save()
+    for index, contact in enumerate(contacts or []):
+        contact_add(customer=customer, actor=None, phone=contact.get("phone", ""), name=contact.get("name", ""),
+                    kind=contact.get("kind") or "", is_primary=index == 0)
+    _refresh_search_text(customer)
+    audit_record(actor=actor, action="create", object_type="customers.customer", object_id=customer.public_id,
+                 summary=customer.name, request=request)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor: User, data: dict[str, Any], request=None) -> Customer:
+    """Change the editable fields given in `data`; records old → new in the audit log."""
+    editable = {"name", "kind", "tier", "preferred_language", "notes", "email", *ADDRESS_FIELDS}
+    changes = {}
+    for key, value in data.items():
+        if key not in editable:
+            raise DomainError(CustomerErrorCode.INVALID, _("This field cannot be changed."), {"field": key})
+        old = getattr(customer, key)
+        if old != value:
+            changes[key] = {"old": old, "new": value}
+            setattr(customer, key, value)
+    try:
+        customer.full_clean(exclude=["search_text"])
+    except ValidationError as exc:
+        raise _validation_to_domain(exc) from exc
+    customer.save()
+    _refresh_search_text(customer)
+    audit_record(actor=actor, action="update", object_type="customers.customer", object_id=customer.public_id,
+                 summary=customer.name, request=request, data=changes)
+    return customer
+
+
+def contact_add(
+    *, customer: Customer, actor: User | None, phone: str, name: str = "", kind: str = "", is_primary: bool = False,
+) -> Contact:
+    e164 = normalize_phone(phone)
+    if customer.contacts.filter(phone=e164).exists():
+        raise DomainError(CustomerErrorCode.DUPLICATE_PHONE, _("This customer already has this phone number."),
+                          {"field": "phone"})
+    contact = Contact(customer=customer, phone=e164, last4=last_four(e164), name=(name or "").strip(),
+                      kind=kind or phone_kind(e164), is_primary=is_primary)
+    try:
+        contact.full_clean()
+    except ValidationError as exc:
+        raise _validation_to_domain(exc) from exc
+    contact.save()
+    if actor is not None:
+        _refresh_search_text(customer)
+        audit_record(actor=actor, action="update", object_type="customers.customer", object_id=customer.public_id,
+                     summary=f"+contact {contact.last4}")
+    return contact
+
+
+@transaction.atomic
+def asset_create(*, customer: Customer, actor: User | None, name: str, **fields: Any) -> Asset:
+    """B2: register a product the customer owns (from a sale, an import or at first service)."""
+    allowed = {"maker", "brand", "model", "spec", "colour", "quantity", "serial_no", "purchased_on", "use",
+               "warranty_ends_on", "location", "service_interval_days"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError(CustomerErrorCode.INVALID, _("Unknown field."), {"field": sorted(unknown)[0]})
+    asset = Asset(customer=customer, name=(name or "").strip(), **{k: v for k, v in fields.items() if v is not None})
+    if isinstance(asset.purchased_on, date) and isinstance(asset.warranty_ends_on, date) \
+            and asset.warranty_ends_on < asset.purchased_on:
+        raise DomainError(CustomerErrorCode.INVALID, _("The warranty cannot end before the purchase date."),
+                          {"field": "warranty_ends_on"})
+    try:
+        asset.full_clean()
+    except ValidationError as exc:
+        raise _validation_to_domain(exc) from exc
+    asset.save()
+    if actor is not None:
+        audit_record(actor=actor, action="create", object_type="customers.asset", object_id=asset.public_id,
+                     summary=str(asset))
+    return asset

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from anxin.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("new/", views.create, name="create"),
+    path("import/", views.import_upload, name="import"),
+    path("<uuid:public_id>/", views.archive, name="archive"),
+    path("<uuid:public_id>/assets/", views.asset_create, name="asset-create"),
+]

@@ -1,0 +1,138 @@
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from anxin.accounts import selectors as account_selectors
+from anxin.audit.services import audit_record
+from anxin.core.errors import DomainError
+from anxin.customers import importing, selectors, services
+from anxin.customers.forms import AssetForm, CustomerForm, ImportForm
+from anxin.intake import selectors as intake_selectors
+from anxin.workorders import selectors as wo_selectors
+
+
+@require_GET
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def search(request):
+    query = (request.GET.get("q") or "")[:100]
+    results = selectors.customer_search(user=request.user, query=query, limit=50)
+    rows = [{"customer": c, "phones": [selectors.phone_for_display(request.user, p.phone) for p in c.contacts.all()]}
+            for c in results]
+    template = "customers/customer_search.html#results" if request.htmx else "customers/customer_search.html"
+    return render(request, template, {"q": query, "rows": rows})
+
+
+@require_GET
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def archive(request, public_id):
+    user = request.user
+    customer = selectors.customer_get_for(user=user, public_id=public_id)
+    # J3: every view of an archive is logged.
+    audit_record(actor=user, action="view", object_type="customers.customer", object_id=customer.public_id,
+                 summary=customer.name, request=request)
+    return render(request, "customers/customer_archive.html", {
+        "customer": customer,
+        "contacts": selectors.contacts_for_display(user, list(customer.contacts.all())),
+        "assets": list(customer.assets.all()),
+        "history": wo_selectors.history_for_customer(user=user, customer_id=customer.id),
+        "contact_logs": intake_selectors.contactlog_recent_for_customer(user=user, customer_id=customer.id),
+        "asset_form": AssetForm(),
+    })
+
+
+@login_required
+@permission_required("customers.add_customer", raise_exception=True)
+def create(request):
+    sites = account_selectors.site_list_for(user=request.user)
+    form = CustomerForm(request.POST or None, sites=sites, initial={"phone": request.GET.get("phone", "")[:40]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contacts = [{"phone": data["phone"], "kind": data["phone_kind"], "name": data["contact_name"]}]
+        if data["phone2"]:
+            contacts.append({"phone": data["phone2"]})
+        try:
+            customer = services.customer_create(
+                actor=request.user, site=account_selectors.orgunit_get_for(user=request.user, code=data["site"]),
+                name=data["name"], kind=data["kind"], tier=data["tier"],
+                preferred_language=data["preferred_language"], address_text=data["address_text"],
+                address={"postcode": data["postcode"]}, contacts=contacts, notes=data["notes"], request=request,
+            )
+        except DomainError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(exc))
+        else:
+            messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+            next_url = request.POST.get("next") or ""
+            if next_url.startswith("/intake/"):
+                return redirect(f"{next_url}?customer={customer.public_id}")
+            return redirect("customers:archive", public_id=customer.public_id)
+    return render(request, "customers/customer_create.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@require_POST
+@login_required
+@permission_required("customers.change_customer", raise_exception=True)
+def asset_create(request, public_id):
+    customer = selectors.customer_get_for(user=request.user, public_id=public_id)
+    form = AssetForm(request.POST)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.asset_create(customer=customer, actor=request.user, name=data.pop("name"), **data)
+            messages.success(request, _("Asset added."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, _("Check the asset fields: %(errors)s") % {"errors": form.errors.as_text()})
+    return redirect("customers:archive", public_id=customer.public_id)
+
+
+@login_required
+@permission_required("customers.import_customers", raise_exception=True)
+def import_upload(request):
+    """Upload → dry run with a row-by-row report → confirm. The file waits under var/imports."""
+    report, token = None, None
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and request.POST.get("confirm"):
+        token = request.session.get("import_token")
+        path = settings.VAR_DIR / "imports" / f"{token}.xlsx" if token else None
+        if path is None or not path.exists() or request.POST.get("confirm") != token:
+            messages.error(request, _("The uploaded file has expired. Upload it again."))
+            return redirect("customers:import")
+        try:
+            report = importing.import_customers(path, actor=request.user, dry_run=False)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("customers:import")
+        if report.ok:
+            path.unlink(missing_ok=True)
+            request.session.pop("import_token", None)
+            messages.success(request, _("Imported %(c)d customers and %(a)d assets.")
+                             % {"c": report.created_customers, "a": report.created_assets})
+            return redirect("customers:search")
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            form.add_error("file", _("The file is too large."))
+        else:
+            token = secrets.token_hex(12)
+            folder = settings.VAR_DIR / "imports"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{token}.xlsx"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                report = importing.import_customers(path, actor=request.user, dry_run=True)
+                request.session["import_token"] = token
+            except DomainError as exc:
+                path.unlink(missing_ok=True)
+                form.add_error("file", str(exc))
+    return render(request, "customers/customer_import.html", {"form": form, "report": report, "token": token})

@@ -1,0 +1,66 @@
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from anxin.accounts import selectors as account_selectors
+from anxin.accounts.models import User
+from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError
+from anxin.customers import selectors as customer_selectors
+from anxin.intake import selectors, services
+from anxin.intake.schemas import ContactLogCreateIn, ContactLogOut, CtiCallIn
+
+router = Router(tags=["intake"])
+
+
+def contactlog_out(user, log) -> dict:
+    return {
+        "id": log.public_id, "site": log.site.code, "channel": log.channel, "category": log.category,
+        "customer": log.customer.public_id if log.customer_id else None,
+        "phone": customer_selectors.phone_for_display(user, log.phone), "caller_name": log.caller_name,
+        "received_at": log.received_at, "content": log.content, "fault_symptom": log.fault_symptom,
+        "work_order": log.work_order.number if log.work_order_id else "", "is_urge": log.is_urge,
+    }
+
+
+@router.post("/contact-logs", response={201: ContactLogOut})
+def contactlog_create(request: HttpRequest, payload: ContactLogCreateIn):
+    user = request.user
+    site = account_selectors.orgunit_get_for(user=user, code=payload.site)
+    customer = customer_selectors.customer_get_for(user=user, public_id=payload.customer) if payload.customer else None
+    data = payload.model_dump(exclude={"site", "customer", "category", "content", "channel", "phone",
+                                       "requested_visit_at", "done"})
+    log = services.contactlog_create(actor=user, site=site, category=payload.category, content=payload.content,
+                                     customer=customer, phone=payload.phone, channel=payload.channel,
+                                     requested_visit_at=payload.requested_visit_at, done=payload.done, **data)
+    return 201, contactlog_out(user, selectors.contactlog_get_for(user=user, public_id=log.public_id))
+
+
+@router.get("/contact-logs", response=list[ContactLogOut])
+def contactlog_list(request: HttpRequest, limit: int = 50):
+    if not request.user.has_perm("intake.view_contactlog"):
+        raise PermissionDeniedError()
+    logs = selectors.contactlog_qs_for(request.user).select_related("site")[: max(1, min(limit, 200))]
+    return [contactlog_out(request.user, log) for log in logs]
+
+
+@router.post("/cti/calls", auth=None, response={202: dict})
+def cti_call(request: HttpRequest):
+    """A2: the CTI switch posts {call_id, caller, agent} signed with X-Anxin-Signature: sha256=HEX."""
+    secret = settings.CTI_WEBHOOK_SECRET
+    if not secret:
+        raise NotFound()
+    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, request.headers.get("X-Anxin-Signature", "")):
+        raise DomainError(ErrorCode.PERMISSION_DENIED, _("Bad signature."), status=403)
+    try:
+        payload = CtiCallIn.model_validate(json.loads(request.body or b"{}"))
+    except (ValueError, TypeError) as exc:
+        raise DomainError(ErrorCode.INVALID, _("The request is not valid JSON of the expected shape.")) from exc
+    agent = User.objects.filter(username=payload.agent, is_active=True).first() if payload.agent else None
+    call = services.incoming_call_register(call_id=payload.call_id, phone=payload.caller, agent=agent)
+    return 202, {"call_id": call.call_id}

@@ -1,0 +1,46 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from anxin.intake.models import ContactLog
+from anxin.workorders.models import Category, Channel, Priority
+from anxin.workorders.states import Type
+
+
+class CallForm(forms.Form):
+    """The S2 call-record fields plus, optionally, the work order to open from it."""
+
+    site = forms.ChoiceField(label=_("Site"))
+    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    caller_name = forms.CharField(label=_("Caller name"), max_length=50, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE)
+    category = forms.ChoiceField(label=_("Call category"), choices=ContactLog.Category.choices)
+    product_no = forms.CharField(label=_("Product no."), max_length=60, required=False)
+    model = forms.CharField(label=_("Model"), max_length=60, required=False)
+    spec = forms.CharField(label=_("Specification"), max_length=60, required=False)
+    fault_symptom = forms.CharField(label=_("Fault symptom"), max_length=200, required=False)
+    content = forms.CharField(label=_("Content"), max_length=5000, widget=forms.Textarea)
+    requested_visit_at = forms.DateTimeField(label=_("Requested visit time"), required=False,
+                                             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    handling_opinion = forms.CharField(label=_("Handling opinion"), max_length=500, required=False)
+    result = forms.CharField(label=_("Result"), max_length=500, required=False)
+    done = forms.BooleanField(label=_("Answered on the spot"), required=False)
+    # --- the order (when the agent chooses "log and create order") ---
+    order_type = forms.ChoiceField(label=_("Order type"), choices=Type.choices, initial=Type.REPAIR, required=False)
+    order_title = forms.CharField(label=_("Order summary"), max_length=100, required=False)
+    order_category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True),
+                                            required=False, to_field_name="code")
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int,
+                                      initial=Priority.NORMAL, required=False)
+    is_emergency = forms.BooleanField(label=_("Emergency"), required=False)
+    asset = forms.ChoiceField(label=_("Asset"), required=False)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, sites=(), assets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [(s.code, s.name) for s in sites]
+        self.fields["asset"].choices = [("", "—")] + [(str(a.public_id), str(a)) for a in assets]
+        if not self.is_bound:
+            self.initial.setdefault("token", uuid.uuid4().hex)

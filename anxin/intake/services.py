@@ -1,0 +1,118 @@
+"""Intake: log a contact, turn it into a work order in one step, or link it to an open order as 催办."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.scope import can_see_unit
+from anxin.audit.services import audit_record
+from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError
+from anxin.core.phone import normalize_phone
+from anxin.customers.models import Customer
+from anxin.intake.models import ContactLog, IncomingCall
+from anxin.workorders import events as wo_events
+from anxin.workorders import services as wo_services
+from anxin.workorders.models import WorkOrder
+
+CONTACT_FIELDS = ("caller_name", "product_no", "model", "spec", "fault_symptom", "handling_opinion", "result")
+
+
+def contactlog_create(
+    *, actor: User, site: OrgUnit, category: str, content: str, customer: Customer | None = None, phone: str = "",
+    channel: str = "hotline", received_at: datetime | None = None, requested_visit_at: datetime | None = None,
+    done: bool = False, client_token: str | None = None, **fields: str,
+) -> ContactLog:
+    """A3: log one call or visit with the S2 fields. Raises DomainError(invalid), NotFound (scope).
+
+    With `client_token`, a repeat of the same form returns the first log (double submit).
+    """
+    if not actor.has_perm("intake.add_contactlog"):
+        raise PermissionDeniedError()
+    if client_token and (first := ContactLog.objects.filter(client_token=client_token, taker=actor).first()):
+        return first
+    if not can_see_unit(actor, site.id) or (customer is not None and not can_see_unit(actor, customer.site_id)):
+        raise NotFound()
+    unknown = set(fields) - set(CONTACT_FIELDS)
+    if unknown:
+        raise DomainError(ErrorCode.INVALID, _("Unknown field."), {"field": sorted(unknown)[0]})
+    now = timezone.now()
+    log = ContactLog(
+        site=site, category=category, content=(content or "").strip(), customer=customer,
+        phone=normalize_phone(phone) if phone else "", channel=channel, received_at=received_at or now,
+        requested_visit_at=requested_visit_at, taker=actor, client_token=client_token or None,
+        resolver=actor if done else None, done_at=now if done else None,
+        **{k: (v or "").strip() for k, v in fields.items()},
+    )
+    try:
+        log.full_clean(exclude=["client_token"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(ErrorCode.INVALID, messages[0], {"field": field, "errors": exc.message_dict}) from exc
+    try:
+        with transaction.atomic():
+            log.save()
+            audit_record(actor=actor, action="create", object_type="intake.contactlog", object_id=log.public_id,
+                         summary=log.get_category_display())
+    except IntegrityError:
+        # The same form arrived twice at once; the first one won.
+        if client_token and (first := ContactLog.objects.filter(client_token=client_token).first()):
+            return first
+        raise
+    return log
+
+
+@transaction.atomic
+def contactlog_create_order(*, log: ContactLog, actor: User, type: str, title: str, **order_fields) -> WorkOrder:
+    """Turn a logged contact into a work order in one step; both are linked and on the timeline."""
+    if log.work_order_id:
+        raise DomainError(ErrorCode.CONFLICT, _("This contact already has a work order."), status=409)
+    order = wo_services.workorder_create(
+        actor=actor, type=type, channel=log.channel, site=log.site, title=title, customer=log.customer,
+        description=order_fields.pop("description", "") or log.content, caller_number=log.phone,
+        received_at=log.received_at, **order_fields,
+    )
+    ContactLog.objects.filter(pk=log.pk).update(work_order=order)
+    log.work_order = order
+    wo_events.contact_logged_event(order=order, actor=actor, contact_public_id=str(log.public_id),
+                                   summary=log.content[:200])
+    return order
+
+
+@transaction.atomic
+def contactlog_link_urge(*, log: ContactLog, order: WorkOrder, actor: User) -> WorkOrder:
+    """A7: the contact chases an open order of the same customer instead of opening a duplicate."""
+    if log.customer_id is None or order.customer_id != log.customer_id:
+        raise DomainError(ErrorCode.INVALID, _("The order belongs to another customer."), {"field": "order"})
+    if log.work_order_id:
+        raise DomainError(ErrorCode.CONFLICT, _("This contact already has a work order."), status=409)
+    order = wo_services.workorder_urge(order=order, actor=actor, contact_public_id=str(log.public_id),
+                                       summary=log.content[:200])
+    ContactLog.objects.filter(pk=log.pk).update(work_order=order, is_urge=True)
+    log.work_order, log.is_urge = order, True
+    return order
+
+
+def incoming_call_register(*, call_id: str, phone: str, agent: User | None) -> IncomingCall:
+    """A2: the CTI switch tells us a call is ringing at an agent. Repeats of one call_id are ignored."""
+    if not call_id or len(call_id) > 64:
+        raise DomainError(ErrorCode.INVALID, _("call_id is required."), {"field": "call_id"})
+    e164 = normalize_phone(phone)
+    call, _created = IncomingCall.objects.get_or_create(call_id=call_id, defaults={"phone": e164, "agent": agent})
+    return call
+
+
+def incoming_call_take(*, agent: User) -> IncomingCall | None:
+    """The oldest unseen call for this agent (from the last 10 minutes), marked seen."""
+    since = timezone.now() - timezone.timedelta(minutes=10)
+    with transaction.atomic():
+        call = (IncomingCall.objects.select_for_update().filter(agent=agent, seen_at__isnull=True, created_at__gte=since)
+                .order_by("created_at").first())
+        if call is None:
+            return None
+        call.seen_at = timezone.now()
+        call.save(update_fields=["seen_at", "updated_at"])
+    return call

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from anxin.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("call/", views.call_new, name="call-new"),
+    path("call/pending/", views.call_pending, name="call-pending"),
+]

@@ -1,0 +1,122 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from anxin.accounts import selectors as account_selectors
+from anxin.core.errors import DomainError, NotFound
+from anxin.core.phone import try_normalize_phone
+from anxin.customers import selectors as customer_selectors
+from anxin.intake import selectors, services
+from anxin.intake.forms import CallForm
+from anxin.workorders import selectors as wo_selectors
+from anxin.workorders import services as wo_services
+
+
+def _caller_context(request, *, phone: str, customer_id: str):
+    """A2: what pops for a caller — matching archives, open orders, last contacts."""
+    user = request.user
+    e164 = try_normalize_phone(phone) if phone else None
+    matches = customer_selectors.customer_find_by_phone(user=user, phone=e164) if e164 else []
+    customer = None
+    if customer_id:
+        try:
+            customer = customer_selectors.customer_get_for(user=user, public_id=customer_id)
+        except NotFound:
+            customer = None
+    elif len(matches) == 1:
+        customer = matches[0]
+    open_orders = wo_selectors.open_orders_for_customer(user=user, customer_id=customer.id) if customer else []
+    return {
+        "phone": phone, "e164": e164, "phone_invalid": bool(phone) and not e164, "matches": matches,
+        "customer": customer,
+        "contacts": customer_selectors.contacts_for_display(user, list(customer.contacts.all())) if customer else [],
+        "open_orders": [{"order": o, "within_promise": wo_services.is_within_promise(o),
+                         "due": wo_services.promise_due_at(o)} for o in open_orders],
+        "recent": (selectors.contactlog_recent_for_customer(user=user, customer_id=customer.id) if customer
+                   else selectors.contactlog_recent_for_phone(user=user, phone=e164) if e164 else []),
+    }
+
+
+@login_required
+@permission_required("intake.add_contactlog", raise_exception=True)
+def call_new(request):
+    user = request.user
+    phone = (request.POST.get("phone") or request.GET.get("phone") or "")[:40]
+    customer_id = (request.POST.get("customer") or request.GET.get("customer") or "")[:40]
+    context = _caller_context(request, phone=phone, customer_id=customer_id)
+    customer = context["customer"]
+    sites = account_selectors.site_list_for(user=user)
+    assets = list(customer.assets.all()) if customer else []
+    initial = {"phone": phone, "customer": customer.public_id if customer else None,
+               "site": customer.site.code if customer else (user.org_unit.code if user.org_unit_id else "")}
+    form = CallForm(request.POST or None, sites=sites, assets=assets, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        response = _handle_call(request, form, customer, assets, context)
+        if response is not None:
+            return response
+    if request.htmx and request.GET.get("lookup"):
+        return render(request, "intake/call_new.html#caller", {**context, "form": form})
+    return render(request, "intake/call_new.html", {**context, "form": form})
+
+
+def _handle_call(request, form, customer, assets, context):
+    data = form.cleaned_data
+    action = request.POST.get("action", "log")
+    user = request.user
+    asset = next((a for a in assets if str(a.public_id) == data["asset"]), None)
+    if action == "order" and customer is not None and not request.POST.get("force_new"):
+        dupes = wo_selectors.possible_duplicates(
+            user=user, customer_id=customer.id, asset_id=asset.id if asset else None,
+            category_id=data["order_category"].id if data["order_category"] else None)
+        if dupes:
+            # A7: offer to chase the open order instead of opening a second one.
+            context["duplicates"] = [{"order": o, "within_promise": wo_services.is_within_promise(o)} for o in dupes]
+            return None
+    try:
+        site = account_selectors.orgunit_get_for(user=user, code=data["site"])
+        log = services.contactlog_create(
+            actor=user, site=customer.site if customer else site, category=data["category"], content=data["content"],
+            customer=customer, phone=data["phone"], channel=data["channel"],
+            requested_visit_at=data["requested_visit_at"], done=data["done"], client_token=data["token"],
+            caller_name=data["caller_name"], product_no=data["product_no"], model=data["model"], spec=data["spec"],
+            fault_symptom=data["fault_symptom"], handling_opinion=data["handling_opinion"], result=data["result"],
+        )
+        if log.work_order_id:  # a double submit of a form that already made its order
+            return redirect("workorders:detail", public_id=log.work_order.public_id)
+        if action.startswith("urge:"):
+            order = wo_selectors.workorder_get_for(user=user, public_id=action.split(":", 1)[1])
+            services.contactlog_link_urge(log=log, order=order, actor=user)
+            messages.success(request, _("The contact was linked to %(number)s as an urge.") % {"number": order.number})
+            return redirect("workorders:detail", public_id=order.public_id)
+        if action == "order":
+            order = services.contactlog_create_order(
+                log=log, actor=user, type=data["order_type"] or "repair",
+                title=data["order_title"] or data["fault_symptom"] or data["content"][:100],
+                category=data["order_category"], priority=data["priority"] or 2, is_emergency=data["is_emergency"],
+                asset=asset, visit_from=data["requested_visit_at"],
+            )
+            messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
+            return redirect("workorders:detail", public_id=order.public_id)
+    except DomainError as exc:
+        field = exc.extra.get("field")
+        form.add_error(field if field in form.fields else None, str(exc))
+        return None
+    messages.success(request, _("The contact was logged."))
+    return redirect("intake:call-new")
+
+
+@require_GET
+@login_required
+def call_pending(request):
+    """Polled by the new-call screen: a ringing CTI call for this agent pops its caller."""
+    call = services.incoming_call_take(agent=request.user)
+    if call is None:
+        return HttpResponse(status=204)
+    response = HttpResponse(status=200)
+    response["HX-Redirect"] = reverse("intake:call-new") + "?" + urlencode({"phone": call.phone})
+    return response

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from anxin.api import api
+from anxin.workorders.views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="workorders:queue", permanent=False)),
+    path("accounts/", include("anxin.accounts.urls")),
+    path("orders/", include("anxin.workorders.urls")),
+    path("customers/", include("anxin.customers.urls")),
+    path("intake/", include("anxin.intake.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz),
+]

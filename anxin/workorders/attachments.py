@@ -1,0 +1,113 @@
+"""Attachment checks and storage (SECURITY-CASES 9–14).
+
+The type is decided by the file's bytes, never its name; images are re-encoded without EXIF
+(GPS of a customer's home is personal data); files land under a random server-made name.
+"""
+
+import io
+import secrets
+import warnings
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from PIL import Image
+
+from anxin.accounts.models import User
+from anxin.core.errors import DomainError, PermissionDeniedError
+from anxin.workorders import events
+from anxin.workorders.errors import WorkOrderErrorCode
+from anxin.workorders.models import Attachment, WorkOrder
+
+ALLOWED = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+
+
+def sniff(head: bytes) -> str | None:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def _clean_image(data: bytes, content_type: str) -> bytes:
+    Image.MAX_IMAGE_PIXELS = settings.ATTACHMENT_MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                width, height = probe.size
+                if width * height > settings.ATTACHMENT_MAX_PIXELS:
+                    raise DomainError(WorkOrderErrorCode.ATTACHMENT_SIZE, _("The image has too many pixels."),
+                                      {"field": "file"})
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                out = io.BytesIO()
+                fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}[content_type]
+                # Saving without `exif=` drops EXIF, GPS included.
+                image.save(out, format=fmt)
+                return out.getvalue()
+    except DomainError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DomainError(WorkOrderErrorCode.ATTACHMENT_SIZE, _("The image has too many pixels."),
+                          {"field": "file"}) from exc
+    except Exception as exc:  # noqa: BLE001 — any decoder failure means "not a usable image"
+        raise DomainError(WorkOrderErrorCode.ATTACHMENT_TYPE, _("The file is not a valid image."),
+                          {"field": "file"}) from exc
+
+
+def safe_display_name(name: str) -> str:
+    # Keep the name readable but harmless: no paths, control or bidi characters, bounded length.
+    base = (name or "file").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    return (base or "file")[:120]
+
+
+def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = False) -> Attachment:
+    """Check, clean and store an upload on an order; writes ATTACHMENT_ADDED on the timeline.
+
+    Raises DomainError(attachment_type | attachment_size).
+    """
+    if not actor.has_perm("workorders.change_workorder"):
+        raise PermissionDeniedError()
+    size = getattr(file, "size", None)
+    if size is None or size > settings.ATTACHMENT_MAX_BYTES:
+        raise DomainError(WorkOrderErrorCode.ATTACHMENT_SIZE,
+                          _("The file is too large (at most %(mb)d MB).") % {"mb": settings.ATTACHMENT_MAX_BYTES // 2**20},
+                          {"field": "file"})
+    data = file.read(settings.ATTACHMENT_MAX_BYTES + 1)
+    if len(data) > settings.ATTACHMENT_MAX_BYTES:
+        raise DomainError(WorkOrderErrorCode.ATTACHMENT_SIZE, _("The file is too large."), {"field": "file"})
+    content_type = sniff(data[:16])
+    if content_type is None:
+        raise DomainError(WorkOrderErrorCode.ATTACHMENT_TYPE,
+                          _("Only photos (JPEG, PNG, WebP) and PDF files can be attached."), {"field": "file"})
+    if content_type.startswith("image/"):
+        data = _clean_image(data, content_type)
+    stored_name = f"{secrets.token_hex(16)}.{ALLOWED[content_type]}"
+    root = settings.MEDIA_ROOT / "attachments"
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / stored_name
+    path.write_bytes(data)
+    try:
+        with transaction.atomic():
+            attachment = Attachment.objects.create(
+                work_order=order, original_name=safe_display_name(getattr(file, "name", "")), stored_name=stored_name,
+                content_type=content_type, size=len(data), uploaded_by=actor, is_public=is_public,
+            )
+            events.attachment_added_event(order=order, actor=actor, name=attachment.original_name,
+                                          attachment_id=str(attachment.public_id))
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+def attachment_path(attachment: Attachment):
+    return settings.MEDIA_ROOT / "attachments" / attachment.stored_name

@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class WorkOrderErrorCode(StrEnum):
+    INVALID = "invalid"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    STALE = "stale"
+    CUSTOMER_REQUIRED = "customer_required"
+    ATTACHMENT_TYPE = "attachment_type"
+    ATTACHMENT_SIZE = "attachment_size"
+    OWNER_INVALID = "owner_invalid"

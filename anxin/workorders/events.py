@@ -1,0 +1,47 @@
+"""Timeline writers, one per event type. Called only from services, inside their transaction."""
+
+from typing import Any
+
+from anxin.workorders.models import WorkOrder, WorkOrderEvent
+
+E = WorkOrderEvent.Type
+
+
+def _event(order: WorkOrder, type_: int, actor, **fields: Any) -> WorkOrderEvent:
+    return WorkOrderEvent.objects.create(work_order=order, type=type_, actor=actor, **fields)
+
+
+def created_event(*, order: WorkOrder, actor) -> WorkOrderEvent:
+    return _event(order, E.CREATED, actor, to_status=order.status,
+                  data={"channel": order.channel, "type": order.type})
+
+
+def transitioned_event(*, order: WorkOrder, actor, from_status: str, to_status: str, reason: str) -> WorkOrderEvent:
+    return _event(order, E.TRANSITIONED, actor, from_status=from_status, to_status=to_status, reason=reason)
+
+
+def updated_event(*, order: WorkOrder, actor, changes: dict[str, dict[str, Any]]) -> WorkOrderEvent:
+    return _event(order, E.UPDATED, actor, data=changes)
+
+
+def owner_assigned_event(*, order: WorkOrder, actor, old_owner, new_owner, reason: str = "") -> WorkOrderEvent:
+    return _event(order, E.OWNER_ASSIGNED, actor, reason=reason,
+                  data={"old": str(old_owner) if old_owner else "", "new": str(new_owner) if new_owner else ""})
+
+
+def note_added_event(*, order: WorkOrder, actor, body: str, is_public: bool) -> WorkOrderEvent:
+    return _event(order, E.REPLY_ADDED if is_public else E.NOTE_ADDED, actor, body=body, is_public=is_public)
+
+
+def contact_logged_event(*, order: WorkOrder, actor, contact_public_id: str, summary: str) -> WorkOrderEvent:
+    return _event(order, E.CONTACT_LOGGED, actor, body=summary, data={"contact_log": contact_public_id})
+
+
+def urged_event(*, order: WorkOrder, actor, contact_public_id: str, summary: str, within_promise: bool | None
+                ) -> WorkOrderEvent:
+    return _event(order, E.URGED, actor, body=summary,
+                  data={"contact_log": contact_public_id, "within_promise": within_promise})
+
+
+def attachment_added_event(*, order: WorkOrder, actor, name: str, attachment_id: str) -> WorkOrderEvent:
+    return _event(order, E.ATTACHMENT_ADDED, actor, data={"name": name, "attachment": attachment_id})

@@ -1,0 +1,180 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from anxin.accounts.models import OrgUnit
+from anxin.core.models import PublicIdMixin, TimeStampedModel
+from anxin.customers.models import Asset, Customer
+from anxin.workorders.states import Family, Status, Type, family_of
+
+
+class Channel(models.TextChoices):
+    HOTLINE = "hotline", _("Hotline")
+    WALK_IN = "walk_in", _("Walk-in")
+    WEB = "web", _("Web / H5")
+    WECHAT = "wechat", _("WeChat")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    VISIT = "visit", _("Outbound visit")
+    API = "api", _("API")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Category(TimeStampedModel):
+    """A node of the fault / matter tree (e.g. 水电 › 给排水 › 漏水)."""
+
+    name = models.CharField(_("name"), max_length=50)
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    family = models.CharField(_("type family"), max_length=15, choices=Family.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkOrder(PublicIdMixin, TimeStampedModel):
+    """One customer request of any type, from intake to close.
+
+    `status` only changes through `services.workorder_transition`, which writes the timeline.
+    `version` grows on every write so a stale page gets a 409 instead of overwriting (SC 41).
+    `taken_by` is the agent who took the request; `owner` is who must act on it now.
+    """
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("category"))
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    is_emergency = models.BooleanField(_("emergency"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="work_orders",
+                                 verbose_name=_("customer"))
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="work_orders",
+                              verbose_name=_("asset"))
+    site = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("site"))
+    title = models.CharField(_("summary"), max_length=100)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    caller_number = models.CharField(_("caller number"), max_length=32, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("taken by"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="owned_work_orders", verbose_name=_("owner"))
+    visit_from = models.DateTimeField(_("requested visit from"), null=True, blank=True)
+    visit_to = models.DateTimeField(_("requested visit to"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    urge_count = models.PositiveIntegerField(_("urges"), default=0)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["site", "status", "received_at"], name="wo_site_status_recv"),
+            models.Index(fields=["owner", "status"], name="wo_owner_status"),
+            models.Index(fields=["received_at"], name="wo_received"),
+            models.Index(fields=["customer", "status"], name="wo_customer_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(visit_to__isnull=True) | models.Q(visit_from__isnull=True)
+                                   | models.Q(visit_to__gte=models.F("visit_from")), name="wo_visit_window_ordered"),
+        ]
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        permissions = [
+            ("view_team_orders", _("Can see every order of the team / site, not only own")),
+            ("assign_workorder", _("Can assign work orders")),
+            ("close_workorder", _("Can close or cancel field jobs and complaints")),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def family(self) -> Family:
+        return family_of(self.type)
+
+
+class WorkOrderEvent(models.Model):
+    """The timeline: one row per thing that happened to an order. Append-only.
+
+    `type` is numbered by family: 1xx lifecycle, 2xx dispatch, 3xx field, 4xx customer contact,
+    5xx SLA / escalation, 6xx complaint / revisit. `body` carries note text; `is_public` marks
+    what the customer may see (replies) as opposed to internal notes.
+    """
+
+    class Type(models.IntegerChoices):
+        CREATED = 100, _("Created")
+        TRANSITIONED = 101, _("Status changed")
+        UPDATED = 102, _("Details changed")
+        OWNER_ASSIGNED = 110, _("Owner assigned")
+        NOTE_ADDED = 400, _("Internal note")
+        REPLY_ADDED = 401, _("Reply to customer")
+        CONTACT_LOGGED = 402, _("Contact logged")
+        URGED = 403, _("Customer chased (urge)")
+        ATTACHMENT_ADDED = 410, _("Attachment added")
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
+    type = models.PositiveSmallIntegerField(choices=Type.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField(max_length=20, blank=True, choices=Status.choices)
+    to_status = models.CharField(max_length=20, blank=True, choices=Status.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    body = models.TextField(blank=True, max_length=5000)
+    is_public = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["work_order", "created_at"], name="woevent_order_time")]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+
+class Attachment(PublicIdMixin, TimeStampedModel):
+    """A photo or PDF on an order, stored under a server-made name and served only by a checked view."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="attachments")
+    original_name = models.CharField(_("file name"), max_length=255)
+    stored_name = models.CharField(max_length=80, unique=True)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    is_public = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+
+class NumberSequence(models.Model):
+    """Per-day counter behind readable numbers (GD20261122-0007); bumped with one atomic upsert."""
+
+    day = models.CharField(max_length=8, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key (API) or form token (UI): a repeated create returns the first order."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]

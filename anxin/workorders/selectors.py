@@ -1,0 +1,156 @@
+"""Readers of work orders. Every function takes the viewer; lists, detail and search share one scope."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+
+from anxin.accounts.models import User
+from anxin.accounts.scope import scope_filter
+from anxin.core.errors import NotFound
+from anxin.workorders.models import Attachment, WorkOrder, WorkOrderEvent
+from anxin.workorders.states import OPEN_STATUSES
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# SECURITY-CASES 33: sorting only by these keys, never by a field name from the request.
+SORTS = {
+    "newest": ("-received_at", "-id"),
+    "oldest": ("received_at", "id"),
+    "priority": ("-priority", "-received_at", "-id"),
+    "number": ("number",),
+    "status": ("status", "-received_at", "-id"),
+    "updated": ("-updated_at", "-id"),
+}
+VIEWS = ("mine", "team", "all")
+
+
+@dataclass
+class QueueFilters:
+    view: str = "all"
+    statuses: list[str] = field(default_factory=list)
+    open_only: bool = False
+    type: str = ""
+    channel: str = ""
+    site_id: int | None = None
+    priority: int | None = None
+    owner_id: int | None = None
+    unassigned: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    q: str = ""
+    sort: str = "newest"
+
+
+def workorder_qs_for(user: User) -> QuerySet[WorkOrder]:
+    """Every order the user may see: their org subtree; technicians only their own."""
+    return WorkOrder.objects.filter(scope_filter(user, site_field="site", owner_field="owner"))
+
+
+def workorder_get_for(*, user: User, public_id: UUID | str) -> WorkOrder:
+    """The order, or NotFound — the same for unknown ids and other sites' orders (SC 26)."""
+    try:
+        UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFound() from exc
+    order = (
+        workorder_qs_for(user)
+        .select_related("customer", "asset", "site", "owner", "taken_by", "category")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def workorder_list_for_queue(*, user: User, filters: QueueFilters) -> QuerySet[WorkOrder]:
+    qs = workorder_qs_for(user).select_related("customer", "site", "owner", "category")
+    if filters.view == "mine":
+        qs = qs.filter(owner_id=user.id)
+    elif filters.view == "team":
+        qs = qs.filter(site_id=user.org_unit_id)
+    if filters.statuses:
+        qs = qs.filter(status__in=filters.statuses)
+    elif filters.open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if filters.type:
+        qs = qs.filter(type=filters.type)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.site_id:
+        qs = qs.filter(site_id=filters.site_id)
+    if filters.priority:
+        qs = qs.filter(priority=filters.priority)
+    if filters.unassigned:
+        qs = qs.filter(owner__isnull=True)
+    elif filters.owner_id:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.received_from:
+        qs = qs.filter(received_at__gte=datetime.combine(filters.received_from, time.min, SHANGHAI))
+    if filters.received_to:
+        qs = qs.filter(received_at__lte=datetime.combine(filters.received_to, time.max, SHANGHAI))
+    if filters.q:
+        term = filters.q.strip()[:50]
+        qs = qs.filter(number=term.upper()) if term.upper().startswith("GD") else qs.filter(title__contains=term)
+    return qs.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+def timeline_for(*, order: WorkOrder, user: User, public_only: bool = False) -> list[WorkOrderEvent]:
+    events = order.events.select_related("actor").order_by("created_at", "id")
+    if public_only:
+        events = events.filter(is_public=True)
+    return list(events)
+
+
+def attachments_for(*, order: WorkOrder) -> list[Attachment]:
+    return list(order.attachments.select_related("uploaded_by"))
+
+
+def attachment_get_for(*, user: User, order_public_id: UUID | str, attachment_public_id: UUID | str) -> Attachment:
+    """SECURITY-CASES 11–12: the attachment only through an order the viewer may see."""
+    order = workorder_get_for(user=user, public_id=order_public_id)
+    try:
+        UUID(str(attachment_public_id))
+    except ValueError as exc:
+        raise NotFound() from exc
+    attachment = order.attachments.filter(public_id=attachment_public_id).first()
+    if attachment is None:
+        raise NotFound()
+    return attachment
+
+
+def open_orders_for_customer(*, user: User, customer_id: int, limit: int = 20) -> list[WorkOrder]:
+    return list(
+        workorder_qs_for(user)
+        .filter(customer_id=customer_id, status__in=OPEN_STATUSES)
+        .select_related("category", "asset", "owner")
+        .order_by("-received_at")[:limit]
+    )
+
+
+def history_for_customer(*, user: User, customer_id: int, limit: int = 200) -> list[WorkOrder]:
+    """B3: the customer's service history, newest first."""
+    return list(
+        workorder_qs_for(user)
+        .filter(customer_id=customer_id)
+        .select_related("category", "asset", "owner", "taken_by")
+        .order_by("-received_at")[:limit]
+    )
+
+
+def possible_duplicates(*, user: User, customer_id: int, asset_id: int | None, category_id: int | None
+                        ) -> list[WorkOrder]:
+    """A7: open orders of the same customer on the same asset or category."""
+    if not asset_id and not category_id:
+        return []
+    qs = workorder_qs_for(user).filter(customer_id=customer_id, status__in=OPEN_STATUSES)
+
+    match = Q()
+    if asset_id:
+        match |= Q(asset_id=asset_id)
+    if category_id:
+        match |= Q(category_id=category_id)
+    return list(qs.filter(match).select_related("category", "asset").order_by("-received_at")[:5])

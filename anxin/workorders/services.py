@@ -1,0 +1,320 @@
+"""The only writers of work orders: create, transition, assign, update, note, attach, urge."""
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.scope import can_see_unit
+from anxin.audit.services import audit_record
+from anxin.core.errors import DomainError, NotFound, PermissionDeniedError
+from anxin.core.phone import normalize_phone
+from anxin.customers.models import Asset, Customer
+from anxin.workorders import events
+from anxin.workorders.errors import WorkOrderErrorCode
+from anxin.workorders.models import Category, IdempotencyKey, NumberSequence, Priority, WorkOrder
+from anxin.workorders.states import (
+    GUARDED_TARGETS,
+    OPEN_STATUSES,
+    TECHNICIAN_MOVES,
+    TRANSITIONS,
+    Family,
+    Status,
+    Type,
+    family_of,
+)
+
+NUMBER_PREFIX = "GD"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# Until SLA policies exist (promises issue), an order's promise is its visit window or these hours.
+DEFAULT_PROMISE_HOURS = {Priority.URGENT: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 120}
+
+
+def next_number(now: datetime | None = None) -> str:
+    """GD20261122-0007: one atomic upsert, so concurrent creates never share a number.
+
+    Runs inside the caller's transaction: a rolled-back create gives its number back.
+    """
+    day = (now or timezone.now()).astimezone(SHANGHAI).strftime("%Y%m%d")
+    table = NumberSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [day],
+        )
+        (seq,) = cursor.fetchone()
+    return f"{NUMBER_PREFIX}{day}-{seq:04d}"
+
+
+def _clean(order: WorkOrder, exclude: list[str] | None = None) -> None:
+    try:
+        order.full_clean(exclude=exclude or [], validate_unique=False)
+    except ValidationError as exc:
+        fields = exc.message_dict
+        field, messages = next(iter(fields.items()))
+        raise DomainError(WorkOrderErrorCode.INVALID, messages[0], {"field": field, "errors": fields}) from exc
+
+
+def _check_owner(owner: User | None, site: OrgUnit) -> None:
+    if owner is not None and (not owner.is_active or not can_see_unit(owner, site.id)):
+        raise DomainError(WorkOrderErrorCode.OWNER_INVALID, _("This person cannot handle orders of this site."),
+                          {"field": "owner"})
+
+
+def workorder_create(
+    *, actor: User, type: str, channel: str, site: OrgUnit, title: str, customer: Customer | None = None,
+    description: str = "", category: Category | None = None, priority: int = Priority.NORMAL,
+    is_emergency: bool = False, asset: Asset | None = None, caller_number: str = "", owner: User | None = None,
+    visit_from: datetime | None = None, visit_to: datetime | None = None, received_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> WorkOrder:
+    """A1: every channel creates an order through here.
+
+    Writes CREATED on the timeline and an audit row. With `idempotency_key`, a repeat by the same
+    user returns the first order (SECURITY-CASES 5) — also under a race, via the unique key.
+    Raises NotFound for a site/customer/asset outside the actor's scope, DomainError(invalid).
+    """
+    if idempotency_key:
+        existing = _order_for_key(actor, idempotency_key)
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            order = _create(actor=actor, type=type, channel=channel, site=site, title=title, customer=customer,
+                            description=description, category=category, priority=priority,
+                            is_emergency=is_emergency, asset=asset, caller_number=caller_number, owner=owner,
+                            visit_from=visit_from, visit_to=visit_to, received_at=received_at)
+            if idempotency_key:
+                IdempotencyKey.objects.create(user=actor, key=idempotency_key[:100], work_order=order)
+            return order
+    except IntegrityError:
+        # Lost the race for the same key: the winner's order is the answer.
+        if idempotency_key and (existing := _order_for_key(actor, idempotency_key)) is not None:
+            return existing
+        raise
+
+
+def _order_for_key(actor: User, key: str) -> WorkOrder | None:
+    row = IdempotencyKey.objects.select_related("work_order").filter(user=actor, key=key[:100]).first()
+    if row is None:
+        return None
+    row.work_order.replayed = True  # tells the caller this is the first result, not a new order
+    return row.work_order
+
+
+def _create(*, actor, type, channel, site, title, customer, description, category, priority, is_emergency, asset,
+            caller_number, owner, visit_from, visit_to, received_at) -> WorkOrder:
+    if not can_see_unit(actor, site.id):
+        raise NotFound()
+    if customer is not None and not can_see_unit(actor, customer.site_id):
+        raise NotFound()
+    if asset is not None and (customer is None or asset.customer_id != customer.id):
+        raise DomainError(WorkOrderErrorCode.INVALID, _("The asset does not belong to this customer."),
+                          {"field": "asset"})
+    if type in Type.values and family_of(type) in (Family.FIELD, Family.COMPLAINT) and customer is None:
+        raise DomainError(WorkOrderErrorCode.CUSTOMER_REQUIRED, _("Field jobs and complaints need a customer."),
+                          {"field": "customer"})
+    _check_owner(owner, site)
+    if is_emergency:
+        priority = Priority.URGENT
+    order = WorkOrder(
+        type=type, channel=channel, site=site, title=(title or "").strip(), customer=customer,
+        description=(description or "").strip(), category=category, priority=priority, is_emergency=is_emergency,
+        asset=asset, caller_number=normalize_phone(caller_number) if caller_number else "", owner=owner,
+        visit_from=visit_from, visit_to=visit_to, received_at=received_at or timezone.now(), taken_by=actor,
+        status=Status.NEW, number="pending",
+    )
+    _clean(order, exclude=["number"])
+    order.number = next_number(order.received_at)
+    order.save()
+    events.created_event(order=order, actor=actor)
+    if owner is not None:
+        events.owner_assigned_event(order=order, actor=actor, old_owner=None, new_owner=owner)
+    audit_record(actor=actor, action="create", object_type="workorders.workorder", object_id=order.public_id,
+                 summary=order.number)
+    return order
+
+
+def _lock(order: WorkOrder) -> WorkOrder:
+    """Re-read the row under a write lock (PostgreSQL row lock; SQLite's IMMEDIATE transaction)."""
+    return WorkOrder.objects.select_for_update().get(pk=order.pk)
+
+
+def _check_version(locked: WorkOrder, expected_version: int | None) -> None:
+    if expected_version is not None and locked.version != expected_version:
+        raise DomainError(WorkOrderErrorCode.STALE,
+                          _("Someone else changed this order in the meantime. Reload the page and try again."),
+                          {"version": locked.version}, status=409)
+
+
+def allowed_transitions(*, order: WorkOrder, user: User) -> list[Status]:
+    """The moves this user may make on this order now: the table, narrowed by role."""
+    if not user.has_perm("workorders.change_workorder"):
+        return []
+    targets = TRANSITIONS[order.family].get(Status(order.status), frozenset())
+    if not user.has_perm("workorders.view_team_orders"):
+        if order.owner_id != user.id:
+            return []
+        targets = frozenset(t for t in targets if (order.status, t) in TECHNICIAN_MOVES)
+    if not user.has_perm("workorders.close_workorder"):
+        targets = targets - GUARDED_TARGETS.get(order.family, set())
+    return sorted(targets, key=list(Status).index)
+
+
+def workorder_transition(
+    *, order: WorkOrder, to: str, actor: User, reason: str = "", expected_version: int | None = None,
+) -> WorkOrder:
+    """Move an order along its family's transition table.
+
+    Locks the row, checks the table and the actor's role, saves, writes one TRANSITIONED event.
+    Raises DomainError(illegal_transition, 409), DomainError(stale, 409), PermissionDeniedError.
+    """
+    if to not in Status.values:
+        raise DomainError(WorkOrderErrorCode.INVALID, _("Unknown status."), {"field": "to"})
+    with transaction.atomic():
+        locked = _lock(order)
+        _check_version(locked, expected_version)
+        if Status(to) not in TRANSITIONS[locked.family].get(Status(locked.status), frozenset()):
+            raise DomainError(
+                WorkOrderErrorCode.ILLEGAL_TRANSITION,
+                _("An order in state “%(current)s” cannot move to “%(to)s”.")
+                % {"current": locked.get_status_display(), "to": Status(to).label},
+                {"current": locked.status, "to": to}, status=409,
+            )
+        if Status(to) not in allowed_transitions(order=locked, user=actor):
+            raise PermissionDeniedError()
+        from_status = locked.status
+        now = timezone.now()
+        locked.status = to
+        locked.version += 1
+        fields = ["status", "version", "updated_at"]
+        if to == Status.RESOLVED:
+            locked.resolved_at = now
+            fields.append("resolved_at")
+        if to == Status.CLOSED:
+            locked.closed_at = now
+            fields.append("closed_at")
+        if from_status in (Status.RESOLVED, Status.CLOSED) and to in OPEN_STATUSES:
+            locked.resolved_at = locked.closed_at = None
+            fields += ["resolved_at", "closed_at"]
+        locked.save(update_fields=fields)
+        events.transitioned_event(order=locked, actor=actor, from_status=from_status, to_status=to,
+                                  reason=(reason or "")[:500])
+        audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=locked.public_id,
+                     summary=f"{locked.number} {from_status}→{to}")
+    return locked
+
+
+
+def workorder_assign(*, order: WorkOrder, owner: User | None, actor: User, reason: str = "",
+                     expected_version: int | None = None) -> WorkOrder:
+    """Give an order to an owner (or take it back). Needs `assign_workorder`; writes OWNER_ASSIGNED."""
+    if not actor.has_perm("workorders.assign_workorder"):
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        locked = _lock(order)
+        _check_version(locked, expected_version)
+        _check_owner(owner, locked.site)
+        if locked.status in (Status.CLOSED, Status.CANCELLED):
+            raise DomainError(WorkOrderErrorCode.ILLEGAL_TRANSITION, _("A closed order cannot be reassigned."),
+                              status=409)
+        if locked.owner_id == (owner.id if owner else None):
+            return locked
+        old_owner = locked.owner
+        locked.owner = owner
+        locked.version += 1
+        locked.save(update_fields=["owner", "version", "updated_at"])
+        events.owner_assigned_event(order=locked, actor=actor, old_owner=old_owner, new_owner=owner, reason=reason)
+        audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=locked.public_id,
+                     summary=f"{locked.number} owner→{owner or '-'}")
+    return locked
+
+
+def workorder_bulk_assign(*, orders: list[WorkOrder], owner: User | None, actor: User) -> int:
+    """Assign many orders in one transaction: all or nothing."""
+    with transaction.atomic():
+        for order in orders:
+            workorder_assign(order=order, owner=owner, actor=actor)
+    return len(orders)
+
+
+EDITABLE_FIELDS = {"title", "description", "category", "priority", "is_emergency", "visit_from", "visit_to", "asset"}
+
+
+def workorder_update(*, order: WorkOrder, actor: User, data: dict[str, Any],
+                     expected_version: int | None = None) -> WorkOrder:
+    """Change details (not status, not owner). Writes one UPDATED event with old/new per field."""
+    if not actor.has_perm("workorders.change_workorder"):
+        raise PermissionDeniedError()
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise DomainError(WorkOrderErrorCode.INVALID, _("This field cannot be changed."), {"field": sorted(unknown)[0]})
+    with transaction.atomic():
+        locked = _lock(order)
+        _check_version(locked, expected_version)
+        changes = {}
+        for key, value in data.items():
+            old = getattr(locked, key)
+            if old != value:
+                changes[key] = {"old": str(old) if old is not None else "", "new": str(value) if value is not None else ""}
+                setattr(locked, key, value)
+        if "asset" in data and locked.asset is not None and locked.asset.customer_id != locked.customer_id:
+            raise DomainError(WorkOrderErrorCode.INVALID, _("The asset does not belong to this customer."),
+                              {"field": "asset"})
+        if not changes:
+            return locked
+        _clean(locked)
+        locked.version += 1
+        locked.save()
+        events.updated_event(order=locked, actor=actor, changes=changes)
+        audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=locked.public_id,
+                     summary=locked.number, data=changes)
+    return locked
+
+
+def workorder_add_note(*, order: WorkOrder, actor: User, body: str, is_public: bool = False):
+    """Append an internal note or a reply the customer may see. Notes are never edited."""
+    text = (body or "").strip()
+    if not text:
+        raise DomainError(WorkOrderErrorCode.INVALID, _("The note is empty."), {"field": "body"})
+    if len(text) > 5000:
+        raise DomainError(WorkOrderErrorCode.INVALID, _("The note is too long (at most 5000 characters)."),
+                          {"field": "body"})
+    if not actor.has_perm("workorders.change_workorder"):
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        event = events.note_added_event(order=order, actor=actor, body=text, is_public=is_public)
+        WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+    return event
+
+
+def promise_due_at(order: WorkOrder) -> datetime:
+    """When the desk promised this order done: the visit window's end, else hours by priority."""
+    if order.visit_to:
+        return order.visit_to
+    return order.received_at + timedelta(hours=DEFAULT_PROMISE_HOURS[Priority(order.priority)])
+
+
+def is_within_promise(order: WorkOrder, now: datetime | None = None) -> bool:
+    return (now or timezone.now()) <= promise_due_at(order)
+
+
+def workorder_urge(*, order: WorkOrder, actor: User, contact_public_id: str, summary: str) -> WorkOrder:
+    """A7: the customer chased an open order; count it and put it on the timeline (no new order)."""
+    if order.status not in OPEN_STATUSES:
+        raise DomainError(WorkOrderErrorCode.ILLEGAL_TRANSITION, _("Only an open order can be chased."), status=409)
+    with transaction.atomic():
+        locked = _lock(order)
+        locked.urge_count += 1
+        locked.version += 1
+        locked.save(update_fields=["urge_count", "version", "updated_at"])
+        events.urged_event(order=locked, actor=actor, contact_public_id=contact_public_id, summary=summary,
+                           within_promise=is_within_promise(locked))
+    return locked

@@ -1,0 +1,222 @@
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from anxin.accounts import selectors as account_selectors
+from anxin.core.errors import DomainError, NotFound
+from anxin.customers import selectors as customer_selectors
+from anxin.workorders import attachments, selectors, services
+from anxin.workorders.forms import (
+    AssignForm,
+    AttachmentForm,
+    BulkAssignForm,
+    NoteForm,
+    QueueFilterForm,
+    TransitionForm,
+    WorkOrderForm,
+)
+from anxin.workorders.states import OPEN_STATUSES
+
+PAGE_SIZE = 50
+
+
+def _filters_from(form: QueueFilterForm, user) -> selectors.QueueFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    status = data.get("status") or ""
+    owner = data.get("owner") or ""
+    sites = {s.code: s.id for s in account_selectors.site_list_for(user=user)}
+    staff = {u.username: u.id for u in account_selectors.staff_list_for(user=user)}
+    return selectors.QueueFilters(
+        view=data.get("view") or "all", statuses=[] if status in ("", "open") else [status],
+        open_only=status == "open", type=data.get("type") or "", channel=data.get("channel") or "",
+        site_id=sites.get(data.get("site") or ""), priority=data.get("priority"), unassigned=owner == "-",
+        owner_id=staff.get(owner), received_from=data.get("received_from"), received_to=data.get("received_to"),
+        q=data.get("q") or "", sort=data.get("sort") or "newest",
+    )
+
+
+@require_GET
+@login_required
+@permission_required("workorders.view_workorder", raise_exception=True)
+def queue(request):
+    user = request.user
+    sites, staff = account_selectors.site_list_for(user=user), account_selectors.staff_list_for(user=user)
+    form = QueueFilterForm(request.GET or None, sites=sites, staff=staff)
+    qs = selectors.workorder_list_for_queue(user=user, filters=_filters_from(form, user))
+    page = (form.cleaned_data.get("page") if form.is_valid() else None) or 1
+    total = qs.count()
+    rows = list(qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "orders": rows, "total": total, "page": page, "staff": staff,
+               "has_next": page * PAGE_SIZE < total, "query": query.urlencode(),
+               "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE}
+    template = "workorders/workorder_queue.html#results" if request.htmx else "workorders/workorder_queue.html"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def bulk_assign(request):
+    form = BulkAssignForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data["orders"]:
+        messages.error(request, _("Select at least one order."))
+        return redirect("workorders:queue")
+    try:
+        owner = (account_selectors.staff_get_for(user=request.user, username=form.cleaned_data["owner"])
+                 if form.cleaned_data["owner"] else None)
+        orders = [selectors.workorder_get_for(user=request.user, public_id=pid) for pid in form.cleaned_data["orders"]]
+        count = services.workorder_bulk_assign(orders=orders, owner=owner, actor=request.user)
+        messages.success(request, _("%(count)d orders assigned.") % {"count": count})
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect(request.POST.get("back") if (request.POST.get("back") or "").startswith("/orders/")
+                    else "workorders:queue")
+
+
+def _detail_context(request, order, **extra):
+    user = request.user
+    active_own = order.owner_id == user.id and order.status in OPEN_STATUSES
+    contacts = list(order.customer.contacts.all()) if order.customer_id else []
+    return {
+        "order": order,
+        "timeline": selectors.timeline_for(order=order, user=user),
+        "attachments": selectors.attachments_for(order=order),
+        "contacts": customer_selectors.contacts_for_display(user, contacts, active_own_order=active_own),
+        "caller": customer_selectors.phone_for_display(user, order.caller_number, active_own_order=active_own),
+        "transitions": services.allowed_transitions(order=order, user=user),
+        "can_assign": user.has_perm("workorders.assign_workorder"),
+        "staff": account_selectors.staff_list_for(user=user) if user.has_perm("workorders.assign_workorder") else [],
+        "promise_due_at": services.promise_due_at(order),
+        "within_promise": services.is_within_promise(order),
+        "note_form": extra.pop("note_form", NoteForm()),
+        "attachment_form": extra.pop("attachment_form", AttachmentForm()),
+        **extra,
+    }
+
+
+@require_GET
+@login_required
+def detail(request, public_id):
+    order = selectors.workorder_get_for(user=request.user, public_id=public_id)
+    return render(request, "workorders/workorder_detail.html", _detail_context(request, order))
+
+
+def _after_action(request, order, error: str | None = None, **extra):
+    """HTMX: re-render the actions + timeline region; plain POST: redirect back (PRG)."""
+    if error:
+        extra["action_error"] = error
+    if request.htmx:
+        fresh = selectors.workorder_get_for(user=request.user, public_id=order.public_id)
+        return render(request, "workorders/workorder_detail.html#main", _detail_context(request, fresh, **extra))
+    if error:
+        messages.error(request, error)
+    return redirect("workorders:detail", public_id=order.public_id)
+
+
+@require_POST
+@login_required
+def transition(request, public_id):
+    order = selectors.workorder_get_for(user=request.user, public_id=public_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, order, _("Choose a valid action."))
+    try:
+        services.workorder_transition(order=order, to=form.cleaned_data["to"], actor=request.user,
+                                      reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+    except DomainError as exc:
+        return _after_action(request, order, str(exc))
+    return _after_action(request, order)
+
+
+@require_POST
+@login_required
+def assign(request, public_id):
+    order = selectors.workorder_get_for(user=request.user, public_id=public_id)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, order, _("Choose a valid owner."))
+    try:
+        owner = (account_selectors.staff_get_for(user=request.user, username=form.cleaned_data["owner"])
+                 if form.cleaned_data["owner"] else None)
+        services.workorder_assign(order=order, owner=owner, actor=request.user,
+                                  expected_version=form.cleaned_data["version"])
+    except DomainError as exc:
+        return _after_action(request, order, str(exc))
+    return _after_action(request, order)
+
+
+@require_POST
+@login_required
+def add_note(request, public_id):
+    order = selectors.workorder_get_for(user=request.user, public_id=public_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _after_action(request, order, _("The note is empty or too long."), note_form=form)
+    try:
+        services.workorder_add_note(order=order, actor=request.user, body=form.cleaned_data["body"],
+                                    is_public=form.cleaned_data["is_public"])
+    except DomainError as exc:
+        return _after_action(request, order, str(exc), note_form=form)
+    return _after_action(request, order)
+
+
+@require_POST
+@login_required
+def add_attachment(request, public_id):
+    order = selectors.workorder_get_for(user=request.user, public_id=public_id)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _after_action(request, order, _("Choose a file to upload."))
+    try:
+        attachments.attachment_add(order=order, actor=request.user, file=form.cleaned_data["file"])
+    except DomainError as exc:
+        return _after_action(request, order, str(exc))
+    return _after_action(request, order)
+
+
+@require_GET
+@login_required
+def download_attachment(request, public_id, attachment_id):
+    att = selectors.attachment_get_for(user=request.user, order_public_id=public_id, attachment_public_id=attachment_id)
+    path = attachments.attachment_path(att)
+    if not path.exists():
+        raise NotFound()
+    # Always a download, never rendered inline on our origin (SECURITY-CASES 9–10).
+    response = FileResponse(path.open("rb"), content_type=att.content_type)
+    response["Content-Disposition"] = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(att.original_name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@permission_required("workorders.add_workorder", raise_exception=True)
+def create_for_customer(request, customer_id):
+    customer = customer_selectors.customer_get_for(user=request.user, public_id=customer_id)
+    assets = list(customer.assets.all())
+    form = WorkOrderForm(request.POST or None, assets=assets)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        asset = next((a for a in assets if str(a.public_id) == data["asset"]), None)
+        try:
+            order = services.workorder_create(
+                actor=request.user, type=data["type"], channel=data["channel"], site=customer.site, customer=customer,
+                title=data["title"], description=data["description"], category=data["category"],
+                priority=data["priority"], is_emergency=data["is_emergency"], asset=asset,
+                visit_from=data["visit_from"], visit_to=data["visit_to"], idempotency_key=f"form:{data['token']}",
+            )
+        except DomainError as exc:
+            form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None, str(exc))
+        else:
+            messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
+            return redirect("workorders:detail", public_id=order.public_id)
+    return render(request, "workorders/workorder_create.html", {"form": form, "customer": customer})
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
