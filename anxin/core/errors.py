@@ -1,7 +1,14 @@
-"""One error type for every layer: services raise it, the UI and the API translate it."""
+"""One error type for every layer: services raise it, the UI and the API translate it.
+
+NotFound and PermissionDeniedError are also Django's Http404 / PermissionDenied, so HTML views
+answer 404 / 403 without a try block.
+"""
 
 from enum import StrEnum
 from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 
 class ErrorCode(StrEnum):
@@ -29,7 +36,7 @@ class DomainError(Exception):
         return str(self.message)
 
 
-class NotFound(DomainError):
+class NotFound(DomainError, Http404):
     """The object does not exist *or* the viewer may not see it: the two must look the same."""
 
     def __init__(self, message: Any = None):
@@ -38,7 +45,7 @@ class NotFound(DomainError):
         super().__init__(ErrorCode.NOT_FOUND, message or _("Not found."), status=404)
 
 
-class PermissionDeniedError(DomainError):
+class PermissionDeniedError(DomainError, PermissionDenied):
     def __init__(self, message: Any = None):
         from django.utils.translation import gettext_lazy as _
 

@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record
@@ -49,7 +49,7 @@ def customer_create(request: HttpRequest, payload: CustomerCreateIn):
         address=payload.address.model_dump() if payload.address else None,
         contacts=[c.model_dump() for c in payload.contacts], notes=payload.notes, request=request,
     )
-    return 201, customer_out(request.user, selectors.customer_get_for(user=request.user, public_id=customer.public_id))
+    return Status(201, customer_out(request.user, selectors.customer_get_for(user=request.user, public_id=customer.public_id)))
 
 
 @router.get("/{customer_id}", response=CustomerOut)
@@ -67,7 +67,7 @@ def contact_add(request: HttpRequest, customer_id: UUID, payload: ContactIn):
     customer = selectors.customer_get_for(user=request.user, public_id=customer_id)
     services.contact_add(customer=customer, actor=request.user, phone=payload.phone, name=payload.name,
                          kind=payload.kind)
-    return 201, customer_out(request.user, selectors.customer_get_for(user=request.user, public_id=customer_id))
+    return Status(201, customer_out(request.user, selectors.customer_get_for(user=request.user, public_id=customer_id)))
 
 
 @router.get("/{customer_id}/assets", response=list[AssetOut])
@@ -83,4 +83,4 @@ def asset_create(request: HttpRequest, customer_id: UUID, payload: AssetCreateIn
     customer = selectors.customer_get_for(user=request.user, public_id=customer_id)
     data = payload.model_dump()
     asset = services.asset_create(customer=customer, actor=request.user, name=data.pop("name"), **data)
-    return 201, asset_out(asset)
+    return Status(201, asset_out(asset))

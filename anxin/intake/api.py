@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from anxin.accounts import selectors as account_selectors
 from anxin.accounts.models import User
@@ -37,7 +37,7 @@ def contactlog_create(request: HttpRequest, payload: ContactLogCreateIn):
     log = services.contactlog_create(actor=user, site=site, category=payload.category, content=payload.content,
                                      customer=customer, phone=payload.phone, channel=payload.channel,
                                      requested_visit_at=payload.requested_visit_at, done=payload.done, **data)
-    return 201, contactlog_out(user, selectors.contactlog_get_for(user=user, public_id=log.public_id))
+    return Status(201, contactlog_out(user, selectors.contactlog_get_for(user=user, public_id=log.public_id)))
 
 
 @router.get("/contact-logs", response=list[ContactLogOut])
@@ -63,4 +63,4 @@ def cti_call(request: HttpRequest):
         raise DomainError(ErrorCode.INVALID, _("The request is not valid JSON of the expected shape.")) from exc
     agent = User.objects.filter(username=payload.agent, is_active=True).first() if payload.agent else None
     call = services.incoming_call_register(call_id=payload.call_id, phone=payload.caller, agent=agent)
-    return 202, {"call_id": call.call_id}
+    return Status(202, {"call_id": call.call_id})

@@ -2,7 +2,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Header, Query, Router
+from ninja import File, Form, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
 from anxin.accounts import selectors as account_selectors
@@ -97,7 +97,7 @@ def workorder_create(request: HttpRequest, payload: WorkOrderCreateIn,
     )
     fresh = selectors.workorder_get_for(user=user, public_id=order.public_id)
     # A replayed Idempotency-Key answers 200 with the first order instead of 201 with a new one.
-    return (200 if getattr(order, "replayed", False) else 201), order_out(user, fresh)
+    return Status(200 if getattr(order, "replayed", False) else 201, order_out(user, fresh))
 
 
 @router.get("/{order_id}", response=WorkOrderOut)
@@ -128,7 +128,7 @@ def workorder_add_note(request: HttpRequest, order_id: UUID, payload: WorkOrderC
     order = selectors.workorder_get_for(user=request.user, public_id=order_id)
     event = services.workorder_add_note(order=order, actor=request.user, body=payload.body,
                                         is_public=payload.is_public)
-    return 201, event_out(event)
+    return Status(201, event_out(event))
 
 
 @router.get("/{order_id}/timeline", response=list[EventOut])
@@ -141,7 +141,7 @@ def workorder_timeline(request: HttpRequest, order_id: UUID):
 def attachment_add(request: HttpRequest, order_id: UUID, file: File[UploadedFile], is_public: Form[bool] = False):
     order = selectors.workorder_get_for(user=request.user, public_id=order_id)
     att = attachments.attachment_add(order=order, actor=request.user, file=file, is_public=is_public)
-    return 201, {"id": att.public_id, "name": att.original_name, "content_type": att.content_type, "size": att.size}
+    return Status(201, {"id": att.public_id, "name": att.original_name, "content_type": att.content_type, "size": att.size})
 
 
 def event_out(event) -> dict:

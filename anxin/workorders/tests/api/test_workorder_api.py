@@ -1,0 +1,182 @@
+import io
+import json
+import uuid
+
+import pytest
+from PIL import Image
+
+from anxin.accounts.services import api_token_create
+from anxin.workorders.models import WorkOrder
+from anxin.workorders.tests.factories import make_order
+
+
+def post(client, url, payload, **headers):
+    return client.post(url, data=json.dumps(payload), content_type="application/json", **headers)
+
+
+def create_payload(world, **extra):
+    return {"type": "repair", "site": "SA", "title": "厨房水管漏水", "customer": str(world.customer_a.public_id),
+            "caller_number": "１３８００１３８０００", **extra}
+
+
+def test_create_with_token_auth_and_get_it_back(world, client):
+    # given an agent's API token
+    _token, key = api_token_create(user=world.agent_a, name="cti")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    # when
+    response = post(client, "/api/workorders/", create_payload(world), **auth)
+    # then
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["number"].startswith("GD") and body["status"] == "new"
+    assert body["caller_number"] == "13800138000"  # agents see full numbers
+    assert "accepted" in body["allowed_transitions"]
+    got = client.get(f"/api/workorders/{body['id']}", **auth)
+    assert got.status_code == 200 and got.json()["number"] == body["number"]
+
+
+def test_no_credentials_is_401_with_the_error_shape(world, client):
+    response = post(client, "/api/workorders/", create_payload(world))
+    assert response.status_code == 401
+    assert set(response.json()) == {"code", "message", "extra"}
+
+
+def test_revoked_or_forged_token_is_refused(world, client):
+    _token, key = api_token_create(user=world.agent_a, name="x")
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}x").status_code == 401
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION="Bearer ax_nope_nope").status_code == 401
+
+
+def test_idempotency_key_returns_the_first_order(world, client_for):
+    client = client_for(world.agent_a)
+    first = post(client, "/api/workorders/", create_payload(world), HTTP_IDEMPOTENCY_KEY="k-1")
+    again = post(client, "/api/workorders/", create_payload(world), HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    assert WorkOrder.objects.count() == 1
+
+
+def test_unknown_and_forbidden_fields_are_422(world, client_for):
+    client = client_for(world.agent_a)
+    response = post(client, "/api/workorders/", create_payload(world, status="closed", owner_id=1))
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"
+    assert WorkOrder.objects.count() == 0
+
+
+def test_invalid_phone_is_a_localised_400(world, client_for):
+    client = client_for(world.agent_a)
+    response = post(client, "/api/workorders/", create_payload(world, caller_number="12345"))
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid", "message": "请输入有效的电话号码。", "extra": {"field": "phone"}}
+    english = post(client, "/api/workorders/", create_payload(world, caller_number="12345"), HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["message"] == "Enter a valid phone number."
+
+
+def test_other_sites_order_looks_missing(world, client_for):
+    order = make_order(world)
+    client = client_for(world.agent_b)
+    for url in (f"/api/workorders/{order.public_id}", f"/api/workorders/{uuid.uuid4()}"):
+        response = client.get(url)
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    response = post(client, f"/api/workorders/{order.public_id}/transition", {"to": "accepted"})
+    assert response.status_code == 404
+    assert WorkOrder.objects.get(pk=order.pk).status == "new"
+
+
+def test_agent_b_cannot_bind_a_site_a_customer(world, client_for):
+    response = post(client_for(world.agent_b), "/api/workorders/", create_payload(world, site="SB"))
+    assert response.status_code == 404
+    assert WorkOrder.objects.count() == 0
+
+
+def test_illegal_transition_is_409(world, client_for):
+    order = make_order(world)
+    response = post(client_for(world.manager), f"/api/workorders/{order.public_id}/transition", {"to": "closed"})
+    assert response.status_code == 409 and response.json()["code"] == "illegal_transition"
+
+
+def test_stale_version_is_409(world, client_for):
+    order = make_order(world)
+    client = client_for(world.agent_a)
+    assert post(client, f"/api/workorders/{order.public_id}/transition", {"to": "accepted", "version": 1}).status_code == 200
+    stale = post(client, f"/api/workorders/{order.public_id}/transition", {"to": "scheduled", "version": 1})
+    assert stale.status_code == 409 and stale.json()["code"] == "stale"
+
+
+def test_list_filters_and_scope(world, client_for):
+    make_order(world)
+    make_order(world, type="installation", title="热水器安装")
+    make_order(world, actor=world.agent_b, customer=world.customer_b)
+    client = client_for(world.agent_a)
+    body = client.get("/api/workorders/?type=installation").json()
+    assert body["count"] == 1 and body["results"][0]["title"] == "热水器安装"
+    assert client.get("/api/workorders/").json()["count"] == 2
+    assert client_for(world.manager).get("/api/workorders/").json()["count"] == 3
+    assert client.get("/api/workorders/?sort=customer__contacts__phone").status_code == 422
+
+
+def test_technician_sees_only_own_orders_with_masked_phones(world, client_for):
+    order = make_order(world, caller_number="13800138000")
+    make_order(world)
+    from anxin.workorders import services
+
+    services.workorder_assign(order=order, owner=world.tech_a, actor=world.dispatcher_a)
+    client = client_for(world.tech_a)
+    body = client.get("/api/workorders/").json()
+    assert body["count"] == 1
+    assert body["results"][0]["caller_number"] == "138****8000"
+
+
+def test_warehouse_cannot_create_or_comment(world, client_for):
+    order = make_order(world)
+    client = client_for(world.warehouse_a)
+    assert post(client, "/api/workorders/", create_payload(world)).status_code == 403
+    assert post(client, f"/api/workorders/{order.public_id}/comments", {"body": "x"}).status_code == 403
+
+
+def test_comment_and_timeline(world, client_for):
+    order = make_order(world)
+    client = client_for(world.agent_a)
+    assert post(client, f"/api/workorders/{order.public_id}/comments", {"body": "已回电", "is_public": True}).status_code == 201
+    timeline = client.get(f"/api/workorders/{order.public_id}/timeline").json()
+    assert [e["type"] for e in timeline] == [100, 401]
+
+
+def _png(size=(4, 4)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, "red").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_attachment_accepts_a_photo_and_refuses_html_renamed_jpg(world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    order = make_order(world)
+    client = client_for(world.agent_a)
+    url = f"/api/workorders/{order.public_id}/attachments"
+    ok = client.post(url, {"file": SimpleUploadedFile("照片.png", _png(), content_type="image/png")})
+    assert ok.status_code == 201 and ok.json()["content_type"] == "image/png"
+    for name, data in (("x.jpg", b"<html><script>alert(1)</script>"),
+                       ("x.svg", b"<svg onload=alert(1)>"),
+                       ("x.png", b"\x89PNG\r\n\x1a\n<html>")):
+        bad = client.post(url, {"file": SimpleUploadedFile(name, data, content_type="image/jpeg")})
+        assert bad.status_code == 400, name
+        assert bad.json()["code"] in ("attachment_type", "attachment_size")
+    assert order.attachments.count() == 1
+
+
+@pytest.mark.parametrize("mb", [11])
+def test_attachment_over_the_limit_is_refused(world, client_for, mb):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    order = make_order(world)
+    big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (mb * 2**20), content_type="application/pdf")
+    response = client_for(world.agent_a).post(f"/api/workorders/{order.public_id}/attachments", {"file": big})
+    assert response.status_code == 400 and response.json()["code"] == "attachment_size"
+
+
+def test_openapi_is_published(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert "/api/workorders/" in response.json()["paths"]

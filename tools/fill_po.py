@@ -1,0 +1,62 @@
+"""Fill empty msgstr entries of a .po file from a TSV (msgid<TAB>msgstr); report what is still missing.
+
+Usage: python tools/fill_po.py anxin/locale/zh_Hans/LC_MESSAGES/django.po [translations.tsv]
+Without a TSV it only reports untranslated entries (exit 1 if any), so CI can check completeness.
+"""
+
+import re
+import sys
+
+PLURALS = {
+    "%(counter)s row is valid.": "%(counter)s 行有效。",
+    "%(counter)s problem found; nothing was imported.": "发现 %(counter)s 个问题，未导入任何数据。",
+    "%(counter)s order": "共 %(counter)s 个工单",
+}
+
+
+def unquote(block: str) -> str:
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block)).replace('\\"', '"').replace("\\n", "\n")
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def main() -> int:
+    path = sys.argv[1]
+    table = dict(PLURALS)
+    if len(sys.argv) > 2:
+        for line in open(sys.argv[2], encoding="utf-8"):
+            if "\t" in line:
+                key, value = line.rstrip("\n").split("\t", 1)
+                table[key] = value
+    text = open(path, encoding="utf-8").read()
+    entries = text.split("\n\n")
+    missing = []
+    for i, entry in enumerate(entries):
+        m = re.search(r'^msgid ((?:".*"\n?)+)', entry, re.M)
+        if not m:
+            continue
+        msgid = unquote(m.group(1))
+        if not msgid:
+            continue
+        entry = entry.replace("#, fuzzy\n", "")
+        if "msgid_plural" in entry:
+            if re.search(r'msgstr\[0\] ""\s*$', entry) and msgid in table:
+                entry = re.sub(r'msgstr\[0\] ""', "msgstr[0] " + quote(table[msgid]), entry)
+            if re.search(r'msgstr\[0\] ""\s*$', entry):
+                missing.append(msgid)
+        else:
+            if re.search(r'^msgstr ""\s*$', entry, re.M) and msgid in table:
+                entry = re.sub(r'^msgstr ""\s*$', "msgstr " + quote(table[msgid]), entry, flags=re.M)
+            if re.search(r'^msgstr ""\s*$', entry, re.M):
+                missing.append(msgid)
+        entries[i] = entry
+    open(path, "w", encoding="utf-8").write("\n\n".join(entries))
+    for msgid in missing:
+        print(f"untranslated: {msgid}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
