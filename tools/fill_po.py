@@ -42,9 +42,11 @@ def main() -> int:
             continue
         entry = entry.replace("#, fuzzy\n", "")
         if "msgid_plural" in entry:
-            if re.search(r'msgstr\[0\] ""\s*$', entry) and msgid in table:
-                entry = re.sub(r'msgstr\[0\] ""', "msgstr[0] " + quote(table[msgid]), entry)
-            if re.search(r'msgstr\[0\] ""\s*$', entry):
+            # Chinese has one plural form (nplurals=1): msgstr[0] only.
+            if re.search(r'^msgstr\[0\] ""$', entry, re.M) and msgid in table:
+                entry = re.sub(r'^msgstr\[0\] ""$', "msgstr[0] " + quote(table[msgid]), entry, flags=re.M)
+                entry = re.sub(r'\nmsgstr\[1\] .*', "", entry)
+            if re.search(r'^msgstr\[0\] ""$', entry, re.M):
                 missing.append(msgid)
         else:
             if re.search(r'^msgstr ""\s*$', entry, re.M) and msgid in table:

@@ -27,3 +27,8 @@ def contactlog_recent_for_customer(*, user: User, customer_id: int, limit: int =
 
 def contactlog_recent_for_phone(*, user: User, phone: str, limit: int = 10) -> list[ContactLog]:
     return list(contactlog_qs_for(user).filter(phone=phone).order_by("-received_at")[:limit])
+
+
+def contactlog_by_token(*, user: User, token: str) -> ContactLog | None:
+    """The log a form with this one-time token already created (a double submit), if any."""
+    return ContactLog.objects.select_related("work_order").filter(client_token=token, taker=user).first() if token else None

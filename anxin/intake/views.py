@@ -68,6 +68,11 @@ def _handle_call(request, form, customer, assets, context):
     data = form.cleaned_data
     action = request.POST.get("action", "log")
     user = request.user
+    if (done := selectors.contactlog_by_token(user=user, token=data["token"])) is not None:
+        # A double submit: answer with what the first submit made, create nothing.
+        if done.work_order_id:
+            return redirect("workorders:detail", public_id=done.work_order.public_id)
+        return redirect("intake:call-new")
     asset = next((a for a in assets if str(a.public_id) == data["asset"]), None)
     if action == "order" and customer is not None and not request.POST.get("force_new"):
         dupes = wo_selectors.possible_duplicates(

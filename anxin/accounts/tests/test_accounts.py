@@ -1,0 +1,52 @@
+from django.contrib.admin.sites import site as admin_site
+
+from anxin.audit.models import AuditLog
+from anxin.core.testing.personas import PASSWORD
+
+
+def test_login_and_logout(world, client):
+    response = client.post("/accounts/login/", {"username": "agent_a", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/orders/").status_code == 200
+    client.post("/accounts/logout/")
+    assert client.get("/orders/").status_code == 302
+
+
+def test_repeated_failures_lock_the_account(world, client):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "agent_a", "password": "wrong"})
+    locked = client.post("/accounts/login/", {"username": "agent_a", "password": PASSWORD})
+    assert locked.status_code in (403, 429)
+    assert "临时锁定" in locked.content.decode()
+
+
+def test_login_refuses_an_outside_next(world, client):
+    response = client.post("/accounts/login/?next=https://evil.example/",
+                           {"username": "agent_a", "password": PASSWORD, "next": "https://evil.example/"})
+    assert "evil.example" not in response["Location"]
+
+
+def test_password_change_needs_the_current_password(world, client_for):
+    client = client_for(world.agent_a)
+    response = client.post("/accounts/password/", {"old_password": "nope", "new_password1": "Xy7!anxin-new",
+                                                   "new_password2": "Xy7!anxin-new"})
+    assert response.status_code == 200
+    world.agent_a.refresh_from_db()
+    assert world.agent_a.check_password(PASSWORD)
+
+
+def test_token_page_shows_the_key_once(world, client_for):
+    client = client_for(world.agent_a)
+    client.post("/accounts/tokens/new/", {"name": "cti"})
+    assert "ax_" in client.get("/accounts/tokens/").content.decode()
+    assert "ax_" not in client.get("/accounts/tokens/").content.decode()
+
+
+def test_audit_log_is_read_only_in_admin(world, client_for):
+    AuditLog.objects.create(action="view", object_type="x")
+    admin = admin_site._registry[AuditLog]
+    request = type("R", (), {"user": world.manager})()
+    assert not admin.has_add_permission(request)
+    assert not admin.has_change_permission(request) and not admin.has_delete_permission(request)
+    assert admin.has_view_permission(request)
+    assert not admin.has_view_permission(type("R", (), {"user": world.agent_a})())

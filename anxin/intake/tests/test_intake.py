@@ -1,0 +1,87 @@
+import hashlib
+import hmac
+import json
+
+from anxin.intake.models import ContactLog
+from anxin.workorders.models import WorkOrder
+from anxin.workorders.tests.factories import make_order
+
+
+def call_data(world, **extra):
+    return {"site": "SA", "phone": "13800138000", "customer": str(world.customer_a.public_id), "channel": "hotline",
+            "category": "install_repair", "content": "厨房水管漏水，地面积水", "fault_symptom": "漏水",
+            "order_type": "repair", "order_title": "厨房水管漏水", "order_category": "water.leak", "priority": 2,
+            "token": "tok-1", **extra}
+
+
+def test_known_number_pops_the_archive_and_open_orders(world, client_for):
+    make_order(world, title="热水器漏水")
+    html = client_for(world.agent_a).get("/intake/call/?phone=138-0013-8000").content.decode()
+    assert "王芳" in html and "热水器漏水" in html and "在承诺时限内" in html
+
+
+def test_unknown_number_offers_a_new_customer(world, client_for):
+    html = client_for(world.agent_a).get("/intake/call/?phone=13712340000").content.decode()
+    assert "陌生号码" in html and "/customers/new/?phone=13712340000" in html
+
+
+def test_log_and_create_order_in_one_step_and_double_submit_is_one(world, client_for):
+    client = client_for(world.agent_a)
+    first = client.post("/intake/call/", {**call_data(world), "action": "order"})
+    second = client.post("/intake/call/", {**call_data(world), "action": "order"})
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert ContactLog.objects.count() == 1 and WorkOrder.objects.count() == 1
+    log = ContactLog.objects.get()
+    assert log.work_order.category.code == "water.leak" and log.fault_symptom == "漏水"
+    assert log.work_order.events.filter(type=402).exists()
+
+
+def test_same_matter_offers_urge_and_links_instead_of_a_duplicate(world, client_for):
+    open_order = make_order(world, category=world.category)
+    client = client_for(world.agent_a)
+    offered = client.post("/intake/call/", {**call_data(world, token="t2"), "action": "order"}).content.decode()
+    assert "作为催办关联到" in offered and WorkOrder.objects.count() == 1
+    response = client.post("/intake/call/", {**call_data(world, token="t2"), "action": f"urge:{open_order.public_id}"})
+    assert response.status_code == 302
+    open_order.refresh_from_db()
+    assert open_order.urge_count == 1 and WorkOrder.objects.count() == 1
+    assert ContactLog.objects.get().is_urge
+
+
+def test_log_only_with_bad_phone_is_a_form_error(world, client_for):
+    response = client_for(world.agent_a).post("/intake/call/", {**call_data(world, phone="12"), "action": "log"})
+    assert response.status_code == 200 and "请输入有效的电话号码" in response.content.decode()
+    assert ContactLog.objects.count() == 0
+
+
+def test_agent_of_another_site_cannot_log_for_this_customer(world, client_for):
+    client_for(world.agent_b).post("/intake/call/", {**call_data(world, site="SB"), "action": "log"})
+    # the site-A customer id is ignored: the call is logged at B without binding A's archive
+    assert not ContactLog.objects.filter(customer=world.customer_a).exists()
+    assert not ContactLog.objects.exclude(site=world.site_b).exists()
+
+
+def test_technician_cannot_use_the_hotline_screen(world, client_for):
+    assert client_for(world.tech_a).get("/intake/call/").status_code == 403
+
+
+def test_cti_webhook_pops_the_call_for_the_agent(world, client, client_for, settings):
+    settings.CTI_WEBHOOK_SECRET = "s3cret-s3cret-s3cret"
+    body = json.dumps({"call_id": "c-1", "caller": "13800138000", "agent": "agent_a"}).encode()
+    sig = "sha256=" + hmac.new(b"s3cret-s3cret-s3cret", body, hashlib.sha256).hexdigest()
+    forged = client.post("/api/intake/cti/calls", data=body, content_type="application/json",
+                         HTTP_X_ANXIN_SIGNATURE="sha256=00")
+    assert forged.status_code == 403
+    ok = client.post("/api/intake/cti/calls", data=body, content_type="application/json", HTTP_X_ANXIN_SIGNATURE=sig)
+    assert ok.status_code == 202
+    agent = client_for(world.agent_a)
+    popped = agent.get("/intake/call/pending/")
+    assert popped.status_code == 200 and "phone=%2B8613800138000" in popped["HX-Redirect"]
+    assert agent.get("/intake/call/pending/").status_code == 204
+
+
+def test_api_contact_log(world, client_for):
+    response = client_for(world.agent_a).post("/api/intake/contact-logs", data=json.dumps(
+        {"site": "SA", "category": "general", "content": "咨询停水时间", "phone": "13800138000"}),
+        content_type="application/json")
+    assert response.status_code == 201 and response.json()["phone"] == "13800138000"
