@@ -1,0 +1,73 @@
+"""Main user flows in a real browser: Playwright driving Debian's Chromium (no browser download)."""
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("ANXIN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                                reason="Chromium not installed (.ci/run installs it)")
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        yield browser
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_agent_logs_an_unknown_caller_creates_customer_and_order_and_moves_it(live_server, browser):
+    from anxin.core.testing.personas import PASSWORD, build_world
+    from anxin.workorders.models import WorkOrder
+
+    build_world()
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(10000)
+    # the agent logs in
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "agent_a")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/orders/")
+    # a call from an unknown number
+    page.click("text=新来电")
+    page.fill("#lookup-phone", "139 1234 5678")
+    page.click("text=查询")
+    page.wait_for_selector("text=陌生号码")
+    # create the customer from the call screen
+    page.click("#new-customer")
+    page.fill("#id_name", "周杰")
+    page.fill("#id_address_text", "上海市浦东新区张杨路200号2栋302室")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#caller-archive")
+    assert "周杰" in page.inner_text("#caller-archive")
+    # log the call and create a repair order in one step
+    page.select_option("#id_category", "install_repair")
+    page.fill("#id_fault_symptom", "卫生间漏水")
+    page.fill("#id_content", "卫生间天花板漏水，楼上可能水管破裂")
+    page.fill("#id_order_title", "卫生间天花板漏水")
+    page.click("#log-and-order")
+    page.wait_for_selector("#order-status")
+    number = page.inner_text("h1").split()[0]
+    assert number.startswith("GD")
+    # find it in the queue
+    page.click("text=工单")
+    page.fill("#id_q", number)
+    page.press("#id_q", "Enter")
+    page.wait_for_selector(f"#queue-table >> text={number}")
+    page.click(f"#queue-table >> text={number}")
+    # move it one state on (htmx swaps the order region in place)
+    page.click("#actions button[value=accepted]")
+    page.wait_for_selector("#order-status:has-text('已受理')")
+    page.screenshot(path=os.environ.get("ANXIN_SCREENSHOT", "/tmp/anxin-order.png"), full_page=True)
+    order = WorkOrder.objects.get(number=number)
+    assert order.status == "accepted" and order.customer.name == "周杰"
+    assert order.customer.contacts.get().phone == "+8613912345678"
+    assert order.contact_logs.count() == 1
