@@ -7,7 +7,6 @@ an empty scratch database). Prints percentiles; never part of the test suite.
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile

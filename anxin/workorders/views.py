@@ -23,6 +23,8 @@ from anxin.workorders.forms import (
 from anxin.workorders.states import OPEN_STATUSES
 
 PAGE_SIZE = 50
+# Counting 100k matching rows costs more than the page itself; past this the queue shows "10000+".
+COUNT_CAP = 10_000
 
 
 def _filters_from(form: QueueFilterForm, user) -> selectors.QueueFilters:
@@ -49,11 +51,12 @@ def queue(request):
     form = QueueFilterForm(request.GET or None, sites=sites, staff=staff)
     qs = selectors.workorder_list_for_queue(user=user, filters=_filters_from(form, user))
     page = (form.cleaned_data.get("page") if form.is_valid() else None) or 1
-    total = qs.count()
+    total = qs.order_by()[: COUNT_CAP + 1].count()
     rows = list(qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "orders": rows, "total": total, "page": page, "staff": staff,
+    context = {"form": form, "orders": rows, "total": min(total, COUNT_CAP), "capped": total > COUNT_CAP,
+               "page": page, "staff": staff,
                "has_next": page * PAGE_SIZE < total, "query": query.urlencode(),
                "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE}
     template = "workorders/workorder_queue.html#results" if request.htmx else "workorders/workorder_queue.html"
