@@ -116,7 +116,7 @@ class WorkOrderEvent(models.Model):
     """
 
     class Type(models.IntegerChoices):
-        CREATED = 100, _("Created")
+        CREATED = 100, _("Order created")
         TRANSITIONED = 101, _("Status changed")
         UPDATED = 102, _("Details changed")
         OWNER_ASSIGNED = 110, _("Owner assigned")
