@@ -41,18 +41,20 @@ def main() -> int:
         if not msgid:
             continue
         entry = entry.replace("#, fuzzy\n", "")
-        if "msgid_plural" in entry:
+        # A msgstr may be wrapped over several lines (msgstr "" then "…" lines): read the whole block.
+        key = r"msgstr\[0\]" if "msgid_plural" in entry else r"msgstr"
+        m_str = re.search(rf'^{key} ((?:".*"\n?)+)', entry, re.M)
+        translated = bool(m_str and unquote(m_str.group(1)))
+        if not translated and msgid in table:
             # Chinese has one plural form (nplurals=1): msgstr[0] only.
-            if re.search(r'^msgstr\[0\] ""$', entry, re.M) and msgid in table:
-                entry = re.sub(r'^msgstr\[0\] ""$', "msgstr[0] " + quote(table[msgid]), entry, flags=re.M)
-                entry = re.sub(r'\nmsgstr\[1\] .*', "", entry)
-            if re.search(r'^msgstr\[0\] ""$', entry, re.M):
-                missing.append(msgid)
-        else:
-            if re.search(r'^msgstr ""\s*$', entry, re.M) and msgid in table:
-                entry = re.sub(r'^msgstr ""\s*$', "msgstr " + quote(table[msgid]), entry, flags=re.M)
-            if re.search(r'^msgstr ""\s*$', entry, re.M):
-                missing.append(msgid)
+            line = f"{key.replace(chr(92), '')} {quote(table[msgid])}\n"
+            entry = re.sub(rf'^{key} ((?:".*"\n?)+)', lambda _m, line=line: line, entry, flags=re.M).rstrip("\n")
+            entry = re.sub(r'\nmsgstr\[1\] .*', "", entry)
+            translated = True
+        if not translated:
+            missing.append(msgid)
+        elif re.search(r"^#,.*\bfuzzy\b", entry, re.M):
+            missing.append(f"{msgid} (fuzzy: Django ignores it)")
         entries[i] = entry
     open(path, "w", encoding="utf-8").write("\n\n".join(entries))
     for msgid in missing:

@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.models import ApiToken, OrgUnit, User
 from anxin.accounts.scope import visible_unit_ids
 from anxin.core.errors import NotFound
 
@@ -31,3 +31,20 @@ def staff_get_for(*, user: User, username: str) -> User:
     if found is None:
         raise NotFound()
     return found
+
+
+def api_token_list_for(*, user: User) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+
+
+def api_token_get_for(*, user: User, prefix: str) -> ApiToken:
+    """One of the user's own live tokens; NotFound for anyone else's."""
+    token = ApiToken.objects.filter(user=user, prefix=prefix, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound()
+    return token
+
+
+def agent_by_username(username: str) -> User | None:
+    """The active staff member a CTI switch names (the switch is not a user, so no scope applies)."""
+    return User.objects.filter(username=username, is_active=True).first() if username else None

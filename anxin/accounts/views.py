@@ -6,8 +6,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from anxin.accounts import services
-from anxin.accounts.models import ApiToken
+from anxin.accounts import selectors, services
 
 
 class LoginView(auth_views.LoginView):
@@ -27,7 +26,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def token_list(request):
-    tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    tokens = selectors.api_token_list_for(user=request.user)
     return render(request, "accounts/tokens.html", {"tokens": tokens, "new_key": request.session.pop("new_key", None)})
 
 
@@ -43,8 +42,6 @@ def token_create(request):
 @require_POST
 @login_required
 def token_revoke(request, prefix: str):
-    token = ApiToken.objects.filter(user=request.user, prefix=prefix, revoked_at__isnull=True).first()
-    if token is not None:
-        services.api_token_revoke(token=token)
-        messages.success(request, _("The token was revoked."))
+    services.api_token_revoke(token=selectors.api_token_get_for(user=request.user, prefix=prefix))
+    messages.success(request, _("The token was revoked."))
     return redirect("accounts:tokens")

@@ -137,8 +137,8 @@ def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int
                     with urllib.request.urlopen(req, timeout=30) as resp:
                         ok = resp.status == 201
                 except Exception as exc:  # noqa: BLE001 — counted as an error below
-                    ok, errors_msg = False, str(exc)
-                    errors.append(errors_msg)
+                    ok = False
+                    errors.append(str(exc))
                 elapsed = (time.perf_counter() - start) * 1000
                 with lock:
                     if ok:

@@ -7,7 +7,7 @@ answer 404 / 403 without a try block.
 from enum import StrEnum
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 
@@ -34,6 +34,13 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+def domain_error_from(exc: ValidationError, code: StrEnum = ErrorCode.INVALID) -> DomainError:
+    """A model's full_clean() failure as a DomainError naming the first bad field."""
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    field, messages = next(iter(fields.items()))
+    return DomainError(code, messages[0], {"field": field, "errors": fields})
 
 
 class NotFound(DomainError, Http404):

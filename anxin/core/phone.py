@@ -15,10 +15,6 @@ from anxin.core.errors import DomainError, ErrorCode
 MAX_INPUT_LENGTH = 40
 
 
-class PhoneErrorCode:
-    INVALID = ErrorCode.INVALID
-
-
 def _fold(raw: str) -> str:
     # NFKC turns full-width digits and plus signs (１３８, ＋) into ASCII.
     return unicodedata.normalize("NFKC", raw or "").strip()

@@ -18,7 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import visible_unit_ids
 from anxin.audit.services import audit_record
-from anxin.core.errors import DomainError
+from anxin.core.errors import DomainError, PermissionDeniedError
 from anxin.core.phone import try_normalize_phone
 from anxin.customers import services
 from anxin.customers.errors import CustomerErrorCode
@@ -168,8 +168,6 @@ def import_customers(path, *, actor: User, dry_run: bool) -> ImportReport:
     A row whose phone already belongs to a customer of that site adds its asset to that customer.
     """
     if not actor.has_perm("customers.import_customers"):
-        from anxin.core.errors import PermissionDeniedError
-
         raise PermissionDeniedError()
     report = validate(read_rows(path), actor=actor)
     if dry_run or not report.ok:

@@ -36,6 +36,14 @@ def customer_get_for(*, user: User, public_id: UUID | str) -> Customer:
     return customer
 
 
+def asset_get_for(*, customer: Customer, public_id: UUID | str) -> Asset:
+    """An asset of this (already scope-checked) customer; NotFound for anyone else's."""
+    asset = customer.assets.filter(public_id=public_id).first()
+    if asset is None:
+        raise NotFound()
+    return asset
+
+
 def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer]:
     """Find by name, address, full phone or its last four digits (B1, issue 2 §4)."""
     text = unicodedata.normalize("NFKC", query or "").strip()

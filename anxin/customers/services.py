@@ -11,18 +11,12 @@ from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
 from anxin.core.address import split_address
-from anxin.core.errors import DomainError, NotFound
+from anxin.core.errors import DomainError, NotFound, domain_error_from
 from anxin.core.phone import last_four, normalize_phone, phone_kind
 from anxin.customers.errors import CustomerErrorCode
 from anxin.customers.models import Asset, Contact, Customer
 
 ADDRESS_FIELDS = ("province", "city", "district", "street", "number", "address_detail", "postcode")
-
-
-def _validation_to_domain(exc: ValidationError) -> DomainError:
-    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    field, messages = next(iter(fields.items()))
-    return DomainError(CustomerErrorCode.INVALID, f"{messages[0]}", {"field": field, "errors": fields})
 
 
 def _refresh_search_text(customer: Customer) -> None:
@@ -60,7 +54,7 @@ def customer_create(
     try:
         customer.full_clean(exclude=["search_text"])
     except ValidationError as exc:
-        raise _validation_to_domain(exc) from exc
+        raise domain_error_from(exc) from exc
     customer.save()
     for index, contact in enumerate(contacts or []):
         contact_add(customer=customer, actor=None, phone=contact.get("phone", ""), name=contact.get("name", ""),
@@ -86,7 +80,7 @@ def customer_update(*, customer: Customer, actor: User, data: dict[str, Any], re
     try:
         customer.full_clean(exclude=["search_text"])
     except ValidationError as exc:
-        raise _validation_to_domain(exc) from exc
+        raise domain_error_from(exc) from exc
     customer.save()
     _refresh_search_text(customer)
     audit_record(actor=actor, action="update", object_type="customers.customer", object_id=customer.public_id,
@@ -106,7 +100,7 @@ def contact_add(
     try:
         contact.full_clean()
     except ValidationError as exc:
-        raise _validation_to_domain(exc) from exc
+        raise domain_error_from(exc) from exc
     contact.save()
     if actor is not None:
         _refresh_search_text(customer)
@@ -131,7 +125,7 @@ def asset_create(*, customer: Customer, actor: User | None, name: str, **fields:
     try:
         asset.full_clean()
     except ValidationError as exc:
-        raise _validation_to_domain(exc) from exc
+        raise domain_error_from(exc) from exc
     asset.save()
     if actor is not None:
         audit_record(actor=actor, action="create", object_type="customers.asset", object_id=asset.public_id,

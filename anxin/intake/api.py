@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from anxin.accounts import selectors as account_selectors
-from anxin.accounts.models import User
 from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError
 from anxin.customers import selectors as customer_selectors
 from anxin.intake import selectors, services
@@ -61,6 +60,6 @@ def cti_call(request: HttpRequest):
         payload = CtiCallIn.model_validate(json.loads(request.body or b"{}"))
     except (ValueError, TypeError) as exc:
         raise DomainError(ErrorCode.INVALID, _("The request is not valid JSON of the expected shape.")) from exc
-    agent = User.objects.filter(username=payload.agent, is_active=True).first() if payload.agent else None
-    call = services.incoming_call_register(call_id=payload.call_id, phone=payload.caller, agent=agent)
+    call = services.incoming_call_register(call_id=payload.call_id, phone=payload.caller,
+                                           agent=account_selectors.agent_by_username(payload.agent))
     return Status(202, {"call_id": call.call_id})

@@ -1,6 +1,6 @@
 """Intake: log a contact, turn it into a work order in one step, or link it to an open order as 催办."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
-from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError
+from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import normalize_phone
 from anxin.customers.models import Customer
 from anxin.intake.models import ContactLog, IncomingCall
@@ -50,8 +50,7 @@ def contactlog_create(
     try:
         log.full_clean(exclude=["client_token"])
     except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(ErrorCode.INVALID, messages[0], {"field": field, "errors": exc.message_dict}) from exc
+        raise domain_error_from(exc) from exc
     try:
         with transaction.atomic():
             log.save()
@@ -107,7 +106,7 @@ def incoming_call_register(*, call_id: str, phone: str, agent: User | None) -> I
 
 def incoming_call_take(*, agent: User) -> IncomingCall | None:
     """The oldest unseen call for this agent (from the last 10 minutes), marked seen."""
-    since = timezone.now() - timezone.timedelta(minutes=10)
+    since = timezone.now() - timedelta(minutes=10)
     with transaction.atomic():
         call = (IncomingCall.objects.select_for_update().filter(agent=agent, seen_at__isnull=True, created_at__gte=since)
                 .order_by("created_at").first())

@@ -9,7 +9,6 @@ from anxin.accounts import selectors as account_selectors
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.customers import selectors as customer_selectors
 from anxin.workorders import attachments, selectors, services
-from anxin.workorders.models import Category
 from anxin.workorders.schemas import (
     AttachmentOut,
     EventOut,
@@ -21,7 +20,6 @@ from anxin.workorders.schemas import (
     WorkOrderOut,
     WorkOrderTransitionIn,
 )
-from anxin.workorders.states import Type
 
 router = Router(tags=["workorders"])
 
@@ -74,20 +72,12 @@ def workorder_create(request: HttpRequest, payload: WorkOrderCreateIn,
                      idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100)):
     _require(request.user, "workorders.add_workorder")
     user = request.user
-    if payload.type not in Type.values:
-        raise DomainError(ErrorCode.INVALID, _("Unknown work-order type."), {"field": "type"})
     site = account_selectors.orgunit_get_for(user=user, code=payload.site)
     customer = customer_selectors.customer_get_for(user=user, public_id=payload.customer) if payload.customer else None
-    asset = None
-    if payload.asset:
-        asset = customer.assets.filter(public_id=payload.asset).first() if customer else None
-        if asset is None:
-            raise DomainError(ErrorCode.INVALID, _("The asset does not belong to this customer."), {"field": "asset"})
-    category = None
-    if payload.category:
-        category = Category.objects.filter(code=payload.category, is_active=True).first()
-        if category is None:
-            raise DomainError(ErrorCode.INVALID, _("Unknown category."), {"field": "category"})
+    if payload.asset and customer is None:
+        raise DomainError(ErrorCode.INVALID, _("The asset does not belong to this customer."), {"field": "asset"})
+    asset = customer_selectors.asset_get_for(customer=customer, public_id=payload.asset) if payload.asset else None
+    category = selectors.category_get(code=payload.category) if payload.category else None
     owner = account_selectors.staff_get_for(user=user, username=payload.owner) if payload.owner else None
     order = services.workorder_create(
         actor=user, type=payload.type, channel=payload.channel, site=site, title=payload.title, customer=customer,

@@ -86,10 +86,16 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File"))
 
 
-class BulkAssignForm(forms.Form):
-    orders = forms.TypedMultipleChoiceField(coerce=str, choices=())
-    owner = forms.CharField(max_length=150, required=False)
+class UUIDListField(forms.Field):
+    widget = forms.MultipleHiddenInput
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["orders"].choices = [(v, v) for v in self.data.getlist("orders")] if self.is_bound else []
+    def to_python(self, value):
+        try:
+            return [uuid.UUID(v) for v in value or []]
+        except ValueError as exc:
+            raise forms.ValidationError(_("Select at least one order.")) from exc
+
+
+class BulkAssignForm(forms.Form):
+    orders = UUIDListField()
+    owner = forms.CharField(max_length=150, required=False)

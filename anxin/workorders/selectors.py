@@ -6,11 +6,12 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import scope_filter
 from anxin.core.errors import NotFound
-from anxin.workorders.models import Attachment, WorkOrder, WorkOrderEvent
+from anxin.workorders.models import Attachment, Category, WorkOrder, WorkOrderEvent
 from anxin.workorders.states import OPEN_STATUSES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -154,3 +155,11 @@ def possible_duplicates(*, user: User, customer_id: int, asset_id: int | None, c
     if category_id:
         match |= Q(category_id=category_id)
     return list(qs.filter(match).select_related("category", "asset").order_by("-received_at")[:5])
+
+
+def category_get(*, code: str) -> Category:
+    """An active category by code (categories are shared reference data, not scoped)."""
+    category = Category.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise NotFound(_("Unknown category."))
+    return category

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
-from anxin.core.errors import DomainError, NotFound, PermissionDeniedError
+from anxin.core.errors import DomainError, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import normalize_phone
 from anxin.customers.models import Asset, Customer
 from anxin.workorders import events
@@ -57,9 +57,7 @@ def _clean(order: WorkOrder, exclude: list[str] | None = None) -> None:
     try:
         order.full_clean(exclude=exclude or [], validate_unique=False)
     except ValidationError as exc:
-        fields = exc.message_dict
-        field, messages = next(iter(fields.items()))
-        raise DomainError(WorkOrderErrorCode.INVALID, messages[0], {"field": field, "errors": fields}) from exc
+        raise domain_error_from(exc) from exc
 
 
 def _check_owner(owner: User | None, site: OrgUnit) -> None:

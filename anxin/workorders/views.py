@@ -78,8 +78,7 @@ def bulk_assign(request):
         messages.success(request, _("%(count)d orders assigned.") % {"count": count})
     except DomainError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("back") if (request.POST.get("back") or "").startswith("/orders/")
-                    else "workorders:queue")
+    return redirect("workorders:queue")
 
 
 def _detail_context(request, order, **extra):

@@ -6,7 +6,7 @@ from anxin.core.errors import DomainError
 from anxin.core.testing.personas import build_world
 from anxin.workorders import services
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
-from anxin.workorders.states import FAMILY_OF, TRANSITIONS, Family, Status, Type
+from anxin.workorders.states import FAMILY_OF, TRANSITIONS, Status, Type
 
 
 def test_every_family_table_is_closed_and_every_type_has_a_family():
@@ -50,7 +50,3 @@ def test_random_transition_sequences_never_reach_an_illegal_state(order_type, mo
         assert all(e.from_status == prev for e, prev in zip(events[1:], expected, strict=False))
         assert stored.status == expected[-1]
         transaction.set_rollback(True)
-
-
-def test_family_lookup():
-    assert TRANSITIONS[Family.FIELD][Status.CLOSED] == frozenset({Status.IN_PROGRESS})
