@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=cmd_manage)
     p = sub.add_parser("bench-workorders", help="benchmark queue/order pages and API creation (see bench/)")
     p.add_argument("--orders", type=int, default=100_000)
-    p.add_argument("--creates", type=int, default=2000)
+    p.add_argument("--creates", type=int, default=2000, help="API creates to time; 0 skips")
+    p.add_argument("--var-dir", default=None, help="empty folder for the bench database (default: a temp dir)")
     p.set_defaults(func=lambda a: _bench(a))
     args = parser.parse_args(argv)
     args.func(args)
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
 def _bench(args) -> None:
     from anxin.core.bench import run_workorder_bench
 
-    run_workorder_bench(orders=args.orders, creates=args.creates)
+    run_workorder_bench(orders=args.orders, creates=args.creates, var_dir=args.var_dir)
 
 
 if __name__ == "__main__":

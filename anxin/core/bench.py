@@ -26,8 +26,9 @@ def _report(name: str, samples_ms: list[float]) -> None:
           f"  max={max(samples_ms):7.1f} ms")
 
 
-def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int = 8765) -> None:
-    var_dir = tempfile.mkdtemp(prefix="anxin-bench-")
+def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int = 8765,
+                        var_dir: str | None = None) -> None:
+    var_dir = var_dir or tempfile.mkdtemp(prefix="anxin-bench-")
     os.environ["ANXIN_VAR_DIR"] = var_dir
     os.environ["ANXIN_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
@@ -39,7 +40,6 @@ def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int
     from django.test import Client
     from django.utils import timezone
 
-    from anxin.accounts.services import api_token_create
     from anxin.core.demo import load_demo
     from anxin.workorders.models import WorkOrder, WorkOrderEvent
     from anxin.workorders.services import NUMBER_PREFIX
@@ -47,6 +47,8 @@ def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int
 
     print(f"database: {connection.vendor}  ({var_dir})")
     call_command("migrate", "-v", "0")
+    if WorkOrder.objects.exists():
+        sys.exit(f"{var_dir} already holds data: the benchmark needs an empty database")
     load_demo(customers=200, orders=50)
     template = list(WorkOrder.objects.select_related("customer").all()[:50])
     rng = random.Random(1)
@@ -103,7 +105,18 @@ def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int
         assert response.status_code == 200
     _report("order page (agent1)", samples)
 
-    # --- API creation through the production server --------------------------------------------
+    if creates:
+        _bench_api(agent=agent, template=template, creates=creates, port=port)
+
+
+def _bench_api(*, agent, template, creates: int, port: int) -> None:
+    """API creation through the production server (gunicorn), 8 concurrent clients."""
+    from django.db import connection
+
+    from anxin.accounts.services import api_token_create
+    from anxin.workorders.models import WorkOrder
+    from anxin.workorders.services import NUMBER_PREFIX
+
     _token, key = api_token_create(user=agent, name="bench")
     customer = str(template[0].customer.public_id) if template[0].customer.site_id == agent.org_unit_id else str(
         next(o.customer.public_id for o in template if o.customer.site_id == agent.org_unit_id))

@@ -84,6 +84,9 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
         indexes = [
             models.Index(fields=["site", "status", "received_at"], name="wo_site_status_recv"),
             models.Index(fields=["owner", "status"], name="wo_owner_status"),
+            # "mine" and the priority sort order by received_at; without these SQLite sorts every match
+            models.Index(fields=["owner", "received_at"], name="wo_owner_recv"),
+            models.Index(fields=["priority", "received_at"], name="wo_priority_recv"),
             models.Index(fields=["received_at"], name="wo_received"),
             models.Index(fields=["customer", "status"], name="wo_customer_status"),
         ]
