@@ -83,7 +83,8 @@ def api_token_authenticate(raw: str) -> User | None:
         _ax, prefix, secret = raw.split("_", 2)
     except ValueError:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
+    token = (ApiToken.objects.select_related("user", "user__org_unit")
+             .filter(prefix=prefix, revoked_at__isnull=True).first())
     if token is None or not secrets.compare_digest(token.key_hash, ApiToken.hash_secret(secret)):
         return None
     if not token.user.is_active:

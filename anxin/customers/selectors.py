@@ -19,18 +19,19 @@ def customer_qs_for(user: User) -> QuerySet[Customer]:
     return scoped(Customer.objects.all(), user).select_related("site")
 
 
-def customer_get_for(*, user: User, public_id: UUID | str) -> Customer:
-    """The customer if the viewer may see it; NotFound otherwise (same answer as unknown)."""
+def customer_get_for(*, user: User, public_id: UUID | str, with_archive: bool = True) -> Customer:
+    """The customer if the viewer may see it; NotFound otherwise (same answer as unknown).
+
+    with_archive prefetches contacts and assets (for pages that show them).
+    """
     try:
         UUID(str(public_id))
     except ValueError as exc:
         raise NotFound() from exc
-    customer = (
-        customer_qs_for(user)
-        .prefetch_related("contacts", Prefetch("assets", queryset=Asset.objects.order_by("id")))
-        .filter(public_id=public_id)
-        .first()
-    )
+    qs = customer_qs_for(user).filter(public_id=public_id)
+    if with_archive:
+        qs = qs.prefetch_related("contacts", Prefetch("assets", queryset=Asset.objects.order_by("id")))
+    customer = qs.first()
     if customer is None:
         raise NotFound()
     return customer

@@ -73,7 +73,8 @@ def workorder_create(request: HttpRequest, payload: WorkOrderCreateIn,
     _require(request.user, "workorders.add_workorder")
     user = request.user
     site = account_selectors.orgunit_get_for(user=user, code=payload.site)
-    customer = customer_selectors.customer_get_for(user=user, public_id=payload.customer) if payload.customer else None
+    customer = (customer_selectors.customer_get_for(user=user, public_id=payload.customer, with_archive=False)
+                if payload.customer else None)
     if payload.asset and customer is None:
         raise DomainError(ErrorCode.INVALID, _("The asset does not belong to this customer."), {"field": "asset"})
     asset = customer_selectors.asset_get_for(customer=customer, public_id=payload.asset) if payload.asset else None
@@ -85,9 +86,10 @@ def workorder_create(request: HttpRequest, payload: WorkOrderCreateIn,
         is_emergency=payload.is_emergency, asset=asset, caller_number=payload.caller_number, owner=owner,
         visit_from=payload.visit_from, visit_to=payload.visit_to, idempotency_key=idempotency_key,
     )
-    fresh = selectors.workorder_get_for(user=user, public_id=order.public_id)
     # A replayed Idempotency-Key answers 200 with the first order instead of 201 with a new one.
-    return Status(200 if getattr(order, "replayed", False) else 201, order_out(user, fresh))
+    if getattr(order, "replayed", False):
+        return Status(200, order_out(user, selectors.workorder_get_for(user=user, public_id=order.public_id)))
+    return Status(201, order_out(user, order))
 
 
 @router.get("/{order_id}", response=WorkOrderOut)

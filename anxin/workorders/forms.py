@@ -59,12 +59,6 @@ class WorkOrderForm(forms.Form):
         if not self.is_bound:
             self.initial["token"] = uuid.uuid4().hex
 
-    def clean(self):
-        data = super().clean()
-        if data.get("visit_from") and data.get("visit_to") and data["visit_to"] < data["visit_from"]:
-            self.add_error("visit_to", _("The visit window must end after it starts."))
-        return data
-
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Status.choices)

@@ -180,3 +180,15 @@ def test_openapi_is_published(client):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     assert "/api/workorders/" in response.json()["paths"]
+
+
+def test_api_create_query_count_is_bounded(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _token, key = api_token_create(user=world.agent_a, name="q")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    post(client, "/api/workorders/", create_payload(world), **auth)
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, "/api/workorders/", create_payload(world), **auth).status_code == 201
+    assert len(queries) <= 14

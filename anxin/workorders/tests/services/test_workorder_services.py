@@ -160,3 +160,15 @@ def test_concurrent_creates_never_share_a_number():
     # then every order exists with its own number
     assert errors == []
     assert len(numbers) == 8 and len(set(numbers)) == 8
+
+
+def test_a_visit_window_ending_before_it_starts_is_refused(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() + timedelta(days=1)
+    with pytest.raises(DomainError) as exc:
+        make_order(world, visit_from=start, visit_to=start - timedelta(hours=2))
+    assert exc.value.extra["field"] == "visit_to"
+    assert WorkOrder.objects.count() == 0
