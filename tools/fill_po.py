@@ -40,7 +40,15 @@ def main() -> int:
         msgid = unquote(m.group(1))
         if not msgid:
             continue
-        entry = entry.replace("#, fuzzy\n", "")
+        if re.search(r"^#,.*\bfuzzy\b", entry, re.M):
+            # makemessages' fuzzy guess is often another string's translation: never keep it.
+            entry = re.sub(r"^#\|.*\n", "", entry, flags=re.M)
+            entry = re.sub(r"^#, fuzzy\n", "", entry, flags=re.M)
+            entry = re.sub(r"^(#,.*?)\bfuzzy, |^(#,.*?), fuzzy\b", lambda m: m.group(1) or m.group(2), entry,
+                           flags=re.M)
+            key0 = r"msgstr\[0\]" if "msgid_plural" in entry else r"msgstr"
+            entry = re.sub(rf'^{key0} ((?:".*"\n?)+)', f'{key0.replace(chr(92), "")} ""\n', entry, flags=re.M)
+            entry = entry.rstrip("\n")
         # A msgstr may be wrapped over several lines (msgstr "" then "…" lines): read the whole block.
         key = r"msgstr\[0\]" if "msgid_plural" in entry else r"msgstr"
         m_str = re.search(rf'^{key} ((?:".*"\n?)+)', entry, re.M)
@@ -53,8 +61,6 @@ def main() -> int:
             translated = True
         if not translated:
             missing.append(msgid)
-        elif re.search(r"^#,.*\bfuzzy\b", entry, re.M):
-            missing.append(f"{msgid} (fuzzy: Django ignores it)")
         entries[i] = entry
     open(path, "w", encoding="utf-8").write("\n\n".join(entries))
     for msgid in missing:

@@ -24,7 +24,7 @@ _DESK = _READ + [
 ]
 _MANAGE = _DESK + [
     "workorders.assign_workorder", "workorders.close_workorder", "customers.import_customers",
-    "customers.export_customers",
+    "customers.export_customers", "workorders.export_workorders",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

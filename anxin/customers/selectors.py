@@ -47,10 +47,17 @@ def asset_get_for(*, customer: Customer, public_id: UUID | str) -> Asset:
 
 def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer]:
     """Find by name, address, full phone or its last four digits (B1, issue 2 §4)."""
-    text = unicodedata.normalize("NFKC", query or "").strip()
-    if not text:
+    if not (query or "").strip():
         return []
+    return list(customer_search_qs(user=user, query=query)[:limit])
+
+
+def customer_search_qs(*, user: User, query: str) -> QuerySet[Customer]:
+    """The search as a queryset; an empty query means every customer in scope (for exports)."""
+    text = unicodedata.normalize("NFKC", query or "").strip()
     qs = customer_qs_for(user).prefetch_related("contacts")
+    if not text:
+        return qs.order_by("name", "id")
     if _DIGITS.match(text):
         digits = re.sub(r"\D", "", text)
         if len(digits) == 4:
@@ -64,7 +71,7 @@ def customer_search(*, user: User, query: str, limit: int = 20) -> list[Customer
     else:
         for term in text.lower().split()[:5]:
             qs = qs.filter(search_text__contains=term[:50])
-    return list(qs.distinct().order_by("name", "id")[:limit])
+    return qs.distinct().order_by("name", "id")
 
 
 def customer_find_by_phone(*, user: User, phone: str) -> list[Customer]:

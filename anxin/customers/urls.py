@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("new/", views.create, name="create"),
     path("import/", views.import_upload, name="import"),
+    path("export/", views.export, name="export"),
     path("<uuid:public_id>/", views.archive, name="archive"),
     path("<uuid:public_id>/assets/", views.asset_create, name="asset-create"),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError
+from anxin.core.exports import xlsx_export
 from anxin.customers import importing, selectors, services
 from anxin.customers.forms import AssetForm, CustomerForm, ImportForm
 from anxin.intake import selectors as intake_selectors
@@ -26,6 +27,26 @@ def search(request):
             for c in results]
     template = "customers/customer_search.html#results" if request.htmx else "customers/customer_search.html"
     return render(request, template, {"q": query, "rows": rows})
+
+
+@require_GET
+@login_required
+@permission_required("customers.export_customers", raise_exception=True)
+def export(request):
+    """B5/H4: the customers the search shows (all in scope without a query), phones masked per role."""
+    query = (request.GET.get("q") or "")[:100]
+    user = request.user
+
+    def rows():
+        for c in selectors.customer_search_qs(user=user, query=query).iterator(chunk_size=2000):
+            phones = ", ".join(selectors.phone_for_display(user, p.phone) for p in c.contacts.all())
+            yield (c.name, c.get_kind_display(), c.get_tier_display(), c.site.name, c.address, c.postcode, phones,
+                   c.created_at)
+
+    return xlsx_export(request=request, filename="customers", title=_("Customers"), rows=rows(),
+                       headers=[_("Name"), _("Kind"), _("Tier"), _("Site"), _("Address"), _("Postcode"), _("Phone"),
+                                _("Created")],
+                       object_type="customers.customer", filters={"q": query})
 
 
 @require_GET

@@ -100,6 +100,7 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
             ("view_team_orders", _("Can see every order of the team / site, not only own")),
             ("assign_workorder", _("Can assign work orders")),
             ("close_workorder", _("Can close or cancel field jobs and complaints")),
+            ("export_workorders", _("Can export work-order lists")),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ app_name = "workorders"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk-assign/", views.bulk_assign, name="bulk-assign"),
+    path("export/", views.export, name="export"),
     path("new/<uuid:customer_id>/", views.create_for_customer, name="create"),
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/transition/", views.transition, name="transition"),

@@ -130,6 +130,7 @@ def test_import_page_dry_run_then_confirm(world, tmp_path, client_for):
     with path.open("rb") as fh:
         response = client.post("/customers/import/", {"file": fh})
     assert "1 行有效" in response.content.decode()
+    assert response.content.decode().count("首次上传只做检查") == 1
     assert not Customer.objects.filter(name="张三").exists()
     token = response.context["token"]
     client.post("/customers/import/", {"confirm": token})

@@ -41,6 +41,8 @@ def test_same_matter_offers_urge_and_links_instead_of_a_duplicate(world, client_
     client = client_for(world.agent_a)
     offered = client.post("/intake/call/", {**call_data(world, token="t2"), "action": "order"}).content.decode()
     assert "作为催办关联到" in offered and WorkOrder.objects.count() == 1
+    # the matching script is offered, once (a broken catalogue once repeated it three times)
+    assert offered.count("您的报修正在处理中") == 1
     response = client.post("/intake/call/", {**call_data(world, token="t2"), "action": f"urge:{open_order.public_id}"})
     assert response.status_code == 302
     open_order.refresh_from_db()
