@@ -7,7 +7,14 @@ from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record
 from anxin.core.errors import PermissionDeniedError
 from anxin.customers import selectors, services
-from anxin.customers.schemas import AssetCreateIn, AssetOut, ContactIn, CustomerCreateIn, CustomerOut
+from anxin.customers.schemas import (
+    AssetCreateIn,
+    AssetOut,
+    ContactIn,
+    CustomerCreateIn,
+    CustomerOut,
+    CustomerUpdateIn,
+)
 
 router = Router(tags=["customers"])
 
@@ -59,6 +66,14 @@ def customer_get(request: HttpRequest, customer_id: UUID):
     audit_record(actor=request.user, action="view", object_type="customers.customer", object_id=customer.public_id,
                  summary=customer.name, request=request)
     return customer_out(request.user, customer)
+
+
+@router.patch("/{customer_id}", response=CustomerOut)
+def customer_update(request: HttpRequest, customer_id: UUID, payload: CustomerUpdateIn):
+    customer = selectors.customer_get_for(user=request.user, public_id=customer_id)
+    services.customer_update(customer=customer, actor=request.user, data=payload.model_dump(exclude_unset=True),
+                             request=request)
+    return customer_out(request.user, selectors.customer_get_for(user=request.user, public_id=customer_id))
 
 
 @router.post("/{customer_id}/contacts", response={201: CustomerOut})

@@ -24,6 +24,27 @@ class CustomerForm(forms.Form):
         self.fields["site"].choices = [(s.code, s.name) for s in sites]
 
 
+class CustomerEditForm(forms.ModelForm):
+    """The archive's editable fields; phones are added one at a time on the archive page."""
+
+    class Meta:
+        model = Customer
+        fields = ["kind", "name", "tier", "preferred_language", "province", "city", "district", "street", "number",
+                  "address_detail", "postcode", "email", "notes"]
+
+    def clean_postcode(self):
+        postcode = self.cleaned_data["postcode"]
+        if postcode and (len(postcode) != 6 or not postcode.isdigit()):
+            raise forms.ValidationError(_("A postcode has 6 digits."))
+        return postcode
+
+
+class ContactForm(forms.Form):
+    phone = forms.CharField(label=_("Phone"), max_length=40)
+    kind = forms.ChoiceField(label=_("Phone type"), choices=[("", "—"), *Contact.Kind.choices], required=False)
+    name = forms.CharField(label=_("Contact name"), max_length=50, required=False)
+
+
 class AssetForm(forms.ModelForm):
     class Meta:
         model = Asset

@@ -34,6 +34,24 @@ class CustomerCreateIn(StrictSchema):
     notes: str = Field("", max_length=2000)
 
 
+class CustomerUpdateIn(StrictSchema):
+    """Only the fields sent are changed; unknown ones (site, search_text…) are refused with 422."""
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    kind: str | None = Field(None, pattern="^(person|organisation)$")
+    tier: str | None = None
+    preferred_language: str | None = None
+    province: str | None = Field(None, max_length=20)
+    city: str | None = Field(None, max_length=20)
+    district: str | None = Field(None, max_length=20)
+    street: str | None = Field(None, max_length=50)
+    number: str | None = Field(None, max_length=20)
+    address_detail: str | None = Field(None, max_length=100)
+    postcode: str | None = Field(None, pattern=r"^(\d{6})?$")
+    email: str | None = Field(None, max_length=254)
+    notes: str | None = Field(None, max_length=2000)
+
+
 class AssetCreateIn(StrictSchema):
     name: str = Field(..., min_length=1, max_length=60)
     maker: str = Field("", max_length=60)

@@ -11,7 +11,7 @@ from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
 from anxin.core.address import split_address
-from anxin.core.errors import DomainError, NotFound, domain_error_from
+from anxin.core.errors import DomainError, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import last_four, normalize_phone, phone_kind
 from anxin.customers.errors import CustomerErrorCode
 from anxin.customers.models import Asset, Contact, Customer
@@ -67,7 +67,12 @@ def customer_create(
 
 @transaction.atomic
 def customer_update(*, customer: Customer, actor: User, data: dict[str, Any], request=None) -> Customer:
-    """Change the editable fields given in `data`; records old → new in the audit log."""
+    """Change the editable fields given in `data`; records old → new in the audit log.
+
+    Raises PermissionDeniedError without `customers.change_customer`, DomainError(invalid).
+    """
+    if not actor.has_perm("customers.change_customer"):
+        raise PermissionDeniedError()
     editable = {"name", "kind", "tier", "preferred_language", "notes", "email", *ADDRESS_FIELDS}
     changes = {}
     for key, value in data.items():
@@ -91,6 +96,8 @@ def customer_update(*, customer: Customer, actor: User, data: dict[str, Any], re
 def contact_add(
     *, customer: Customer, actor: User | None, phone: str, name: str = "", kind: str = "", is_primary: bool = False,
 ) -> Contact:
+    if actor is not None and not actor.has_perm("customers.change_customer"):
+        raise PermissionDeniedError()
     e164 = normalize_phone(phone)
     if customer.contacts.filter(phone=e164).exists():
         raise DomainError(CustomerErrorCode.DUPLICATE_PHONE, _("This customer already has this phone number."),

@@ -9,5 +9,7 @@ urlpatterns = [
     path("import/", views.import_upload, name="import"),
     path("export/", views.export, name="export"),
     path("<uuid:public_id>/", views.archive, name="archive"),
+    path("<uuid:public_id>/edit/", views.edit, name="edit"),
+    path("<uuid:public_id>/contacts/", views.contact_add, name="contact-add"),
     path("<uuid:public_id>/assets/", views.asset_create, name="asset-create"),
 ]

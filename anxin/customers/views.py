@@ -12,7 +12,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError
 from anxin.core.exports import xlsx_export
 from anxin.customers import importing, selectors, services
-from anxin.customers.forms import AssetForm, CustomerForm, ImportForm
+from anxin.customers.forms import AssetForm, ContactForm, CustomerEditForm, CustomerForm, ImportForm
 from anxin.intake import selectors as intake_selectors
 from anxin.workorders import selectors as wo_selectors
 
@@ -65,6 +65,7 @@ def archive(request, public_id):
         "history": wo_selectors.history_for_customer(user=user, customer_id=customer.id),
         "contact_logs": intake_selectors.contactlog_recent_for_customer(user=user, customer_id=customer.id),
         "asset_form": AssetForm(),
+        "contact_form": ContactForm(),
     })
 
 
@@ -95,6 +96,42 @@ def create(request):
                 return redirect(f"{next_url}?customer={customer.public_id}")
             return redirect("customers:archive", public_id=customer.public_id)
     return render(request, "customers/customer_create.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@login_required
+@permission_required("customers.change_customer", raise_exception=True)
+def edit(request, public_id):
+    customer = selectors.customer_get_for(user=request.user, public_id=public_id)
+    form = CustomerEditForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # the service, not the ModelForm, writes (audit with old → new)
+            services.customer_update(customer=selectors.customer_get_for(user=request.user, public_id=public_id),
+                                     actor=request.user, data=form.cleaned_data, request=request)
+        except DomainError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("customers:archive", public_id=customer.public_id)
+    return render(request, "customers/customer_edit.html", {"form": form, "customer": customer})
+
+
+@require_POST
+@login_required
+@permission_required("customers.change_customer", raise_exception=True)
+def contact_add(request, public_id):
+    customer = selectors.customer_get_for(user=request.user, public_id=public_id)
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid phone number."))
+    else:
+        try:
+            services.contact_add(customer=customer, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Saved."))
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    return redirect("customers:archive", public_id=customer.public_id)
 
 
 @require_POST

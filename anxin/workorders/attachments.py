@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from anxin.accounts.models import User
+from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, PermissionDeniedError
 from anxin.workorders import events
 from anxin.workorders.errors import WorkOrderErrorCode
@@ -103,6 +104,9 @@ def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = Fal
             )
             events.attachment_added_event(order=order, actor=actor, name=attachment.original_name,
                                           attachment_id=str(attachment.public_id))
+            audit_record(actor=actor, action="update", object_type="workorders.workorder",
+                         object_id=order.public_id, summary=f"{order.number} +attachment",
+                         data={"attachment": str(attachment.public_id), "size": attachment.size})
     except Exception:
         path.unlink(missing_ok=True)
         raise

@@ -308,6 +308,8 @@ def workorder_add_note(*, order: WorkOrder, actor: User, body: str, is_public: b
     with transaction.atomic():
         event = events.note_added_event(order=order, actor=actor, body=text, is_public=is_public)
         WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+        audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=order.public_id,
+                     summary=f"{order.number} {'reply' if is_public else 'note'}", data={"event": event.pk})
     return event
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
+from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, NotFound
 from anxin.core.exports import xlsx_export
 from anxin.customers import selectors as customer_selectors
@@ -236,6 +237,9 @@ def download_attachment(request, public_id, attachment_id):
     path = attachments.attachment_path(att)
     if not path.exists():
         raise NotFound()
+    # J3: a download of a customer's photo or document is a view of personal data.
+    audit_record(actor=request.user, action="view", object_type="workorders.attachment", object_id=att.public_id,
+                 summary=att.original_name, request=request)
     # Always a download, never rendered inline on our origin (SECURITY-CASES 9–10).
     response = FileResponse(path.open("rb"), content_type=att.content_type)
     response["Content-Disposition"] = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(att.original_name)}"

@@ -135,3 +135,54 @@ def test_import_page_dry_run_then_confirm(world, tmp_path, client_for):
     token = response.context["token"]
     client.post("/customers/import/", {"confirm": token})
     assert Customer.objects.filter(name="张三").exists()
+
+
+def test_edit_page_changes_the_archive_and_audits_old_and_new(world, client_for):
+    client = client_for(world.agent_a)
+    url = f"/customers/{world.customer_a.public_id}/edit/"
+    assert client.get(url).status_code == 200
+    form = {"kind": "person", "name": "王芳", "tier": "gold", "preferred_language": "zh", "province": "上海市",
+            "city": "上海市", "district": "浦东新区", "street": "张杨路", "number": "101号", "address_detail": "3栋201室",
+            "postcode": "200120", "email": "", "notes": ""}
+    assert client.post(url, form).status_code == 302
+    world.customer_a.refresh_from_db()
+    assert world.customer_a.tier == "gold" and world.customer_a.number == "101号"
+    log = AuditLog.objects.filter(action="update", object_id=str(world.customer_a.public_id)).latest("id")
+    assert log.data["tier"] == {"old": "basic", "new": "gold"}
+    bad = client.post(url, {**form, "postcode": "12"})
+    assert bad.status_code == 200 and "邮编应为 6 位数字" in bad.content.decode()
+
+
+def test_edit_is_refused_by_role_and_site(world, client_for):
+    url = f"/customers/{world.customer_a.public_id}/edit/"
+    assert client_for(world.warehouse_a).get(url).status_code == 403
+    assert client_for(world.agent_b).get(url).status_code == 404
+    response = client_for(world.agent_b).patch(f"/api/customers/{world.customer_a.public_id}",
+                                               data=json.dumps({"tier": "gold"}), content_type="application/json")
+    assert response.status_code == 404
+
+
+def test_api_patch_changes_only_what_is_sent_and_refuses_site(world, client_for):
+    client = client_for(world.agent_a)
+    url = f"/api/customers/{world.customer_a.public_id}"
+    ok = client.patch(url, data=json.dumps({"tier": "diamond"}), content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["tier"] == "diamond" and ok.json()["name"] == "王芳"
+    moved = client.patch(url, data=json.dumps({"site": "SB"}), content_type="application/json")
+    assert moved.status_code == 422
+    world.customer_a.refresh_from_db()
+    assert world.customer_a.site == world.site_a
+
+
+def test_add_phone_on_the_archive_page(world, client_for):
+    client = client_for(world.agent_a)
+    client.post(f"/customers/{world.customer_a.public_id}/contacts/", {"phone": "021-5888 1234", "kind": "home"})
+    assert world.customer_a.contacts.filter(phone="+862158881234", kind="home").exists()
+    client.post(f"/customers/{world.customer_a.public_id}/contacts/", {"phone": "021-5888 1234"})
+    assert world.customer_a.contacts.count() == 2
+
+
+def test_api_patch_postcode_shape(world, client_for):
+    url = f"/api/customers/{world.customer_a.public_id}"
+    client = client_for(world.agent_a)
+    assert client.patch(url, data=json.dumps({"postcode": "200120"}), content_type="application/json").status_code == 200
+    assert client.patch(url, data=json.dumps({"postcode": "2001"}), content_type="application/json").status_code == 422

@@ -172,3 +172,17 @@ def test_a_visit_window_ending_before_it_starts_is_refused(world):
         make_order(world, visit_from=start, visit_to=start - timedelta(hours=2))
     assert exc.value.extra["field"] == "visit_to"
     assert WorkOrder.objects.count() == 0
+
+
+def test_every_write_leaves_an_audit_row(world):
+    from anxin.audit.models import AuditLog
+
+    order = make_order(world)
+    services.workorder_add_note(order=order, actor=world.agent_a, body="内部备注")
+    order = services.workorder_transition(order=order, to=Status.ACCEPTED, actor=world.agent_a)
+    order = services.workorder_assign(order=order, owner=world.tech_a, actor=world.dispatcher_a)
+    order = services.workorder_update(order=order, actor=world.agent_a, data={"priority": 3})
+    summaries = list(AuditLog.objects.filter(object_id=str(order.public_id)).order_by("id")
+                     .values_list("action", "actor__username"))
+    assert summaries == [("create", "agent_a"), ("update", "agent_a"), ("update", "agent_a"),
+                         ("update", "dispatcher_a"), ("update", "agent_a")]
