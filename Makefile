@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check anxin bench tools tests
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/python tools/fill_po.py anxin/locale/zh_Hans/LC_MESSAGES/django.po
+	$(BIN)/python tools/lint_custom.py
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix anxin bench tools tests

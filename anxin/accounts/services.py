@@ -47,10 +47,10 @@ def roles_ensure(*, strict: bool = True) -> dict[str, Group]:
 @transaction.atomic
 def user_create(
     *, username: str, password: str, role: Role, org_unit: OrgUnit, display_name: str = "",
-    language_skills: str = "zh", email: str = "",
+    language_skills: str = "zh", email: str = "", is_superuser: bool = False,
 ) -> User:
     user = User(username=username, display_name=display_name, org_unit=org_unit,
-                language_skills=language_skills, email=email)
+                language_skills=language_skills, email=email, is_superuser=is_superuser)
     user.is_staff = role == Role.ADMINISTRATOR
     user.set_password(password)
     user.full_clean(exclude=["password"])

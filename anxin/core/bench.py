@@ -65,13 +65,14 @@ def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int
             taken_by_id=src.taken_by_id, owner_id=src.owner_id,
         ))
         if len(batch) == 5000:
-            created = WorkOrder.objects.bulk_create(batch)
+            created = WorkOrder.objects.bulk_create(batch)  # lint: allow-write (bench fixture, throw-away DB)
             events += [WorkOrderEvent(work_order=o, type=100, to_status="new") for o in created]
-            WorkOrderEvent.objects.bulk_create(events)
+            WorkOrderEvent.objects.bulk_create(events)  # lint: allow-write (bench fixture)
             batch, events = [], []
     if batch:
-        created = WorkOrder.objects.bulk_create(batch)
-        WorkOrderEvent.objects.bulk_create([WorkOrderEvent(work_order=o, type=100, to_status="new") for o in created])
+        created = WorkOrder.objects.bulk_create(batch)  # lint: allow-write (bench fixture)
+        WorkOrderEvent.objects.bulk_create(  # lint: allow-write (bench fixture)
+            [WorkOrderEvent(work_order=o, type=100, to_status="new") for o in created])
     if connection.vendor == "sqlite":
         with connection.cursor() as c:
             c.execute("ANALYZE")

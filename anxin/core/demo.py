@@ -16,7 +16,7 @@ from anxin.customers import services as customer_services
 from anxin.customers.models import Customer
 from anxin.intake import services as intake_services
 from anxin.workorders import services as wo_services
-from anxin.workorders.models import Category, Channel, Priority, WorkOrder
+from anxin.workorders.models import Channel, Priority, WorkOrder
 from anxin.workorders.states import TRANSITIONS, Family, Status, Type, family_of
 
 DEMO_PASSWORD = "anxin-demo-2026"
@@ -83,12 +83,11 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
     for username, display, role, site_index in STAFF:
         unit = hq if site_index is None else sites[site_index]
         users[username] = account_services.user_create(username=username, password=DEMO_PASSWORD, role=role,
-                                                       org_unit=unit, display_name=display)
-    users["admin"].is_superuser = True
-    users["admin"].save(update_fields=["is_superuser"])
+                                                       org_unit=unit, display_name=display,
+                                                       is_superuser=username == "admin")
     cats = {}
     for code, name, parent, family in CATEGORIES:
-        cats[code] = Category.objects.create(code=code, name=name, parent=cats.get(parent), family=family)
+        cats[code] = wo_services.category_create(code=code, name=name, parent=cats.get(parent), family=family)
 
     manager = users["manager"]
     all_customers: list[Customer] = []

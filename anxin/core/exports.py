@@ -60,7 +60,7 @@ def xlsx_export(
         sheet.append([safe_cell(v) for v in row])
         count += 1
     out = io.BytesIO()
-    book.save(out)
+    book.save(out)  # lint: allow-write (an openpyxl workbook, not a model)
     audit_record(actor=user, action="export", object_type=object_type, summary=f"{title}: {count}",
                  request=request, data={"filters": filters, "rows": count})
     response = HttpResponse(out.getvalue(), content_type=XLSX)

@@ -36,6 +36,17 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_PROMISE_HOURS = {Priority.URGENT: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 120}
 
 
+def category_create(*, code: str, name: str, parent: Category | None = None, family: str = "") -> Category:
+    """Add a node to the category tree (reference data; administrators also edit it in the admin)."""
+    category = Category(code=code, name=name, parent=parent, family=family)
+    try:
+        category.full_clean()
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    category.save()
+    return category
+
+
 def next_number(now: datetime | None = None) -> str:
     """GD20261122-0007: one atomic upsert, so concurrent creates never share a number.
 

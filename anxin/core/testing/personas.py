@@ -8,6 +8,7 @@ from anxin.accounts.roles import Role
 from anxin.customers import services as customer_services
 from anxin.customers.models import Customer
 from anxin.workorders.models import Category
+from anxin.workorders.services import category_create
 
 PASSWORD = "test-pass-123!"
 
@@ -50,7 +51,7 @@ def build_world() -> World:
         warehouse_a=user("warehouse_a", Role.WAREHOUSE, site_a),
         agent_b=user("agent_b", Role.AGENT, site_b),
         customer_a=None, customer_b=None,
-        category=Category.objects.create(code="water.leak", name="漏水"),
+        category=category_create(code="water.leak", name="漏水"),
     )
     world.customer_a = customer_services.customer_create(
         actor=None, site=site_a, name="王芳", address_text="上海市浦东新区张杨路100号3栋201室",
