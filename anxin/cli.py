@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     def server_args(p):
         p.add_argument("--host", default=os.environ.get("ANXIN_HOST", "127.0.0.1"))
         p.add_argument("--port", type=int, default=int(os.environ.get("ANXIN_PORT", "8000")))
-        p.add_argument("--workers", type=int, default=int(os.environ.get("ANXIN_WEB_WORKERS", "3")))
+        p.add_argument("--workers", type=int, default=int(os.environ.get("ANXIN_WEB_WORKERS", "2")))
 
     p = sub.add_parser("run", help="set up (migrate, demo data on first start) and run web server + worker")
     server_args(p)

@@ -137,6 +137,9 @@ else:
                     " PRAGMA busy_timeout=20000; PRAGMA cache_size=-64000;"
                 ),
             },
+            # Keep the connection across requests: opening one runs the PRAGMAs above every time.
+            "CONN_MAX_AGE": None,
+            "CONN_HEALTH_CHECKS": True,
             # A file, not :memory:, so threaded tests and the browser tests' live server share it.
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
@@ -146,7 +149,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "anxin.accounts.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

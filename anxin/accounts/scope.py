@@ -1,28 +1,33 @@
 """Data scope (J1): one function decides which sites a user sees; every selector uses it."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from anxin.accounts.models import OrgUnit, User
 
-_CACHE_ATTR = "_anxin_scope_unit_ids"
+_CACHE_ATTR = "_anxin_scope_units"
 
 
-def visible_unit_ids(user: User) -> frozenset[int]:
-    """Ids of the org units in the user's subtree (their unit and everything below it)."""
+def visible_units(user: User) -> dict[int, OrgUnit]:
+    """The org units of the user's subtree (their unit and everything below), read once per request."""
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
     if not user.is_authenticated or not user.is_active:
-        ids: frozenset[int] = frozenset()
+        units: dict[int, OrgUnit] = {}
     elif user.is_superuser:
-        ids = frozenset(OrgUnit.objects.values_list("id", flat=True))
+        units = {u.id: u for u in OrgUnit.objects.all()}
     elif user.org_unit_id is None:
-        ids = frozenset()
+        units = {}
     else:
-        root = user.org_unit
-        ids = frozenset(OrgUnit.objects.filter(path__startswith=root.path).values_list("id", flat=True))
-    setattr(user, _CACHE_ATTR, ids)
-    return ids
+        root_path = OrgUnit.objects.filter(pk=user.org_unit_id).values("path")
+        units = {u.id: u for u in OrgUnit.objects.filter(path__startswith=Subquery(root_path))}
+    setattr(user, _CACHE_ATTR, units)
+    return units
+
+
+def visible_unit_ids(user: User) -> frozenset[int]:
+    """Ids of the org units in the user's subtree."""
+    return frozenset(visible_units(user))
 
 
 def scope_filter(user: User, *, site_field: str = "site", owner_field: str | None = None) -> Q:

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from anxin.accounts.models import ApiToken, OrgUnit, User
-from anxin.accounts.scope import visible_unit_ids
+from anxin.accounts.scope import visible_unit_ids, visible_units
 from anxin.core.errors import NotFound
 
 
@@ -14,7 +14,7 @@ def site_list_for(*, user: User) -> list[OrgUnit]:
 
 
 def orgunit_get_for(*, user: User, code: str) -> OrgUnit:
-    unit = orgunit_list_for(user=user).filter(code=code).first() if code else None
+    unit = next((u for u in visible_units(user).values() if u.code == code), None) if code else None
     if unit is None:
         raise NotFound()
     return unit

@@ -59,11 +59,14 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     is_emergency = models.BooleanField(_("emergency"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    # site, customer and owner lead composite indexes below; their own single-column indexes would only
+    # cost every insert (measured in docs/decisions.md).
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="work_orders",
-                                 verbose_name=_("customer"))
+                                 verbose_name=_("customer"), db_index=False)
     asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="work_orders",
                               verbose_name=_("asset"))
-    site = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("site"))
+    site = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="work_orders", verbose_name=_("site"),
+                             db_index=False)
     title = models.CharField(_("summary"), max_length=100)
     description = models.TextField(_("description"), max_length=5000, blank=True)
     caller_number = models.CharField(_("caller number"), max_length=32, blank=True)
@@ -71,7 +74,7 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
                                  verbose_name=_("taken by"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="owned_work_orders", verbose_name=_("owner"))
+                              related_name="owned_work_orders", verbose_name=_("owner"), db_index=False)
     visit_from = models.DateTimeField(_("requested visit from"), null=True, blank=True)
     visit_to = models.DateTimeField(_("requested visit to"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -130,7 +133,8 @@ class WorkOrderEvent(models.Model):
         URGED = 403, _("Customer chased (urge)")
         ATTACHMENT_ADDED = 410, _("Attachment added")
 
-    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events",
+                                   db_index=False)  # (work_order, created_at) below covers it
     type = models.PositiveSmallIntegerField(choices=Type.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     from_status = models.CharField(max_length=20, blank=True, choices=Status.choices)
