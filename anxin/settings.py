@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "anxin.customers",
     "anxin.workorders",
     "anxin.intake",
+    "anxin.sla",
+    "anxin.notifications",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +216,15 @@ EMAIL_HOST_USER = os.environ.get("ANXIN_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = envsecret("ANXIN_EMAIL_PASSWORD", "") or ""
 EMAIL_USE_TLS = envbool("ANXIN_EMAIL_TLS", "0")
 DEFAULT_FROM_EMAIL = os.environ.get("ANXIN_FROM_EMAIL", "anxin@localhost")
+
+# --- notifications (I2): nothing leaves the machine unless these are set ----------------------
+NOTIFY_LOG_FILE = os.environ.get("ANXIN_NOTIFY_LOG_FILE", "")  # also write SMS/WeChat would-be requests here
+NOTIFY_HTTP_TIMEOUT = envint("ANXIN_NOTIFY_HTTP_TIMEOUT", 5)
+SMS_URL = os.environ.get("ANXIN_SMS_URL", "")  # an HTTP gateway taking {"phone","text","out_id"}
+SMS_API_KEY = envsecret("ANXIN_SMS_API_KEY", "") or ""
+WECHAT_URL = os.environ.get("ANXIN_WECHAT_URL", "")  # e.g. the template-message endpoint incl. access token
+WECHAT_TEMPLATE_ID = os.environ.get("ANXIN_WECHAT_TEMPLATE_ID", "")
+SLA_SWEEP_SECONDS = envint("ANXIN_SLA_SWEEP_SECONDS", 15)
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 

@@ -43,5 +43,9 @@ def urged_event(*, order: WorkOrder, actor, contact_public_id: str, summary: str
                   data={"contact_log": contact_public_id, "within_promise": within_promise})
 
 
+def sla_event(*, order: WorkOrder, type_: int, reason: str, data: dict) -> WorkOrderEvent:
+    return _event(order, type_, None, reason=reason[:500], data=data)
+
+
 def attachment_added_event(*, order: WorkOrder, actor, name: str, attachment_id: str) -> WorkOrderEvent:
     return _event(order, E.ATTACHMENT_ADDED, actor, data={"name": name, "attachment": attachment_id})

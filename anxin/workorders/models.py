@@ -132,6 +132,9 @@ class WorkOrderEvent(models.Model):
         CONTACT_LOGGED = 402, _("Contact logged")
         URGED = 403, _("Customer chased (urge)")
         ATTACHMENT_ADDED = 410, _("Attachment added")
+        SLA_WARNED = 500, _("Promise at risk")
+        SLA_BREACHED = 501, _("Promise broken")
+        ESCALATED = 502, _("Escalated")
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events",
                                    db_index=False)  # (work_order, created_at) below covers it

@@ -17,7 +17,14 @@ from anxin.core.phone import normalize_phone
 from anxin.customers.models import Asset, Customer
 from anxin.workorders import events
 from anxin.workorders.errors import WorkOrderErrorCode
-from anxin.workorders.models import Category, IdempotencyKey, NumberSequence, Priority, WorkOrder
+from anxin.workorders.models import (
+    Category,
+    IdempotencyKey,
+    NumberSequence,
+    Priority,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from anxin.workorders.states import (
     GUARDED_TARGETS,
     OPEN_STATUSES,
@@ -347,3 +354,13 @@ def workorder_urge(*, order: WorkOrder, actor: User, contact_public_id: str, sum
         events.urged_event(order=locked, actor=actor, contact_public_id=contact_public_id, summary=summary,
                            within_promise=is_within_promise(locked))
     return locked
+
+
+SLA_EVENTS = {WorkOrderEvent.Type.SLA_WARNED, WorkOrderEvent.Type.SLA_BREACHED, WorkOrderEvent.Type.ESCALATED}
+
+
+def workorder_record_sla_event(*, order: WorkOrder, type: int, reason: str, data: dict) -> WorkOrderEvent:
+    """E4: a warning, breach or escalation becomes a fact on the order's timeline (written by the SLA sweep)."""
+    if type not in SLA_EVENTS:
+        raise DomainError(WorkOrderErrorCode.INVALID, _("Unknown status."), {"field": "type"})
+    return events.sla_event(order=order, type_=type, reason=reason, data=data)

@@ -1,0 +1,152 @@
+"""The one way to tell someone something (I1/I2): `notify` writes outbox rows; `deliver_due` sends them.
+
+Exactly-once: `notify` runs inside the transaction of the fact it reports, and the unique
+(recipient, channel, dedupe_key) makes a repeated decision (a sweep re-run after a crash) a no-op.
+Delivery claims a row with a conditional UPDATE, so two workers never send the same row; a worker
+killed after the provider accepted and before the row was marked leaves it in `sending`, and it is
+re-sent after CLAIM_TIMEOUT with the same `out_id` / `X-Anxin-Delivery` / Message header, so the
+provider side can drop the repeat.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from anxin.accounts.models import User
+from anxin.notifications import transports
+from anxin.notifications.models import Channel, Notification, Preference, WebhookEndpoint
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_ATTEMPTS = 6
+BACKOFF_MINUTES = (1, 2, 5, 15, 60)
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def _quiet_until(pref: Preference | None, now: datetime) -> datetime | None:
+    """The end of the recipient's quiet hours if `now` falls inside them."""
+    if pref is None or pref.quiet_from is None or pref.quiet_to is None:
+        return None
+    local = now.astimezone(SHANGHAI)
+    start, end = pref.quiet_from, pref.quiet_to
+    inside = (start <= local.time() < end) if start < end else (local.time() >= start or local.time() < end)
+    if not inside:
+        return None
+    end_at = datetime.combine(local.date(), end, SHANGHAI)
+    return end_at if end_at > local else end_at + timedelta(days=1)
+
+
+def notify(
+    *, recipients: list[User], kind: str, subject: str, body: str = "", dedupe_key: str, url: str = "",
+    urgent: bool = False, now: datetime | None = None,
+) -> list[Notification]:
+    """Write one in-app row plus one per preferred channel for each recipient (once per dedupe_key).
+
+    Urgent notifications (emergencies) ignore quiet hours; others wait until the quiet hours end.
+    Call it inside the transaction that records the fact being notified.
+    """
+    now = now or timezone.now()
+    created = []
+    prefs = {p.user_id: p for p in Preference.objects.filter(user__in=[r.id for r in recipients])}
+    for user in {r.id: r for r in recipients if r is not None and r.is_active}.values():
+        pref = prefs.get(user.id)
+        channels = [Channel.IN_APP] + [c.strip() for c in (pref.channels if pref else "email").split(",")
+                                       if c.strip() in (Channel.EMAIL, Channel.SMS, Channel.WECHAT)]
+        wait_until = None if urgent else _quiet_until(pref, now)
+        for channel in channels:
+            in_app = channel == Channel.IN_APP
+            row = Notification(recipient=user, channel=channel, kind=kind, subject=subject[:200], body=body[:2000],
+                               url=url[:200], dedupe_key=dedupe_key[:150], is_urgent=urgent,
+                               state=Notification.State.SENT if in_app else Notification.State.PENDING,
+                               sent_at=now if in_app else None, next_attempt_at=None if in_app else (wait_until or now))
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                continue  # already decided once: exactly-once
+            created.append(row)
+    for endpoint in WebhookEndpoint.objects.filter(is_active=True):
+        if endpoint.kinds and kind not in [k.strip() for k in endpoint.kinds.split(",")]:
+            continue
+        # webhooks are delivered per endpoint, recorded against the first recipient's outbox row
+        created += _webhook_rows(endpoint, recipients, kind, subject, body, dedupe_key, url, now)
+    return created
+
+
+def _webhook_rows(endpoint, recipients, kind, subject, body, dedupe_key, url, now) -> list[Notification]:
+    owner = next((r for r in recipients if r is not None), None)
+    if owner is None:
+        return []
+    row = Notification(recipient=owner, channel=Channel.WEBHOOK, kind=kind, subject=subject[:200], body=body[:2000],
+                       url=url[:200], dedupe_key=f"{dedupe_key}#wh{endpoint.pk}"[:150], next_attempt_at=now,
+                       request={"endpoint": endpoint.pk})
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        return []
+    return [row]
+
+
+def _claim(now: datetime, limit: int) -> list[int]:
+    """Ids of due rows this worker now owns (pending, or `sending` abandoned by a killed worker)."""
+    due = Q(state=Notification.State.PENDING, next_attempt_at__lte=now) | Q(
+        state=Notification.State.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    ids = list(Notification.objects.filter(due).order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+    mine = []
+    for pk in ids:
+        claimed = Notification.objects.filter(due, pk=pk).update(state=Notification.State.SENDING, claimed_at=now)
+        if claimed:
+            mine.append(pk)
+    return mine
+
+
+def deliver_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Send what is due; failures retry with back-off and end as `failed`, visible in the admin."""
+    now = now or timezone.now()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for pk in _claim(now, limit):
+        n = Notification.objects.select_related("recipient", "recipient__notification_preference").get(pk=pk)
+        try:
+            if n.channel == Channel.WEBHOOK:
+                endpoint = WebhookEndpoint.objects.get(pk=n.request.get("endpoint"))
+                sent = transports.send_webhook(endpoint, {"id": f"anxin-{n.pk}", "kind": n.kind, "subject": n.subject,
+                                                          "body": n.body, "url": n.url})
+            else:
+                sent = transports.SENDERS[n.channel](n)
+        except (transports.TransportError, WebhookEndpoint.DoesNotExist) as exc:
+            n.attempts += 1
+            n.last_error = str(exc)[:300]
+            if n.attempts >= MAX_ATTEMPTS:
+                n.state = Notification.State.FAILED
+                counts["failed"] += 1
+            else:
+                n.state = Notification.State.PENDING
+                n.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[min(n.attempts - 1, len(BACKOFF_MINUTES) - 1)])
+                counts["retry"] += 1
+            n.save(update_fields=["attempts", "last_error", "state", "next_attempt_at", "updated_at"])
+            continue
+        n.state, n.sent_at, n.attempts = Notification.State.SENT, timezone.now(), n.attempts + 1
+        n.request = {**n.request, "sent": sent}
+        n.save(update_fields=["state", "sent_at", "attempts", "request", "updated_at"])
+        counts["sent"] += 1
+    return counts
+
+
+def inbox_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+def preference_set(*, user: User, channels: list[str], quiet_from=None, quiet_to=None, wechat_openid: str = ""
+                   ) -> Preference:
+    allowed = {Channel.EMAIL, Channel.SMS, Channel.WECHAT}
+    pref, _created = Preference.objects.get_or_create(user=user)
+    pref.channels = ",".join(c for c in channels if c in allowed)
+    pref.quiet_from, pref.quiet_to, pref.wechat_openid = quiet_from, quiet_to, wechat_openid[:64]
+    pref.save()
+    return pref

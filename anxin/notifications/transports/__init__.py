@@ -1,0 +1,106 @@
+"""Transports: one function per channel taking a Notification and returning the request it sent.
+
+The default configuration sends nothing out: email goes to Django's console backend, and SMS/WeChat
+write their would-be request to the console/log file (ANXIN_SMS_URL / ANXIN_WECHAT_URL unset).
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import urllib.request
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+logger = logging.getLogger("anxin.notifications")
+
+
+class TransportError(Exception):
+    """The provider refused, timed out or answered an error; the caller retries with back-off."""
+
+
+def _post_json(url: str, payload: dict, headers: dict[str, str]) -> dict:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=settings.NOTIFY_HTTP_TIMEOUT) as response:
+            status = response.status
+    except Exception as exc:  # noqa: BLE001 — every failure means "retry later"
+        raise TransportError(f"{type(exc).__name__}: {exc}"[:300]) from exc
+    if status >= 300:
+        raise TransportError(f"HTTP {status}")
+    return {"url": url, "json": payload, "status": status}
+
+
+def _log_only(channel: str, payload: dict) -> dict:
+    line = json.dumps({"channel": channel, **payload}, ensure_ascii=False)
+    logger.warning("notification %s", line)
+    if settings.NOTIFY_LOG_FILE:
+        with open(settings.NOTIFY_LOG_FILE, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+    return {"logged": payload}
+
+
+def send_email(n) -> dict:
+    if not n.recipient.email:
+        raise TransportError("the recipient has no email address")
+    message = EmailMessage(subject=n.subject.replace("\n", " "), body=n.body, to=[n.recipient.email],
+                           headers={"Auto-Submitted": "auto-generated",  # SECURITY-CASES 19: never answered
+                                    "X-Anxin-Notification": str(n.pk)})
+    message.send()
+    return {"to": n.recipient.email, "subject": message.subject, "headers": dict(message.extra_headers)}
+
+
+def send_sms(n) -> dict:
+    payload = {"phone": n.recipient.phone, "text": f"{n.subject} {n.body}"[:300], "out_id": f"anxin-{n.pk}"}
+    if not n.recipient.phone:
+        raise TransportError("the recipient has no phone number")
+    if not settings.SMS_URL:
+        return _log_only("sms", payload)
+    return _post_json(settings.SMS_URL, payload, {"Authorization": f"Bearer {settings.SMS_API_KEY}"})
+
+
+def send_wechat(n) -> dict:
+    openid = getattr(getattr(n.recipient, "notification_preference", None), "wechat_openid", "")
+    payload = {"touser": openid, "template_id": settings.WECHAT_TEMPLATE_ID, "url": n.url,
+               "data": {"first": {"value": n.subject}, "remark": {"value": n.body[:200]}},
+               "client_msg_id": f"anxin-{n.pk}"}
+    if not openid:
+        raise TransportError("the recipient has no WeChat OpenID")
+    if not settings.WECHAT_URL:
+        return _log_only("wechat", payload)
+    return _post_json(settings.WECHAT_URL, payload, {})
+
+
+def check_webhook_url(url: str) -> None:
+    """SECURITY-CASES 40: only http(s) to a public address; checked at save and again at send."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError("only http(s) URLs")
+    try:
+        infos = socket.getaddrinfo(parsed.hostname, parsed.port or 443, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise ValueError(f"cannot resolve {parsed.hostname}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise ValueError(f"{parsed.hostname} resolves to a non-public address")
+
+
+def send_webhook(endpoint, payload: dict) -> dict:
+    try:
+        check_webhook_url(endpoint.url)
+    except ValueError as exc:
+        raise TransportError(str(exc)) from exc
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    signature = "sha256=" + hmac.new(endpoint.secret.encode(), body, hashlib.sha256).hexdigest()
+    return _post_json(endpoint.url, payload, {"X-Anxin-Signature": signature,
+                                              "X-Anxin-Delivery": payload.get("id", "")})
+
+
+SENDERS = {"email": send_email, "sms": send_sms, "wechat": send_wechat}

@@ -1,0 +1,72 @@
+"""Readers for SLA: the calendar of a site, the policy for an order, an order's clocks."""
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+from anxin.accounts.models import OrgUnit, User
+from anxin.sla.calendar import ALWAYS_OPEN, DEFAULT_HOURS, BusinessCalendar, parse_hours
+from anxin.sla.models import BusinessHours, CalendarOverride, Clock, ClockKind, PublishedYear, SlaPolicy
+from anxin.workorders.models import WorkOrder
+
+
+def calendar_for(site_id: int | None, kind: str = ClockKind.BUSINESS) -> BusinessCalendar:
+    """The site's business calendar (its hours, else the default row, else 08:30-12:00,13:30-17:30)."""
+    if kind == ClockKind.ALWAYS:
+        return ALWAYS_OPEN
+    hours = (BusinessHours.objects.filter(site_id=site_id).values_list("hours", flat=True).first()
+             or BusinessHours.objects.filter(site__isnull=True).values_list("hours", flat=True).first()
+             or DEFAULT_HOURS)
+    overrides: dict[date, bool] = {}
+    # site-wide rows first, then the site's own, so a site override wins
+    for row in CalendarOverride.objects.filter(site__isnull=True).order_by("starts_on"):
+        _spread(overrides, row)
+    for row in CalendarOverride.objects.filter(site_id=site_id).order_by("starts_on"):
+        _spread(overrides, row)
+    years = frozenset(PublishedYear.objects.values_list("year", flat=True))
+    return BusinessCalendar(periods=parse_hours(hours), overrides=overrides, published_years=years)
+
+
+def _spread(overrides: dict[date, bool], row: CalendarOverride) -> None:
+    day = row.starts_on
+    while day <= row.ends_on:
+        overrides[day] = row.is_workday
+        day += timedelta(days=1)
+
+
+class CalendarCache:
+    """One calendar per (site, clock kind) for the length of a sweep."""
+
+    def __init__(self):
+        self.get = lru_cache(maxsize=256)(calendar_for)
+
+
+def policy_for(order: WorkOrder, metric: str, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """E1: the most specific active policy for tier × type × priority (blank matches any)."""
+    tier = order.customer.tier if order.customer_id else ""
+    best, best_score = None, -1
+    for p in policies if policies is not None else SlaPolicy.objects.filter(is_active=True, metric=metric):
+        if p.metric != metric or not p.is_active:
+            continue
+        if (p.tier and p.tier != tier) or (p.type and p.type != order.type) or (p.priority and p.priority != order.priority):
+            continue
+        score = bool(p.tier) * 4 + bool(p.type) * 2 + bool(p.priority)
+        if score > best_score:
+            best, best_score = p, score
+    return best
+
+
+def clocks_for(*, order: WorkOrder) -> list[Clock]:
+    return list(order.clocks.all())
+
+
+def ladder_recipients(*, order: WorkOrder, step: str) -> list[User]:
+    """Who stands at one step of the ladder for this order's site (E4)."""
+    if step == "owner":
+        return [u for u in (order.owner or order.taken_by,) if u is not None]
+    site = OrgUnit.objects.get(pk=order.site_id)
+    ancestors = [int(x) for x in site.path.strip("/").split("/") if x]
+    group = {"dept_head": "dept_head", "service_manager": "service_manager",
+             "general_manager": "administrator"}.get(step)
+    if group is None:
+        return []
+    return list(User.objects.filter(is_active=True, groups__name=group, org_unit_id__in=ancestors))

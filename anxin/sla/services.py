@@ -1,0 +1,216 @@
+"""SLA clocks (E3) and the sweep that warns, breaches and escalates (E4).
+
+Clocks are derived, not edited: `clocks_sync(order)` replays the order's timeline (created, status changes,
+replies) against the matching policies and the site's calendar. So a pause that ends straight in
+"resolved", a reopened order or a policy chosen at creation all follow from the same replay.
+The sweep then acts on clocks whose warning or due time has passed; each act claims the clock with a
+conditional UPDATE and writes the timeline event and the notifications in the same transaction, so a
+worker killed mid-sweep leaves every act either done once or not done.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.notifications import services as notifications
+from anxin.sla import selectors
+from anxin.sla.calendar import BusinessCalendar, CalendarError
+from anxin.sla.models import Clock, Metric, SlaPolicy, SweepCursor
+from anxin.workorders import services as wo_services
+from anxin.workorders.models import WorkOrder, WorkOrderEvent
+from anxin.workorders.states import Family, Status
+
+PAUSE_STATUSES = {Status.WAITING_CUSTOMER, Status.WAITING_PARTS}
+METRICS_BY_FAMILY = {
+    Family.FIELD: [Metric.FIRST_RESPONSE, Metric.ARRIVAL, Metric.RESOLUTION],
+    Family.COMPLAINT: [Metric.FIRST_RESPONSE, Metric.COMPLAINT_FEEDBACK, Metric.RESOLUTION],
+    Family.CONSULTATION: [Metric.FIRST_RESPONSE, Metric.RESOLUTION],
+    Family.FEEDBACK: [Metric.FIRST_RESPONSE],
+}
+E = WorkOrderEvent.Type
+RELEVANT_EVENTS = (E.CREATED, E.TRANSITIONED, E.REPLY_ADDED)
+
+
+@dataclass
+class Replay:
+    met_at: datetime | None
+    stopped_at: datetime | None
+    pauses: list[tuple[datetime, datetime | None]]
+
+
+def _replay(order: WorkOrder, events: list[WorkOrderEvent], metric: str) -> Replay:
+    met_at = stopped_at = None
+    pauses: list[tuple[datetime, datetime | None]] = []
+    paused_since = None
+    for e in events:
+        if met_at or stopped_at:
+            break
+        if e.type == E.REPLY_ADDED and metric in (Metric.FIRST_RESPONSE, Metric.COMPLAINT_FEEDBACK):
+            met_at = e.created_at
+        if e.type != E.TRANSITIONED:
+            continue
+        to = e.to_status
+        if metric == Metric.FIRST_RESPONSE and e.from_status == Status.NEW:
+            met_at = e.created_at
+        elif metric == Metric.ARRIVAL and to == Status.IN_PROGRESS:
+            met_at = e.created_at
+        elif metric == Metric.COMPLAINT_FEEDBACK and to in (Status.PROPOSED, Status.RESOLVED):
+            met_at = e.created_at
+        elif metric == Metric.RESOLUTION and to in (Status.RESOLVED, Status.CLOSED):
+            met_at = e.created_at
+        if to == Status.CANCELLED and not met_at:
+            stopped_at = e.created_at
+        # E3: waiting for the customer or for parts (an approved delay) pauses the clock
+        if to in PAUSE_STATUSES and paused_since is None:
+            paused_since = e.created_at
+        elif to not in PAUSE_STATUSES and paused_since is not None:
+            pauses.append((paused_since, e.created_at))
+            paused_since = None
+    if paused_since is not None:
+        pauses.append((paused_since, None))
+    return Replay(met_at=met_at, stopped_at=stopped_at, pauses=pauses)
+
+
+def due_with_pauses(cal: BusinessCalendar, start: datetime, minutes: float,
+                    pauses: list[tuple[datetime, datetime | None]]) -> tuple[datetime | None, float | None]:
+    """(due, None) or, while paused now, (None, remaining business minutes)."""
+    cursor, remaining = start, float(minutes)
+    for p_start, p_end in pauses:
+        candidate = cal.add(cursor, remaining)
+        if candidate <= p_start:
+            return candidate, None
+        remaining -= cal.elapsed(cursor, p_start)
+        if p_end is None:
+            return None, remaining
+        cursor = max(cursor, p_end)
+    return cal.add(cursor, remaining), None
+
+
+def clocks_sync(*, order: WorkOrder, cache: selectors.CalendarCache | None = None,
+                policies: list[SlaPolicy] | None = None) -> list[Clock]:
+    """Recompute the order's clocks from its timeline; keeps warning/breach/escalation facts already acted on."""
+    cache = cache or selectors.CalendarCache()
+    events = list(order.events.filter(type__in=RELEVANT_EVENTS).order_by("created_at", "id"))
+    existing = {c.metric: c for c in order.clocks.all()}
+    result = []
+    for metric in METRICS_BY_FAMILY[order.family]:
+        clock = existing.get(metric)
+        policy = clock.policy if clock else selectors.policy_for(order, metric, policies)
+        if policy is None:
+            continue
+        if clock is None:
+            # the target is copied when the clock starts: later policy edits apply to new orders only
+            clock = Clock(work_order=order, policy=policy, metric=metric, target_minutes=policy.target_minutes,
+                          started_at=order.received_at)
+        replay = _replay(order, events, metric)
+        cal = cache.get(order.site_id, policy.clock)
+        try:
+            due, remaining = due_with_pauses(cal, clock.started_at, clock.target_minutes, replay.pauses)
+            warn = None
+            if due is not None:
+                warn_pauses = [p for p in replay.pauses if p[1] is not None]
+                warn, _r = due_with_pauses(cal, clock.started_at,
+                                           clock.target_minutes * policy.warn_at_percent / 100, warn_pauses)
+            clock.error = ""
+        except CalendarError as exc:
+            # never a silent wrong date: the clock shows the error and the sweep leaves it alone
+            due = warn = remaining = None
+            clock.error = str(exc)[:200]
+        clock.due_at, clock.warn_at, clock.remaining_minutes = due, warn, remaining
+        clock.met_at = replay.met_at
+        if replay.met_at:
+            clock.state = Clock.State.MET
+        elif replay.stopped_at:
+            clock.state = Clock.State.STOPPED
+        elif remaining is not None:
+            clock.state = Clock.State.PAUSED
+        elif clock.breached_at:
+            clock.state = Clock.State.BREACHED
+        else:
+            clock.state = Clock.State.RUNNING
+        clock.save()
+        result.append(clock)
+    return result
+
+
+def sync_new_events(*, limit: int = 5000, lag: timedelta = timedelta(seconds=5)) -> int:
+    """Turn timeline events the sweep has not seen into clock updates. Returns orders synced.
+
+    Events younger than `lag` wait for the next sweep, so a transaction still open on PostgreSQL
+    (ids are handed out before commit) cannot be skipped past.
+    """
+    with transaction.atomic():
+        cursor, _c = SweepCursor.objects.select_for_update().get_or_create(name="sla")
+        rows = list(WorkOrderEvent.objects.filter(id__gt=cursor.last_event_id, type__in=RELEVANT_EVENTS,
+                                                  created_at__lte=timezone.now() - lag)
+                    .order_by("id").values_list("id", "work_order_id")[:limit])
+        if not rows:
+            return 0
+        order_ids = sorted({o for _i, o in rows})
+        cache, policies = selectors.CalendarCache(), list(SlaPolicy.objects.filter(is_active=True))
+        for order in WorkOrder.objects.filter(id__in=order_ids).select_related("customer"):
+            clocks_sync(order=order, cache=cache, policies=policies)
+        cursor.last_event_id = rows[-1][0]
+        cursor.save(update_fields=["last_event_id", "updated_at"])
+    return len(order_ids)
+
+
+def _order_url(order: WorkOrder) -> str:
+    return f"/orders/{order.public_id}/"
+
+
+def _act(clock_id: int, *, claim: dict, update: dict, event_type: int, reason: str, step: str | None,
+         kind: str, now: datetime) -> bool:
+    """Claim one clock with a conditional UPDATE; on success write the event and notify, atomically."""
+    with transaction.atomic():
+        if not Clock.objects.filter(pk=clock_id, **claim).update(**update):
+            return False  # another worker, or an earlier run, already did it
+        clock = Clock.objects.select_related("work_order", "work_order__owner", "work_order__taken_by",
+                                             "policy").get(pk=clock_id)
+        order = clock.work_order
+        wo_services.workorder_record_sla_event(order=order, type=event_type, reason=reason,
+                                               data={"metric": clock.metric, "due_at": clock.due_at.isoformat()
+                                                     if clock.due_at else "", "level": clock.escalation_level})
+        recipients = selectors.ladder_recipients(order=order, step=step) if step else []
+        notifications.notify(recipients=recipients, kind=kind, subject=f"{order.number} {reason}",
+                             body=order.title, url=_order_url(order), urgent=order.is_emergency,
+                             dedupe_key=f"sla:{clock.pk}:{kind}:{clock.escalation_level}", now=now)
+    return True
+
+
+def sweep(*, now: datetime | None = None, limit: int = 2000, lag: timedelta = timedelta(seconds=5)) -> dict[str, int]:
+    """One pass: sync clocks from new events, then warn, breach and escalate what is due (E4)."""
+    counts = {"synced": sync_new_events(lag=lag), "warned": 0, "breached": 0, "escalated": 0}
+    now = now or timezone.now()
+    metric_label = dict(Metric.choices)
+    for clock in Clock.objects.filter(state=Clock.State.RUNNING, warned_at__isnull=True, warn_at__lte=now,
+                                      due_at__gt=now).only("id", "metric")[:limit]:
+        reason = _("%(metric)s promise at risk") % {"metric": metric_label[clock.metric]}
+        counts["warned"] += _act(clock.id, claim={"warned_at__isnull": True, "state": Clock.State.RUNNING},
+                                 update={"warned_at": now}, event_type=E.SLA_WARNED, reason=reason, step="owner",
+                                 kind="sla_warning", now=now)
+    for clock in Clock.objects.filter(state=Clock.State.RUNNING, due_at__lte=now).select_related("policy")[:limit]:
+        first = (clock.policy.ladder.split(",") or ["owner"])[0].strip()
+        reason = _("%(metric)s promise broken") % {"metric": metric_label[clock.metric]}
+        counts["breached"] += _act(
+            clock.id, claim={"state": Clock.State.RUNNING, "breached_at__isnull": True},
+            update={"state": Clock.State.BREACHED, "breached_at": now, "escalation_level": 1,
+                    "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
+            event_type=E.SLA_BREACHED, reason=reason, step=first, kind="sla_breach", now=now)
+    for clock in Clock.objects.filter(state=Clock.State.BREACHED, next_escalation_at__lte=now).select_related(
+            "policy")[:limit]:
+        ladder = [s.strip() for s in clock.policy.ladder.split(",") if s.strip()]
+        level = clock.escalation_level
+        if level >= len(ladder):
+            Clock.objects.filter(pk=clock.pk, escalation_level=level).update(next_escalation_at=None)
+            continue
+        reason = _("Escalated to %(step)s") % {"step": ladder[level]}
+        counts["escalated"] += _act(
+            clock.id, claim={"escalation_level": level, "state": Clock.State.BREACHED},
+            update={"escalation_level": level + 1,
+                    "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
+            event_type=E.ESCALATED, reason=reason, step=ladder[level], kind="sla_escalation", now=now)
+    return counts

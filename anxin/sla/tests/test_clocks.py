@@ -1,0 +1,160 @@
+"""Clocks on orders and the sweep, end to end (issue 4), on SQLite and PostgreSQL."""
+
+from datetime import datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from anxin.accounts import services as account_services
+from anxin.accounts.roles import Role
+from anxin.notifications.models import Notification
+from anxin.sla import services
+from anxin.sla.calendar import SHANGHAI
+from anxin.sla.models import Clock, Metric, PublishedYear, SlaPolicy
+from anxin.workorders import services as wo_services
+from anxin.workorders.models import WorkOrderEvent
+from anxin.workorders.states import Status
+from anxin.workorders.tests.factories import make_order
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)  # a Monday
+
+
+@pytest.fixture
+def policies(world):
+    SlaPolicy.objects.create(name="通用解决 3 个工作日", metric=Metric.RESOLUTION, target_minutes=3 * 450)
+    SlaPolicy.objects.create(name="报修 30 分钟响应", metric=Metric.FIRST_RESPONSE, type="repair", target_minutes=30,
+                             escalate_every_minutes=60)
+    SlaPolicy.objects.create(name="金牌客户 15 分钟响应", metric=Metric.FIRST_RESPONSE, tier="gold", type="repair",
+                             target_minutes=15)
+    head = account_services.user_create(username="head_a", password="x" * 12, role=Role.DEPT_HEAD,
+                                        org_unit=world.site_a)
+    return head
+
+
+def _sweep(now):
+    with time_machine.travel(now, tick=False):
+        return services.sweep(now=now, lag=timedelta(0))
+
+
+def test_the_most_specific_policy_wins_and_due_follows_the_calendar(world, policies):
+    with time_machine.travel(NOW, tick=False):
+        order = make_order(world)
+    _sweep(NOW)
+    clock = Clock.objects.get(work_order=order, metric=Metric.FIRST_RESPONSE)
+    assert clock.target_minutes == 30 and clock.due_at == NOW + timedelta(minutes=30)
+    assert clock.warn_at == NOW + timedelta(minutes=24)
+    # a gold customer's repair gets the stricter policy
+    world.customer_a.tier = "gold"
+    world.customer_a.save()
+    with time_machine.travel(NOW, tick=False):
+        gold = make_order(world)
+    _sweep(NOW)
+    assert Clock.objects.get(work_order=gold, metric=Metric.FIRST_RESPONSE).target_minutes == 15
+
+
+def test_friday_evening_order_is_due_on_the_next_working_day(world, policies):
+    friday = datetime(2026, 2, 13, 17, 20, tzinfo=SHANGHAI)  # before the Spring Festival; Sat 14 Feb is a workday
+    with time_machine.travel(friday, tick=False):
+        order = make_order(world)
+    _sweep(friday)
+    clock = Clock.objects.get(work_order=order, metric=Metric.FIRST_RESPONSE)
+    assert clock.due_at == datetime(2026, 2, 14, 8, 50, tzinfo=SHANGHAI)
+
+
+def test_pause_and_resume_and_a_pause_ended_by_resolved(world, policies):
+    with time_machine.travel(NOW, tick=False):
+        order = make_order(world)
+        for to in (Status.ACCEPTED, Status.DISPATCHED):
+            order = wo_services.workorder_transition(order=order, to=to, actor=world.manager)
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        order = wo_services.workorder_transition(order=order, to=Status.IN_PROGRESS, actor=world.manager)
+        order = wo_services.workorder_transition(order=order, to=Status.WAITING_PARTS, actor=world.manager)
+    _sweep(NOW + timedelta(hours=2))
+    clock = Clock.objects.get(work_order=order, metric=Metric.RESOLUTION)
+    assert clock.state == Clock.State.PAUSED and clock.due_at is None
+    assert clock.remaining_minutes == 3 * 450 - 60
+    # two business hours later the parts arrive: due moves by exactly the paused business time
+    with time_machine.travel(NOW + timedelta(hours=3), tick=False):
+        order = wo_services.workorder_transition(order=order, to=Status.IN_PROGRESS, actor=world.manager)
+    _sweep(NOW + timedelta(hours=3))
+    clock.refresh_from_db()
+    unpaused_due = services.due_with_pauses(services.selectors.calendar_for(order.site_id), NOW, 3 * 450, [])[0]
+    assert clock.state == Clock.State.RUNNING
+    assert clock.due_at == services.selectors.calendar_for(order.site_id).add(unpaused_due, 120)
+    # a second pause ended directly by "resolved" in one step: hold time deducted, clock met
+    with time_machine.travel(NOW + timedelta(hours=4), tick=False):
+        order = wo_services.workorder_transition(order=order, to=Status.WAITING_PARTS, actor=world.manager)
+    with time_machine.travel(NOW + timedelta(hours=5), tick=False):
+        wo_services.workorder_transition(order=order, to=Status.RESOLVED, actor=world.manager)
+    _sweep(NOW + timedelta(hours=5))
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.MET and clock.met_at == NOW + timedelta(hours=5)
+
+
+def test_warning_breach_and_ladder_notify_each_step_once(world, policies):
+    head = policies
+    with time_machine.travel(NOW, tick=False):
+        order = make_order(world)
+    _sweep(NOW)
+    # 80 % of 30 min: a warning to the owner (the agent who took it)
+    assert _sweep(NOW + timedelta(minutes=25))["warned"] == 1
+    assert _sweep(NOW + timedelta(minutes=26))["warned"] == 0
+    # breach: the first ladder step again (owner), then the department head an hour later
+    assert _sweep(NOW + timedelta(minutes=31))["breached"] == 1
+    assert _sweep(NOW + timedelta(minutes=95))["escalated"] == 1
+    assert _sweep(NOW + timedelta(minutes=96))["escalated"] == 0
+    kinds = list(Notification.objects.filter(channel="inapp").order_by("id").values_list("kind", "recipient__username"))
+    assert kinds == [("sla_warning", "agent_a"), ("sla_breach", "agent_a"), ("sla_escalation", head.username)]
+    types = list(order.events.filter(type__gte=500).values_list("type", flat=True))
+    assert types == [WorkOrderEvent.Type.SLA_WARNED, WorkOrderEvent.Type.SLA_BREACHED, WorkOrderEvent.Type.ESCALATED]
+
+
+def test_a_sweep_killed_midway_then_rerun_notifies_exactly_once(world, policies, monkeypatch):
+    with time_machine.travel(NOW, tick=False):
+        orders = [make_order(world) for _ in range(3)]
+    _sweep(NOW)
+    real = services.notifications.notify
+    calls = {"n": 0}
+
+    def crash_on_second(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("worker killed")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services.notifications, "notify", crash_on_second)
+    with pytest.raises(SystemExit):
+        _sweep(NOW + timedelta(minutes=31))
+    monkeypatch.setattr(services.notifications, "notify", real)
+    _sweep(NOW + timedelta(minutes=32))
+    breaches = Notification.objects.filter(kind="sla_breach", channel="inapp")
+    assert breaches.count() == 3  # one per order: none lost, none twice
+    assert all(o.events.filter(type=WorkOrderEvent.Type.SLA_BREACHED).count() == 1 for o in orders)
+
+
+def test_a_year_the_calendar_does_not_know_is_shown_not_guessed(world, policies):
+    late = datetime(2026, 12, 31, 16, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(late, tick=False):
+        order = make_order(world)
+    _sweep(late)
+    clock = Clock.objects.get(work_order=order, metric=Metric.RESOLUTION)
+    assert clock.due_at is None and "2027" in clock.error
+    PublishedYear.objects.create(year=2027)
+    services.clocks_sync(order=order)
+    clock.refresh_from_db()
+    assert clock.due_at is not None and clock.error == ""
+
+
+def test_policy_change_applies_to_new_orders_only(world, policies):
+    with time_machine.travel(NOW, tick=False):
+        first = make_order(world)
+    _sweep(NOW)
+    SlaPolicy.objects.filter(metric=Metric.FIRST_RESPONSE, type="repair", tier="").update(target_minutes=60)
+    with time_machine.travel(NOW, tick=False):
+        second = make_order(world)
+        wo_services.workorder_add_note(order=first, actor=world.agent_a, body="x", is_public=False)
+    _sweep(NOW)
+    assert Clock.objects.get(work_order=first, metric=Metric.FIRST_RESPONSE).target_minutes == 30
+    assert Clock.objects.get(work_order=second, metric=Metric.FIRST_RESPONSE).target_minutes == 60
+    assert timezone.now()
