@@ -28,7 +28,41 @@ def _gunicorn_cmd(host: str, port: int, workers: int) -> list[str]:
 
 
 def _worker_cmd() -> list[str]:
-    return [sys.executable, "-m", "django", "db_worker", "--interval", "1"]
+    return [sys.executable, "-m", "anxin.cli", "worker"]
+
+
+def cmd_worker(args) -> None:
+    """The task worker (django-tasks' db_worker) plus the scheduler that enqueues the periodic sweeps.
+
+    The sweeps are idempotent and claim their work, so an extra enqueue (two workers, a restart) is harmless.
+    """
+    _django()
+    from django.conf import settings
+
+    from anxin.sla.tasks import deliver_notifications_task, sweep_sla_deadlines_task
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings"}
+    worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "1"], env=env)
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    next_run = 0.0
+    try:
+        while not stopping and worker.poll() is None:
+            if time.monotonic() >= next_run:
+                sweep_sla_deadlines_task.enqueue()
+                deliver_notifications_task.enqueue()
+                next_run = time.monotonic() + settings.SLA_SWEEP_SECONDS
+            time.sleep(0.5)
+    finally:
+        if worker.poll() is None:
+            worker.terminate()
+            worker.wait(timeout=15)
 
 
 def cmd_setup(args) -> None:
@@ -86,10 +120,6 @@ def cmd_serve(args) -> None:
     os.execv(sys.executable, _gunicorn_cmd(args.host, args.port, args.workers))
 
 
-def cmd_worker(args) -> None:
-    os.execv(sys.executable, _worker_cmd())
-
-
 def cmd_import_customers(args) -> None:
     _django()
     from anxin.accounts.models import User
@@ -111,6 +141,36 @@ def cmd_import_customers(args) -> None:
         print(f"{len(report.rows)} rows valid (dry run, nothing saved)")
     else:
         print(f"imported {report.created_customers} customers, {report.created_assets} assets")
+
+
+def cmd_sla_due(args) -> None:
+    """Support staff: the due time of `minutes` business minutes from `start` (Asia/Shanghai, ISO)."""
+    from datetime import datetime
+
+    from anxin.sla.calendar import SHANGHAI, BusinessCalendar, CalendarError, parse_hours
+
+    try:
+        start = datetime.fromisoformat(args.start)
+    except ValueError:
+        sys.exit(f"error: --start {args.start!r} is not an ISO date-time like 2026-09-30T16:00")
+    start = start.replace(tzinfo=SHANGHAI) if start.tzinfo is None else start
+    if args.minutes <= 0:
+        sys.exit("error: --minutes must be a positive number")
+    try:
+        if args.site:
+            _django()
+            from anxin.accounts.models import OrgUnit
+            from anxin.sla.selectors import calendar_for
+
+            unit = OrgUnit.objects.filter(code=args.site).first()
+            if unit is None:
+                sys.exit(f"error: no site with code {args.site!r}")
+            calendar = calendar_for(unit.id)
+        else:
+            calendar = BusinessCalendar(periods=parse_hours(args.hours))
+        print(calendar.add(start, args.minutes).astimezone(SHANGHAI).isoformat(timespec="minutes"))
+    except CalendarError as exc:
+        sys.exit(f"error: {exc}")
 
 
 def cmd_manage(args) -> None:
@@ -139,13 +199,20 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("serve", help="run the production web server (gunicorn) only")
     server_args(p)
     p.set_defaults(func=cmd_serve)
-    p = sub.add_parser("worker", help="run the background task worker only")
+    p = sub.add_parser("worker", help="run the task worker and the periodic sweeps (SLA, notifications)")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("import-customers", help="import customers and assets from an .xlsx file")
     p.add_argument("file")
     p.add_argument("--user", required=True, help="the user the import is done as (scope and audit)")
     p.add_argument("--dry-run", action="store_true", help="check every row, save nothing")
     p.set_defaults(func=cmd_import_customers)
+    p = sub.add_parser("sla-due", help="due time of N business minutes from a start (Asia/Shanghai)")
+    p.add_argument("--start", required=True, help="ISO date-time, e.g. 2026-09-30T16:00 (Asia/Shanghai if no zone)")
+    p.add_argument("--minutes", type=int, required=True)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--site", help="org-unit code: its working hours and overrides")
+    where.add_argument("--hours", help="working hours, e.g. 08:30-12:00,13:30-17:30 (public calendar only)")
+    p.set_defaults(func=cmd_sla_due)
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

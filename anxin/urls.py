@@ -11,6 +11,7 @@ urlpatterns = [
     path("orders/", include("anxin.workorders.urls")),
     path("customers/", include("anxin.customers.urls")),
     path("intake/", include("anxin.intake.urls")),
+    path("sla/", include("anxin.sla.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

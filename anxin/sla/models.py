@@ -35,7 +35,7 @@ class SlaPolicy(TimeStampedModel):
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, null=True, blank=True)
     target_minutes = models.PositiveIntegerField(_("target (minutes)"), validators=[MinValueValidator(1)])
     clock = models.CharField(_("clock"), max_length=10, choices=ClockKind.choices, default=ClockKind.BUSINESS)
-    warn_at_percent = models.PositiveSmallIntegerField(_("warn at (% of target)"), default=80,
+    warn_at_percent = models.PositiveSmallIntegerField(_("warn at (percent of target)"), default=80,
                                                        validators=[MinValueValidator(1), MaxValueValidator(99)])
     ladder = models.CharField(_("escalation ladder"), max_length=200,
                               default="owner,dept_head,service_manager,general_manager",

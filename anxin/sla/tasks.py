@@ -1,0 +1,16 @@
+"""Background work for promises; thin wrappers around services (run by `anxin worker`)."""
+
+from django_tasks import task
+
+from anxin.notifications import services as notification_services
+from anxin.sla import services
+
+
+@task()
+def sweep_sla_deadlines_task() -> dict:
+    return services.sweep()
+
+
+@task()
+def deliver_notifications_task() -> dict:
+    return notification_services.deliver_due()
