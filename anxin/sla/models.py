@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,15 @@ class BusinessHours(TimeStampedModel):
         verbose_name = _("working hours")
         verbose_name_plural = _("working hours")
 
+    def clean(self):
+        from anxin.sla.calendar import CalendarError, parse_hours
+
+        try:
+            parse_hours(self.hours)
+        except CalendarError as exc:
+            raise ValidationError({"hours": _("Write working hours like 08:30-12:00,13:30-17:30: each period ends "
+                                              "after it starts, in order, without overlaps.")}) from exc
+
 
 class CalendarOverride(TimeStampedModel):
     """E2: a local closure or an extra working day, for one site or (no site) for all, from start to end."""
@@ -82,6 +92,10 @@ class CalendarOverride(TimeStampedModel):
         verbose_name_plural = _("calendar overrides")
         constraints = [models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
                                               name="calendar_override_ordered")]
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The end must not be before the start.")})
 
 
 class PublishedYear(TimeStampedModel):

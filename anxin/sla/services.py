@@ -11,6 +11,7 @@ worker killed mid-sweep leaves every act either done once or not done.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -214,3 +215,24 @@ def sweep(*, now: datetime | None = None, limit: int = 2000, lag: timedelta = ti
                     "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
             event_type=E.ESCALATED, reason=reason, step=ladder[level], kind="sla_escalation", now=now)
     return counts
+
+
+def reference_save(*, obj, actor, request=None):
+    """E1/E2: save a policy, working hours, calendar override or published year, validated and audited.
+
+    A policy change affects orders created afterwards (running clocks keep their copied target).
+    """
+    from anxin.audit.services import audit_record
+    from anxin.core.errors import domain_error_from
+
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    action = "update" if obj.pk else "create"
+    obj.save()
+    audit_record(actor=actor, action=action, object_type=f"sla.{obj._meta.model_name}", object_id=obj.pk,
+                 summary=str(obj)[:200], request=request,
+                 data={f.name: str(getattr(obj, f.attname)) for f in obj._meta.concrete_fields
+                       if f.name not in ("created_at", "updated_at")})
+    return obj

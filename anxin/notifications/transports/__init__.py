@@ -49,10 +49,14 @@ def _log_only(channel: str, payload: dict) -> dict:
 def send_email(n) -> dict:
     if not n.recipient.email:
         raise TransportError("the recipient has no email address")
-    message = EmailMessage(subject=n.subject.replace("\n", " "), body=n.body, to=[n.recipient.email],
+    # SECURITY-CASES 24: CR/LF in a customer-supplied subject must not become a header
+    message = EmailMessage(subject=" ".join(n.subject.split()), body=n.body, to=[n.recipient.email],
                            headers={"Auto-Submitted": "auto-generated",  # SECURITY-CASES 19: never answered
                                     "X-Anxin-Notification": str(n.pk)})
-    message.send()
+    try:
+        message.send()
+    except Exception as exc:  # noqa: BLE001 — SMTP down, refused, bad header: retry later, never crash the loop
+        raise TransportError(f"{type(exc).__name__}: {exc}"[:300]) from exc
     return {"to": n.recipient.email, "subject": message.subject, "headers": dict(message.extra_headers)}
 
 

@@ -1,0 +1,134 @@
+"""Notification backends' request shapes, retries, quiet hours and the delivery claim (issue 4)."""
+
+import json
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.core import mail
+
+from anxin.notifications import services, transports
+from anxin.notifications.models import Notification, WebhookEndpoint
+from anxin.sla.calendar import SHANGHAI
+
+NOON = datetime(2026, 3, 2, 12, 0, tzinfo=SHANGHAI)
+
+
+class FakeHTTP:
+    """Stands in for the provider at the transport seam; records each request it was sent."""
+
+    def __init__(self, status=200, fail=False):
+        self.status, self.fail, self.requests = status, fail, []
+
+    def __call__(self, request, timeout):
+        self.requests.append({"url": request.full_url, "headers": dict(request.header_items()),
+                              "json": json.loads(request.data)})
+        if self.fail:
+            raise TimeoutError("timed out")
+        outer = self
+
+        class Response:
+            status = outer.status
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *a):
+                return False
+
+        return Response()
+
+
+def test_notify_writes_inapp_and_preferred_channels_once(world):
+    world.agent_a.email = "agent@example.cn"
+    world.agent_a.save()
+    services.preference_set(user=world.agent_a, channels=["email", "sms"])
+    for _ in range(2):
+        services.notify(recipients=[world.agent_a], kind="sla_breach", subject="GD1 超时", dedupe_key="k1", now=NOON)
+    assert sorted(Notification.objects.values_list("channel", flat=True)) == ["email", "inapp", "sms"]
+
+
+def test_email_is_sent_with_auto_submitted_and_no_header_injection(world):
+    world.agent_a.email = "agent@example.cn"
+    world.agent_a.save()
+    services.notify(recipients=[world.agent_a], kind="x", subject="GD1\r\nBcc: victim@x", dedupe_key="k", now=NOON)
+    assert services.deliver_due(now=NOON)["sent"] == 1
+    assert mail.outbox[0].extra_headers["Auto-Submitted"] == "auto-generated"
+    assert "\n" not in mail.outbox[0].subject and mail.outbox[0].bcc == []
+
+
+def test_sms_and_wechat_requests_have_the_provider_shape(world, settings, monkeypatch):
+    settings.SMS_URL, settings.SMS_API_KEY = "https://sms.example.cn/send", "key-1"
+    settings.WECHAT_URL, settings.WECHAT_TEMPLATE_ID = "https://api.weixin.qq.com/cgi-bin/message/template/send", "T1"
+    world.agent_a.phone = "+8613800138000"
+    world.agent_a.save()
+    services.preference_set(user=world.agent_a, channels=["sms", "wechat"], wechat_openid="oABC")
+    fake = FakeHTTP()
+    monkeypatch.setattr(transports.urllib.request, "urlopen", fake)
+    services.notify(recipients=[world.agent_a], kind="dispatch", subject="新派工 GD1", body="厨房漏水", dedupe_key="d1",
+                    url="/orders/x/", now=NOON)
+    assert services.deliver_due(now=NOON)["sent"] == 2
+    sms = next(r for r in fake.requests if "sms" in r["url"])
+    assert sms["json"]["phone"] == "+8613800138000" and sms["json"]["out_id"].startswith("anxin-")
+    assert sms["headers"]["Authorization"] == "Bearer key-1"
+    wechat = next(r for r in fake.requests if "weixin" in r["url"])
+    assert wechat["json"]["touser"] == "oABC" and wechat["json"]["template_id"] == "T1"
+
+
+def test_a_provider_that_times_out_is_retried_then_failed_visibly(world, settings, monkeypatch):
+    settings.SMS_URL = "https://sms.example.cn/send"
+    world.agent_a.phone = "+8613800138000"
+    world.agent_a.save()
+    services.preference_set(user=world.agent_a, channels=["sms"])
+    monkeypatch.setattr(transports.urllib.request, "urlopen", FakeHTTP(fail=True))
+    services.notify(recipients=[world.agent_a], kind="x", subject="s", dedupe_key="r1", now=NOON)
+    now = NOON
+    for _ in range(services.MAX_ATTEMPTS):
+        services.deliver_due(now=now)
+        now += timedelta(hours=2)
+    row = Notification.objects.get(channel="sms")
+    assert row.state == "failed" and row.attempts == services.MAX_ATTEMPTS and "timed out" in row.last_error
+
+
+def test_quiet_hours_hold_normal_messages_but_not_emergencies(world):
+    services.preference_set(user=world.agent_a, channels=["email"], quiet_from=time(22, 0), quiet_to=time(7, 0))
+    night = datetime(2026, 3, 2, 23, 30, tzinfo=SHANGHAI)
+    services.notify(recipients=[world.agent_a], kind="x", subject="普通", dedupe_key="q1", now=night)
+    services.notify(recipients=[world.agent_a], kind="emergency", subject="紧急", dedupe_key="q2", now=night,
+                    urgent=True)
+    normal = Notification.objects.get(channel="email", dedupe_key="q1")
+    urgent = Notification.objects.get(channel="email", dedupe_key="q2")
+    assert normal.next_attempt_at == datetime(2026, 3, 3, 7, 0, tzinfo=SHANGHAI)
+    assert urgent.next_attempt_at == night
+
+
+def test_webhook_is_signed_and_private_addresses_are_refused(world, monkeypatch):
+    import hashlib
+    import hmac
+
+    monkeypatch.setattr(transports, "check_webhook_url", lambda url: None)
+    fake = FakeHTTP()
+    monkeypatch.setattr(transports.urllib.request, "urlopen", fake)
+    WebhookEndpoint.objects.create(name="crm", url="https://crm.example.cn/hook", secret="s3cret")
+    services.notify(recipients=[world.agent_a], kind="sla_breach", subject="GD1", dedupe_key="w1", now=NOON)
+    services.deliver_due(now=NOON)
+    sent = fake.requests[0]
+    body = json.dumps(sent["json"], ensure_ascii=False, sort_keys=True).encode()
+    assert sent["headers"]["X-anxin-signature"] == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/x", "http://169.254.169.254/latest", "file:///etc/passwd",
+                                 "http://localhost/"])
+def test_webhook_urls_to_private_places_are_refused(url):
+    with pytest.raises(ValueError):
+        transports.check_webhook_url(url)
+
+
+def test_two_workers_never_send_the_same_row(world):
+    world.agent_a.email = "a@example.cn"
+    world.agent_a.save()
+    services.notify(recipients=[world.agent_a], kind="x", subject="s", dedupe_key="c1", now=NOON)
+    first = services._claim(NOON, 10)
+    second = services._claim(NOON, 10)
+    assert len(first) == 1 and second == []
+    # a worker killed after claiming: the row is taken over after the claim timeout, not lost
+    assert services._claim(NOON + services.CLAIM_TIMEOUT + timedelta(seconds=1), 10) == first
