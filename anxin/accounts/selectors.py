@@ -48,3 +48,14 @@ def api_token_get_for(*, user: User, prefix: str) -> ApiToken:
 def agent_by_username(username: str) -> User | None:
     """The active staff member a CTI switch names (the switch is not a user, so no scope applies)."""
     return User.objects.filter(username=username, is_active=True).first() if username else None
+
+
+def on_duty_for(*, site_id: int) -> list[User]:
+    """A9: who is on duty for a site's emergencies: dispatchers and service managers of the site and above.
+
+    The technicians' duty roster (nights, holidays) arrives with the field-service issue and will join here.
+    """
+    site = OrgUnit.objects.get(pk=site_id)
+    ancestors = [int(x) for x in site.path.strip("/").split("/") if x]
+    return list(User.objects.filter(is_active=True, org_unit_id__in=ancestors,
+                                    groups__name__in=["dispatcher", "service_manager"]).distinct())

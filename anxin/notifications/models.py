@@ -27,8 +27,10 @@ class Notification(TimeStampedModel):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                                  verbose_name=_("recipient"))
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="notifications", verbose_name=_("recipient"))
+    # a customer (not a user) is reached at an address: an E.164 phone for SMS
+    to_address = models.CharField(_("send to"), max_length=100, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=40)
     subject = models.CharField(_("subject"), max_length=200)
@@ -47,8 +49,8 @@ class Notification(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "channel", "dedupe_key"],
-                                               name="notification_once")]
+        # the recipient is part of dedupe_key (…@u12 / …@p+86…), so NULL recipients cannot slip past it
+        constraints = [models.UniqueConstraint(fields=["channel", "dedupe_key"], name="notification_once")]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="notification_due"),
                    models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox")]
         verbose_name = _("notification")

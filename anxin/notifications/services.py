@@ -58,7 +58,7 @@ def notify(
         for channel in channels:
             in_app = channel == Channel.IN_APP
             row = Notification(recipient=user, channel=channel, kind=kind, subject=subject[:200], body=body[:2000],
-                               url=url[:200], dedupe_key=dedupe_key[:150], is_urgent=urgent,
+                               url=url[:200], dedupe_key=f"{dedupe_key[:130]}@u{user.id}", is_urgent=urgent,
                                state=Notification.State.SENT if in_app else Notification.State.PENDING,
                                sent_at=now if in_app else None, next_attempt_at=None if in_app else (wait_until or now))
             try:
@@ -75,10 +75,24 @@ def notify(
     return created
 
 
+def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: datetime | None = None
+                 ) -> Notification | None:
+    """I1 milestones to a customer: one SMS to their number (once per dedupe_key). Only public facts go here."""
+    if not phone:
+        return None
+    now = now or timezone.now()
+    row = Notification(to_address=phone, channel=Channel.SMS, kind=kind, subject=text[:200], body="",
+                       dedupe_key=f"{dedupe_key[:110]}@p{phone}", next_attempt_at=now)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        return None
+    return row
+
+
 def _webhook_rows(endpoint, recipients, kind, subject, body, dedupe_key, url, now) -> list[Notification]:
     owner = next((r for r in recipients if r is not None), None)
-    if owner is None:
-        return []
     row = Notification(recipient=owner, channel=Channel.WEBHOOK, kind=kind, subject=subject[:200], body=body[:2000],
                        url=url[:200], dedupe_key=f"{dedupe_key}#wh{endpoint.pk}"[:150], next_attempt_at=now,
                        request={"endpoint": endpoint.pk})
@@ -108,7 +122,7 @@ def deliver_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, i
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for pk in _claim(now, limit):
-        n = Notification.objects.select_related("recipient", "recipient__notification_preference").get(pk=pk)
+        n = Notification.objects.select_related("recipient").get(pk=pk)
         try:
             if n.channel == Channel.WEBHOOK:
                 endpoint = WebhookEndpoint.objects.get(pk=n.request.get("endpoint"))

@@ -15,7 +15,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import normalize_phone
 from anxin.customers.models import Asset, Customer
-from anxin.workorders import events
+from anxin.workorders import events, notices
 from anxin.workorders.errors import WorkOrderErrorCode
 from anxin.workorders.models import (
     Category,
@@ -171,6 +171,9 @@ def _insert(order: WorkOrder, *, actor: User) -> None:
     events.created_event(order=order, actor=actor)
     if order.owner is not None:
         events.owner_assigned_event(order=order, actor=actor, old_owner=None, new_owner=order.owner)
+        notices.dispatched_to(order, order.owner)
+    if order.is_emergency:
+        notices.emergency_created(order)
     audit_record(actor=actor, action="create", object_type="workorders.workorder", object_id=order.public_id,
                  summary=order.number)
     return order
@@ -241,6 +244,7 @@ def workorder_transition(
         locked.save(update_fields=fields)
         events.transitioned_event(order=locked, actor=actor, from_status=from_status, to_status=to,
                                   reason=(reason or "")[:500])
+        notices.customer_milestone(locked, to)
         audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=locked.public_id,
                      summary=f"{locked.number} {from_status}→{to}")
     return locked
@@ -266,6 +270,8 @@ def workorder_assign(*, order: WorkOrder, owner: User | None, actor: User, reaso
         locked.version += 1
         locked.save(update_fields=["owner", "version", "updated_at"])
         events.owner_assigned_event(order=locked, actor=actor, old_owner=old_owner, new_owner=owner, reason=reason)
+        if owner is not None:
+            notices.dispatched_to(locked, owner)
         audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=locked.public_id,
                      summary=f"{locked.number} owner→{owner or '-'}")
     return locked

@@ -61,8 +61,9 @@ def send_email(n) -> dict:
 
 
 def send_sms(n) -> dict:
-    payload = {"phone": n.recipient.phone, "text": f"{n.subject} {n.body}"[:300], "out_id": f"anxin-{n.pk}"}
-    if not n.recipient.phone:
+    phone = n.to_address or (n.recipient.phone if n.recipient else "")
+    payload = {"phone": phone, "text": f"{n.subject} {n.body}".strip()[:300], "out_id": f"anxin-{n.pk}"}
+    if not phone:
         raise TransportError("the recipient has no phone number")
     if not settings.SMS_URL:
         return _log_only("sms", payload)

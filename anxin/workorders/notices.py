@@ -1,0 +1,46 @@
+"""Who hears about a work order, and what (I1). Called by services inside their transaction.
+
+Only public facts go to customers: number, status, the technician's name — never notes.
+"""
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from anxin.accounts.selectors import on_duty_for
+from anxin.notifications import services as notifications
+from anxin.workorders.models import WorkOrder
+from anxin.workorders.states import Status
+
+CUSTOMER_MILESTONES = {Status.ACCEPTED, Status.DISPATCHED, Status.RESOLVED}
+
+
+def emergency_created(order: WorkOrder) -> None:
+    """A9/I1: a new emergency reaches the on-duty staff at once, day or night, quiet hours or not."""
+    notifications.notify(recipients=on_duty_for(site_id=order.site_id), kind="emergency", urgent=True,
+                         subject=_("Emergency %(number)s: %(title)s") % {"number": order.number, "title": order.title},
+                         body=order.description[:300], url=f"/orders/{order.public_id}/",
+                         dedupe_key=f"emergency:{order.pk}")
+
+
+def dispatched_to(order: WorkOrder, owner) -> None:
+    """I1: the person an order was given to hears about it."""
+    notifications.notify(recipients=[owner], kind="dispatch", urgent=order.is_emergency,
+                         subject=_("New order for you: %(number)s %(title)s") % {"number": order.number,
+                                                                               "title": order.title},
+                         url=f"/orders/{order.public_id}/", dedupe_key=f"dispatch:{order.pk}:{order.version}")
+
+
+def customer_milestone(order: WorkOrder, status: str) -> None:
+    """I1: accepted / technician assigned / done, by SMS to the customer's primary mobile, in their language."""
+    if status not in CUSTOMER_MILESTONES or order.customer_id is None:
+        return
+    mobile = next((c.phone for c in order.customer.contacts.all() if c.kind == "mobile"), "")
+    language = "en" if order.customer.preferred_language == "en" else "zh-hans"
+    with translation.override(language):
+        text = {
+            Status.ACCEPTED: _("[Anxin] Your request %(number)s has been accepted; we will keep you informed."),
+            Status.DISPATCHED: _("[Anxin] Order %(number)s: technician %(name)s has been assigned and will contact you."),
+            Status.RESOLVED: _("[Anxin] Order %(number)s is done. Thank you; we may call to ask how it went."),
+        }[Status(status)] % {"number": order.number, "name": str(order.owner or "")}
+    notifications.notify_phone(phone=mobile, kind=f"milestone_{status}", text=text,
+                               dedupe_key=f"milestone:{order.pk}:{status}:{order.version}")
