@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/", include("anxin.customers.urls")),
     path("intake/", include("anxin.intake.urls")),
     path("sla/", include("anxin.sla.urls")),
+    path("notifications/", include("anxin.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
