@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -147,6 +148,48 @@ class Clock(models.Model):
             models.Index(fields=["state", "due_at"], name="clock_state_due"),
             models.Index(fields=["state", "next_escalation_at"], name="clock_state_escalate"),
         ]
+
+
+class Commitment(TimeStampedModel):
+    """E5/A10: a promise an agent made by hand — call back within 30 minutes, visit on a date.
+
+    `outcome` stays open until someone records kept / missed / cancelled; "kept" after the due time is
+    recorded as missed (a late callback did not keep the promise). `reminded_at` / `overdue_at` mark the
+    sweep's notifications so each is sent once.
+    """
+
+    class Kind(models.TextChoices):
+        CALLBACK = "callback", _("Call back")
+        VISIT = "visit", _("Visit")
+        COMPLETION = "completion", _("Completion")
+        OTHER = "other", _("Other")
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Open")
+        KEPT = "kept", _("Kept")
+        MISSED = "missed", _("Missed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="commitments",
+                                   verbose_name=_("work order"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.CALLBACK)
+    description = models.CharField(_("what was promised"), max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="commitments",
+                              verbose_name=_("owner"))
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    due_at = models.DateTimeField(_("due"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.CharField(_("note"), max_length=200, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["outcome", "due_at"], name="commitment_open_due"),
+                   models.Index(fields=["owner", "outcome", "due_at"], name="commitment_owner_due")]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
 
 
 class SweepCursor(models.Model):

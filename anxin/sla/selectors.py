@@ -4,9 +4,19 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from anxin.accounts.models import OrgUnit, User
+from anxin.core.errors import NotFound
 from anxin.sla.calendar import ALWAYS_OPEN, DEFAULT_HOURS, BusinessCalendar, parse_hours
-from anxin.sla.models import BusinessHours, CalendarOverride, Clock, ClockKind, PublishedYear, SlaPolicy
+from anxin.sla.models import (
+    BusinessHours,
+    CalendarOverride,
+    Clock,
+    ClockKind,
+    Commitment,
+    PublishedYear,
+    SlaPolicy,
+)
 from anxin.workorders.models import WorkOrder
+from anxin.workorders.selectors import workorder_qs_for
 
 
 def calendar_for(site_id: int | None, kind: str = ClockKind.BUSINESS) -> BusinessCalendar:
@@ -70,3 +80,22 @@ def ladder_recipients(*, order: WorkOrder, step: str) -> list[User]:
     if group is None:
         return []
     return list(User.objects.filter(is_active=True, groups__name=group, org_unit_id__in=ancestors))
+
+
+def commitments_for_order(*, order: WorkOrder) -> list[Commitment]:
+    return list(order.commitments.select_related("owner"))
+
+
+def commitments_open_for(*, user: User) -> list[Commitment]:
+    """E5: the user's open promises, soonest due first (only on orders the user may still see)."""
+    return list(Commitment.objects.filter(owner=user, outcome=Commitment.Outcome.OPEN,
+                                          work_order__in=workorder_qs_for(user))
+                .select_related("work_order").order_by("due_at"))
+
+
+def commitment_get_for(*, user: User, pk: int) -> Commitment:
+    found = (Commitment.objects.filter(pk=pk, work_order__in=workorder_qs_for(user))
+             .select_related("work_order").first())
+    if found is None:
+        raise NotFound()
+    return found

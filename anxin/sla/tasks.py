@@ -3,12 +3,12 @@
 from django_tasks import task
 
 from anxin.notifications import services as notification_services
-from anxin.sla import services
+from anxin.sla import commitment_services, services
 
 
 @task()
 def sweep_sla_deadlines_task() -> dict:
-    return services.sweep()
+    return {**services.sweep(), **commitment_services.commitments_sweep()}
 
 
 @task()

@@ -1,9 +1,14 @@
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 
-from anxin.sla import selectors
+from anxin.core.errors import DomainError
+from anxin.sla import commitment_services, selectors
+from anxin.sla.models import Commitment
 from anxin.workorders import selectors as wo_selectors
 
 
@@ -18,4 +23,57 @@ def order_clocks(request, public_id):
         minutes = round((clock.due_at - now).total_seconds() / 60) if clock.due_at else None
         rows.append({"clock": clock, "left": minutes if minutes is not None and minutes >= 0 else None,
                      "over": -minutes if minutes is not None and minutes < 0 else None})
-    return render(request, "sla/order_clocks.html", {"rows": rows})
+    return render(request, "sla/order_clocks.html", {
+        "rows": rows, "order": order, "form": CommitmentForm(),
+        "commitments": selectors.commitments_for_order(order=order)})
+
+
+class CommitmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=Commitment.Kind.choices)
+    description = forms.CharField(label=_("what was promised"), max_length=200)
+    minutes = forms.IntegerField(label=_("within (minutes)"), min_value=1, max_value=60 * 24 * 30, initial=30)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[(o, o) for o in ("kept", "missed", "cancelled")])
+    note = forms.CharField(max_length=200, required=False)
+
+
+@require_POST
+@login_required
+def commitment_make(request, public_id):
+    order = wo_selectors.workorder_get_for(user=request.user, public_id=public_id)
+    form = CommitmentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what was promised and within how many minutes."))
+        return redirect("workorders:detail", public_id=order.public_id)
+    try:
+        commitment_services.commitment_make(
+            order=order, actor=request.user, kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+            due_at=timezone.now() + timezone.timedelta(minutes=form.cleaned_data["minutes"]))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("workorders:detail", public_id=order.public_id)
+
+
+@require_GET
+@login_required
+def commitment_list(request):
+    """E5: what I promised, due next first; overdue ones on top."""
+    return render(request, "sla/commitment_list.html", {
+        "open": selectors.commitments_open_for(user=request.user), "now": timezone.now(), "form": CloseForm()})
+
+
+@require_POST
+@login_required
+def commitment_close(request, pk: int):
+    commitment = selectors.commitment_get_for(user=request.user, pk=pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            commitment_services.commitment_close(commitment=commitment, actor=request.user,
+                                                 outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"])
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    return redirect("sla:commitments")

@@ -131,6 +131,8 @@ class WorkOrderEvent(models.Model):
         REPLY_ADDED = 401, _("Reply to customer")
         CONTACT_LOGGED = 402, _("Contact logged")
         URGED = 403, _("Customer chased (urge)")
+        COMMITMENT_MADE = 404, _("Promise made")
+        COMMITMENT_CLOSED = 405, _("Promise closed")
         ATTACHMENT_ADDED = 410, _("Attachment added")
         SLA_WARNED = 500, _("Promise at risk")
         SLA_BREACHED = 501, _("Promise broken")

@@ -362,11 +362,12 @@ def workorder_urge(*, order: WorkOrder, actor: User, contact_public_id: str, sum
     return locked
 
 
-SLA_EVENTS = {WorkOrderEvent.Type.SLA_WARNED, WorkOrderEvent.Type.SLA_BREACHED, WorkOrderEvent.Type.ESCALATED}
+SLA_EVENTS = {WorkOrderEvent.Type.SLA_WARNED, WorkOrderEvent.Type.SLA_BREACHED, WorkOrderEvent.Type.ESCALATED,
+              WorkOrderEvent.Type.COMMITMENT_MADE, WorkOrderEvent.Type.COMMITMENT_CLOSED}
 
 
 def workorder_record_sla_event(*, order: WorkOrder, type: int, reason: str, data: dict) -> WorkOrderEvent:
-    """E4: a warning, breach or escalation becomes a fact on the order's timeline (written by the SLA sweep)."""
+    """E4/E5: a warning, breach, escalation or a promise made/closed becomes a fact on the order's timeline."""
     if type not in SLA_EVENTS:
         raise DomainError(WorkOrderErrorCode.INVALID, _("Unknown status."), {"field": "type"})
     return events.sla_event(order=order, type_=type, reason=reason, data=data)
