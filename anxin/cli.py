@@ -39,7 +39,11 @@ def cmd_worker(args) -> None:
     _django()
     from django.conf import settings
 
-    from anxin.sla.tasks import deliver_notifications_task, sweep_sla_deadlines_task
+    from anxin.sla.tasks import (
+        deliver_notifications_task,
+        maintenance_reminders_task,
+        sweep_sla_deadlines_task,
+    )
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings"}
     worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "1"], env=env)
@@ -51,13 +55,16 @@ def cmd_worker(args) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    next_run = 0.0
+    next_run = next_daily = 0.0
     try:
         while not stopping and worker.poll() is None:
             if time.monotonic() >= next_run:
                 sweep_sla_deadlines_task.enqueue()
                 deliver_notifications_task.enqueue()
                 next_run = time.monotonic() + settings.SLA_SWEEP_SECONDS
+            if time.monotonic() >= next_daily:
+                maintenance_reminders_task.enqueue()  # once per due date per asset, so hourly is harmless
+                next_daily = time.monotonic() + 3600
             time.sleep(0.5)
     finally:
         if worker.poll() is None:

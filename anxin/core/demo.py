@@ -113,7 +113,8 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
             customer_services.asset_create(customer=customer, actor=None, name=product, brand=brand, model=model,
                                            maker=f"{brand}电器", serial_no=f"SN{rng.randrange(10**10):010d}",
                                            purchased_on=bought, warranty_ends_on=bought + timedelta(days=365 * 3),
-                                           location=rng.choice(["厨房", "客厅", "卫生间", "主卧"]))
+                                           location=rng.choice(["厨房", "客厅", "卫生间", "主卧"]),
+                                           service_interval_days=rng.choice([None, None, 180, 365]))
         all_customers.append(customer)
 
     types = [Type.REPAIR] * 10 + [Type.INSTALLATION] * 2 + [Type.MAINTENANCE] * 2 + [Type.COMPLAINT] * 2 + \
@@ -148,6 +149,7 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
             asset=rng.choice(assets) if assets and family == Family.FIELD else None,
         )
         _walk(order, rng, staff, manager, received)
+    _load_promises()
     return {"customers": len(all_customers), "orders": WorkOrder.objects.count(), "users": len(users)}
 
 
@@ -169,6 +171,25 @@ def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User
         order = wo_services.workorder_transition(order=order, to=to, actor=manager)
         if order.status == Status.CLOSED:
             break
+
+
+def _load_promises() -> None:
+    """The desk's service promises (五个安心), then clocks for every demo order."""
+    from anxin.sla import services as sla_services
+    from anxin.sla.models import ClockKind, Metric, SlaPolicy
+
+    for name, metric, target, extra in [
+        ("首次响应 · 报修 30 分钟", Metric.FIRST_RESPONSE, 30, {"type": "repair"}),
+        ("首次响应 · 默认 60 分钟", Metric.FIRST_RESPONSE, 60, {}),
+        ("首次响应 · 钻石客户 15 分钟", Metric.FIRST_RESPONSE, 15, {"tier": "diamond"}),
+        ("上门到达 · 报修 4 个工作小时", Metric.ARRIVAL, 240, {"type": "repair"}),
+        ("上门到达 · 紧急 2 小时（7×24）", Metric.ARRIVAL, 120, {"priority": 4, "clock": ClockKind.ALWAYS}),
+        ("解决 · 默认 3 个工作日", Metric.RESOLUTION, 3 * 450, {}),
+        ("投诉反馈 · 24 小时（7×24）", Metric.COMPLAINT_FEEDBACK, 1440, {"clock": ClockKind.ALWAYS}),
+    ]:
+        sla_services.reference_save(obj=SlaPolicy(name=name, metric=metric, target_minutes=target, **extra),
+                                    actor=None)
+    sla_services.sync_new_events(limit=1_000_000, lag=timedelta(0))
 
 
 def demo_logins() -> list[tuple[str, str]]:

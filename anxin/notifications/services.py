@@ -52,8 +52,11 @@ def notify(
     prefs = {p.user_id: p for p in Preference.objects.filter(user__in=[r.id for r in recipients])}
     for user in {r.id: r for r in recipients if r is not None and r.is_active}.values():
         pref = prefs.get(user.id)
+        reachable = {Channel.EMAIL: bool(user.email), Channel.SMS: bool(user.phone),
+                     Channel.WECHAT: bool(pref and pref.wechat_openid)}
+        # a channel without an address would only fail six times: it is not queued at all
         channels = [Channel.IN_APP] + [c.strip() for c in (pref.channels if pref else "email").split(",")
-                                       if c.strip() in (Channel.EMAIL, Channel.SMS, Channel.WECHAT)]
+                                       if reachable.get(c.strip(), False)]
         wait_until = None if urgent else _quiet_until(pref, now)
         for channel in channels:
             in_app = channel == Channel.IN_APP

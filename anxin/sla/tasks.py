@@ -3,7 +3,7 @@
 from django_tasks import task
 
 from anxin.notifications import services as notification_services
-from anxin.sla import commitment_services, services
+from anxin.sla import commitment_services, maintenance_services, services
 
 
 @task()
@@ -14,3 +14,8 @@ def sweep_sla_deadlines_task() -> dict:
 @task()
 def deliver_notifications_task() -> dict:
     return notification_services.deliver_due()
+
+
+@task()
+def maintenance_reminders_task() -> int:
+    return maintenance_services.maintenance_reminders_sweep()

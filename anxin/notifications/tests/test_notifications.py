@@ -39,7 +39,7 @@ class FakeHTTP:
 
 
 def test_notify_writes_inapp_and_preferred_channels_once(world):
-    world.agent_a.email = "agent@example.cn"
+    world.agent_a.email, world.agent_a.phone = "agent@example.cn", "+8613800138000"
     world.agent_a.save()
     services.preference_set(user=world.agent_a, channels=["email", "sms"])
     for _ in range(2):
@@ -90,6 +90,8 @@ def test_a_provider_that_times_out_is_retried_then_failed_visibly(world, setting
 
 
 def test_quiet_hours_hold_normal_messages_but_not_emergencies(world):
+    world.agent_a.email = "agent@example.cn"
+    world.agent_a.save()
     services.preference_set(user=world.agent_a, channels=["email"], quiet_from=time(22, 0), quiet_to=time(7, 0))
     night = datetime(2026, 3, 2, 23, 30, tzinfo=SHANGHAI)
     services.notify(recipients=[world.agent_a], kind="x", subject="普通", dedupe_key="q1", now=night)
@@ -132,3 +134,9 @@ def test_two_workers_never_send_the_same_row(world):
     assert len(first) == 1 and second == []
     # a worker killed after claiming: the row is taken over after the claim timeout, not lost
     assert services._claim(NOON + services.CLAIM_TIMEOUT + timedelta(seconds=1), 10) == first
+
+
+def test_channels_without_an_address_are_not_queued(world):
+    services.preference_set(user=world.agent_a, channels=["email", "sms", "wechat"])
+    services.notify(recipients=[world.agent_a], kind="x", subject="s", dedupe_key="n1", now=NOON)
+    assert list(Notification.objects.values_list("channel", flat=True)) == ["inapp"]
