@@ -228,6 +228,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--creates", type=int, default=2000, help="API creates to time; 0 skips")
     p.add_argument("--var-dir", default=None, help="empty folder for the bench database (default: a temp dir)")
     p.set_defaults(func=lambda a: _bench(a))
+    p = sub.add_parser("bench-sla", help="benchmark one SLA sweep over N open orders with clocks")
+    p.add_argument("--orders", type=int, default=100_000)
+    p.add_argument("--var-dir", default=None)
+    p.set_defaults(func=lambda a: __import__("anxin.sla.bench", fromlist=["x"]).run_sla_bench(
+        orders=a.orders, var_dir=a.var_dir))
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -11,7 +11,6 @@ provider side can drop the repeat.
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,8 +47,8 @@ def notify(
     Call it inside the transaction that records the fact being notified.
     """
     now = now or timezone.now()
-    created = []
-    prefs = {p.user_id: p for p in Preference.objects.filter(user__in=[r.id for r in recipients])}
+    rows = []
+    prefs = {p.user_id: p for p in Preference.objects.filter(user__in=[r.id for r in recipients if r is not None])}
     for user in {r.id: r for r in recipients if r is not None and r.is_active}.values():
         pref = prefs.get(user.id)
         reachable = {Channel.EMAIL: bool(user.email), Channel.SMS: bool(user.phone),
@@ -60,22 +59,33 @@ def notify(
         wait_until = None if urgent else _quiet_until(pref, now)
         for channel in channels:
             in_app = channel == Channel.IN_APP
-            row = Notification(recipient=user, channel=channel, kind=kind, subject=subject[:200], body=body[:2000],
-                               url=url[:200], dedupe_key=f"{dedupe_key[:130]}@u{user.id}", is_urgent=urgent,
-                               state=Notification.State.SENT if in_app else Notification.State.PENDING,
-                               sent_at=now if in_app else None, next_attempt_at=None if in_app else (wait_until or now))
-            try:
-                with transaction.atomic():
-                    row.save()
-            except IntegrityError:
-                continue  # already decided once: exactly-once
-            created.append(row)
+            rows.append(Notification(recipient=user, channel=channel, kind=kind, subject=subject[:200],
+                                     body=body[:2000], url=url[:200], dedupe_key=f"{dedupe_key[:130]}@u{user.id}",
+                                     is_urgent=urgent,
+                                     state=Notification.State.SENT if in_app else Notification.State.PENDING,
+                                     sent_at=now if in_app else None,
+                                     next_attempt_at=None if in_app else (wait_until or now)))
+    created = _insert_once(rows)
     for endpoint in WebhookEndpoint.objects.filter(is_active=True):
         if endpoint.kinds and kind not in [k.strip() for k in endpoint.kinds.split(",")]:
             continue
         # webhooks are delivered per endpoint, recorded against the first recipient's outbox row
         created += _webhook_rows(endpoint, recipients, kind, subject, body, dedupe_key, url, now)
     return created
+
+
+def _insert_once(rows: list[Notification]) -> list[Notification]:
+    """Insert the rows whose (channel, dedupe_key) is new; a repeat decision inserts nothing (exactly-once).
+
+    One SELECT and one INSERT, whatever the number of rows; the unique constraint settles races.
+    """
+    if not rows:
+        return []
+    seen = set(Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows])
+               .values_list("channel", "dedupe_key"))
+    fresh = [r for r in rows if (r.channel, r.dedupe_key) not in seen]
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    return fresh
 
 
 def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: datetime | None = None
@@ -86,12 +96,7 @@ def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: date
     now = now or timezone.now()
     row = Notification(to_address=phone, channel=Channel.SMS, kind=kind, subject=text[:200], body="",
                        dedupe_key=f"{dedupe_key[:110]}@p{phone}", next_attempt_at=now)
-    try:
-        with transaction.atomic():
-            row.save()
-    except IntegrityError:
-        return None
-    return row
+    return next(iter(_insert_once([row])), None)
 
 
 def _webhook_rows(endpoint, recipients, kind, subject, body, dedupe_key, url, now) -> list[Notification]:
@@ -99,12 +104,7 @@ def _webhook_rows(endpoint, recipients, kind, subject, body, dedupe_key, url, no
     row = Notification(recipient=owner, channel=Channel.WEBHOOK, kind=kind, subject=subject[:200], body=body[:2000],
                        url=url[:200], dedupe_key=f"{dedupe_key}#wh{endpoint.pk}"[:150], next_attempt_at=now,
                        request={"endpoint": endpoint.pk})
-    try:
-        with transaction.atomic():
-            row.save()
-    except IntegrityError:
-        return []
-    return [row]
+    return _insert_once([row])
 
 
 def _claim(now: datetime, limit: int) -> list[int]:

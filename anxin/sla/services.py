@@ -163,57 +163,80 @@ def _order_url(order: WorkOrder) -> str:
     return f"/orders/{order.public_id}/"
 
 
+BATCH = 100  # acts per transaction: a crash rolls back (and a re-run redoes) at most this many
+
+
 def _act(clock_id: int, *, claim: dict, update: dict, event_type: int, reason: str, step: str | None,
          kind: str, now: datetime) -> bool:
-    """Claim one clock with a conditional UPDATE; on success write the event and notify, atomically."""
-    with transaction.atomic():
-        if not Clock.objects.filter(pk=clock_id, **claim).update(**update):
-            return False  # another worker, or an earlier run, already did it
-        clock = Clock.objects.select_related("work_order", "work_order__owner", "work_order__taken_by",
-                                             "policy").get(pk=clock_id)
-        order = clock.work_order
-        wo_services.workorder_record_sla_event(order=order, type=event_type, reason=reason,
-                                               data={"metric": clock.metric, "due_at": clock.due_at.isoformat()
-                                                     if clock.due_at else "", "level": clock.escalation_level})
-        recipients = selectors.ladder_recipients(order=order, step=step) if step else []
-        notifications.notify(recipients=recipients, kind=kind, subject=f"{order.number} {reason}",
-                             body=order.title, url=_order_url(order), urgent=order.is_emergency,
-                             dedupe_key=f"sla:{clock.pk}:{kind}:{clock.escalation_level}", now=now)
+    """Claim one clock with a conditional UPDATE; on success write the event and notify.
+
+    Runs inside the sweep's batch transaction, so claim, event and notifications commit together.
+    """
+    if not Clock.objects.filter(pk=clock_id, **claim).update(**update):
+        return False  # another worker, or an earlier run, already did it
+    clock = Clock.objects.select_related("work_order", "work_order__owner", "work_order__taken_by",
+                                         "policy").get(pk=clock_id)
+    order = clock.work_order
+    wo_services.workorder_record_sla_event(order=order, type=event_type, reason=reason,
+                                           data={"metric": clock.metric, "due_at": clock.due_at.isoformat()
+                                                 if clock.due_at else "", "level": clock.escalation_level})
+    recipients = selectors.ladder_recipients(order=order, step=step) if step else []
+    notifications.notify(recipients=recipients, kind=kind, subject=f"{order.number} {reason}",
+                         body=order.title, url=_order_url(order), urgent=order.is_emergency,
+                         dedupe_key=f"sla:{clock.pk}:{kind}:{clock.escalation_level}", now=now)
     return True
+
+
+def _in_batches(rows, act) -> int:
+    """Apply `act` to each row, BATCH rows per transaction; returns how many acts happened.
+
+    A crash mid-batch rolls the whole batch back (claims included), so a re-run redoes it: exactly once.
+    """
+    done = 0
+    rows = list(rows)
+    for start in range(0, len(rows), BATCH):
+        with transaction.atomic():
+            done += sum(bool(act(row)) for row in rows[start:start + BATCH])
+    return done
 
 
 def sweep(*, now: datetime | None = None, limit: int = 2000, lag: timedelta = timedelta(seconds=5)) -> dict[str, int]:
     """One pass: sync clocks from new events, then warn, breach and escalate what is due (E4)."""
     counts = {"synced": sync_new_events(lag=lag), "warned": 0, "breached": 0, "escalated": 0}
     now = now or timezone.now()
-    metric_label = dict(Metric.choices)
-    for clock in Clock.objects.filter(state=Clock.State.RUNNING, warned_at__isnull=True, warn_at__lte=now,
-                                      due_at__gt=now).only("id", "metric")[:limit]:
-        reason = _("%(metric)s promise at risk") % {"metric": metric_label[clock.metric]}
-        counts["warned"] += _act(clock.id, claim={"warned_at__isnull": True, "state": Clock.State.RUNNING},
-                                 update={"warned_at": now}, event_type=E.SLA_WARNED, reason=reason, step="owner",
-                                 kind="sla_warning", now=now)
-    for clock in Clock.objects.filter(state=Clock.State.RUNNING, due_at__lte=now).select_related("policy")[:limit]:
+    label = dict(Metric.choices)
+
+    def warn(clock):
+        return _act(clock.id, claim={"warned_at__isnull": True, "state": Clock.State.RUNNING},
+                    update={"warned_at": now}, event_type=E.SLA_WARNED, step="owner", kind="sla_warning", now=now,
+                    reason=_("%(metric)s promise at risk") % {"metric": label[clock.metric]})
+
+    def breach(clock):
         first = (clock.policy.ladder.split(",") or ["owner"])[0].strip()
-        reason = _("%(metric)s promise broken") % {"metric": metric_label[clock.metric]}
-        counts["breached"] += _act(
-            clock.id, claim={"state": Clock.State.RUNNING, "breached_at__isnull": True},
-            update={"state": Clock.State.BREACHED, "breached_at": now, "escalation_level": 1,
-                    "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
-            event_type=E.SLA_BREACHED, reason=reason, step=first, kind="sla_breach", now=now)
-    for clock in Clock.objects.filter(state=Clock.State.BREACHED, next_escalation_at__lte=now).select_related(
-            "policy")[:limit]:
-        ladder = [s.strip() for s in clock.policy.ladder.split(",") if s.strip()]
+        return _act(clock.id, claim={"state": Clock.State.RUNNING, "breached_at__isnull": True},
+                    update={"state": Clock.State.BREACHED, "breached_at": now, "escalation_level": 1,
+                            "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
+                    event_type=E.SLA_BREACHED, step=first, kind="sla_breach", now=now,
+                    reason=_("%(metric)s promise broken") % {"metric": label[clock.metric]})
+
+    def escalate(clock):
+        ladder = [step.strip() for step in clock.policy.ladder.split(",") if step.strip()]
         level = clock.escalation_level
-        if level >= len(ladder):
+        if level >= len(ladder):  # the top of the ladder has been told; stop escalating
             Clock.objects.filter(pk=clock.pk, escalation_level=level).update(next_escalation_at=None)
-            continue
-        reason = _("Escalated to %(step)s") % {"step": ladder[level]}
-        counts["escalated"] += _act(
-            clock.id, claim={"escalation_level": level, "state": Clock.State.BREACHED},
-            update={"escalation_level": level + 1,
-                    "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
-            event_type=E.ESCALATED, reason=reason, step=ladder[level], kind="sla_escalation", now=now)
+            return False
+        return _act(clock.id, claim={"escalation_level": level, "state": Clock.State.BREACHED},
+                    update={"escalation_level": level + 1,
+                            "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
+                    event_type=E.ESCALATED, step=ladder[level], kind="sla_escalation", now=now,
+                    reason=_("Escalated to %(step)s") % {"step": ladder[level]})
+
+    running = Clock.objects.filter(state=Clock.State.RUNNING)
+    counts["warned"] = _in_batches(running.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now)
+                                   .only("id", "metric")[:limit], warn)
+    counts["breached"] = _in_batches(running.filter(due_at__lte=now).select_related("policy")[:limit], breach)
+    counts["escalated"] = _in_batches(Clock.objects.filter(state=Clock.State.BREACHED, next_escalation_at__lte=now)
+                                      .select_related("policy")[:limit], escalate)
     return counts
 
 
