@@ -46,32 +46,43 @@ def notify(
     Urgent notifications (emergencies) ignore quiet hours; others wait until the quiet hours end.
     Call it inside the transaction that records the fact being notified.
     """
+    return notify_many(items=[{"recipients": recipients, "kind": kind, "subject": subject, "body": body,
+                               "dedupe_key": dedupe_key, "url": url, "urgent": urgent}], now=now)
+
+
+def notify_many(*, items: list[dict], now: datetime | None = None) -> list[Notification]:
+    """Many `notify` decisions in one go: preferences read once, rows written with one SELECT + one INSERT."""
     now = now or timezone.now()
+    users = {r.id: r for item in items for r in item["recipients"] if r is not None and r.is_active}
+    prefs = {p.user_id: p for p in Preference.objects.filter(user__in=list(users))}
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
     rows = []
-    prefs = {p.user_id: p for p in Preference.objects.filter(user__in=[r.id for r in recipients if r is not None])}
-    for user in {r.id: r for r in recipients if r is not None and r.is_active}.values():
-        pref = prefs.get(user.id)
-        reachable = {Channel.EMAIL: bool(user.email), Channel.SMS: bool(user.phone),
-                     Channel.WECHAT: bool(pref and pref.wechat_openid)}
-        # a channel without an address would only fail six times: it is not queued at all
-        channels = [Channel.IN_APP] + [c.strip() for c in (pref.channels if pref else "email").split(",")
-                                       if reachable.get(c.strip(), False)]
-        wait_until = None if urgent else _quiet_until(pref, now)
-        for channel in channels:
-            in_app = channel == Channel.IN_APP
-            rows.append(Notification(recipient=user, channel=channel, kind=kind, subject=subject[:200],
-                                     body=body[:2000], url=url[:200], dedupe_key=f"{dedupe_key[:130]}@u{user.id}",
-                                     is_urgent=urgent,
-                                     state=Notification.State.SENT if in_app else Notification.State.PENDING,
-                                     sent_at=now if in_app else None,
-                                     next_attempt_at=None if in_app else (wait_until or now)))
-    created = _insert_once(rows)
-    for endpoint in WebhookEndpoint.objects.filter(is_active=True):
-        if endpoint.kinds and kind not in [k.strip() for k in endpoint.kinds.split(",")]:
-            continue
-        # webhooks are delivered per endpoint, recorded against the first recipient's outbox row
-        created += _webhook_rows(endpoint, recipients, kind, subject, body, dedupe_key, url, now)
-    return created
+    for item in items:
+        kind, urgent, key = item["kind"], item.get("urgent", False), item["dedupe_key"]
+        common = {"kind": kind, "subject": item["subject"][:200], "body": item.get("body", "")[:2000],
+                  "url": item.get("url", "")[:200], "is_urgent": urgent}
+        for user in {r.id: users[r.id] for r in item["recipients"] if r is not None and r.id in users}.values():
+            pref = prefs.get(user.id)
+            reachable = {Channel.EMAIL: bool(user.email), Channel.SMS: bool(user.phone),
+                         Channel.WECHAT: bool(pref and pref.wechat_openid)}
+            # a channel without an address would only fail six times: it is not queued at all
+            channels = [Channel.IN_APP] + [c.strip() for c in (pref.channels if pref else "email").split(",")
+                                           if reachable.get(c.strip(), False)]
+            wait_until = None if urgent else _quiet_until(pref, now)
+            for channel in channels:
+                in_app = channel == Channel.IN_APP
+                rows.append(Notification(recipient=user, channel=channel, dedupe_key=f"{key[:130]}@u{user.id}",
+                                         state=Notification.State.SENT if in_app else Notification.State.PENDING,
+                                         sent_at=now if in_app else None,
+                                         next_attempt_at=None if in_app else (wait_until or now), **common))
+        first = next((r for r in item["recipients"] if r is not None), None)
+        for endpoint in endpoints:
+            if endpoint.kinds and kind not in [k.strip() for k in endpoint.kinds.split(",")]:
+                continue
+            rows.append(Notification(recipient=first, channel=Channel.WEBHOOK, next_attempt_at=now,
+                                     dedupe_key=f"{key}#wh{endpoint.pk}"[:150], request={"endpoint": endpoint.pk},
+                                     **common))
+    return _insert_once(rows)
 
 
 def _insert_once(rows: list[Notification]) -> list[Notification]:
@@ -97,14 +108,6 @@ def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: date
     row = Notification(to_address=phone, channel=Channel.SMS, kind=kind, subject=text[:200], body="",
                        dedupe_key=f"{dedupe_key[:110]}@p{phone}", next_attempt_at=now)
     return next(iter(_insert_once([row])), None)
-
-
-def _webhook_rows(endpoint, recipients, kind, subject, body, dedupe_key, url, now) -> list[Notification]:
-    owner = next((r for r in recipients if r is not None), None)
-    row = Notification(recipient=owner, channel=Channel.WEBHOOK, kind=kind, subject=subject[:200], body=body[:2000],
-                       url=url[:200], dedupe_key=f"{dedupe_key}#wh{endpoint.pk}"[:150], next_attempt_at=now,
-                       request={"endpoint": endpoint.pk})
-    return _insert_once([row])
 
 
 def _claim(now: datetime, limit: int) -> list[int]:

@@ -163,80 +163,93 @@ def _order_url(order: WorkOrder) -> str:
     return f"/orders/{order.public_id}/"
 
 
-BATCH = 100  # acts per transaction: a crash rolls back (and a re-run redoes) at most this many
+BATCH = 500  # clocks per transaction: a crash rolls back (and a re-run redoes) at most this many
 
 
-def _act(clock_id: int, *, claim: dict, update: dict, event_type: int, reason: str, step: str | None,
-         kind: str, now: datetime) -> bool:
-    """Claim one clock with a conditional UPDATE; on success write the event and notify.
+def _act_batch(ids: list[int], *, claim: dict, update_for, event_type: int, kind: str, reason_for, step_for,
+               now: datetime) -> int:
+    """Claim a batch of clocks, then write their updates, timeline events and notifications together.
 
-    Runs inside the sweep's batch transaction, so claim, event and notifications commit together.
+    Runs in one transaction: the locked re-read (PostgreSQL row locks; SQLite's write lock is taken at
+    BEGIN) plus `claim` make a clock acted on at most once, and a crash undoes the whole batch.
     """
-    if not Clock.objects.filter(pk=clock_id, **claim).update(**update):
-        return False  # another worker, or an earlier run, already did it
-    clock = Clock.objects.select_related("work_order", "work_order__owner", "work_order__taken_by",
-                                         "policy").get(pk=clock_id)
-    order = clock.work_order
-    wo_services.workorder_record_sla_event(order=order, type=event_type, reason=reason,
-                                           data={"metric": clock.metric, "due_at": clock.due_at.isoformat()
-                                                 if clock.due_at else "", "level": clock.escalation_level})
-    recipients = selectors.ladder_recipients(order=order, step=step) if step else []
-    notifications.notify(recipients=recipients, kind=kind, subject=f"{order.number} {reason}",
-                         body=order.title, url=_order_url(order), urgent=order.is_emergency,
-                         dedupe_key=f"sla:{clock.pk}:{kind}:{clock.escalation_level}", now=now)
-    return True
+    clocks = list(Clock.objects.select_for_update(of=("self",)).filter(pk__in=ids, **claim)
+                  .select_related("work_order", "work_order__owner", "work_order__taken_by", "policy"))
+    groups: dict[tuple, list[int]] = {}
+    events, notices, recipients_cache = [], [], {}
+    for clock in clocks:
+        update = update_for(clock)
+        if update is None:
+            continue
+        groups.setdefault(tuple(sorted(update.items())), []).append(clock.pk)
+        order, step, reason = clock.work_order, step_for(clock), reason_for(clock)
+        level = update.get("escalation_level", clock.escalation_level)
+        events.append((order, event_type, reason, {"metric": clock.metric, "level": level,
+                                                   "due_at": clock.due_at.isoformat() if clock.due_at else ""}))
+        if step == "owner":
+            recipients = [u for u in (order.owner or order.taken_by,) if u is not None]
+        else:
+            cache_key = (order.site_id, step)
+            if cache_key not in recipients_cache:
+                recipients_cache[cache_key] = selectors.ladder_recipients(order=order, step=step)
+            recipients = recipients_cache[cache_key]
+        notices.append({"recipients": recipients, "kind": kind, "subject": f"{order.number} {reason}",
+                        "body": order.title, "url": _order_url(order), "urgent": order.is_emergency,
+                        "dedupe_key": f"sla:{clock.pk}:{kind}:{level}"})
+    for update, pks in groups.items():
+        Clock.objects.filter(pk__in=pks).update(**dict(update))
+    wo_services.workorder_record_sla_events(items=events)
+    notifications.notify_many(items=notices, now=now)
+    return len(events)
 
 
-def _in_batches(rows, act) -> int:
-    """Apply `act` to each row, BATCH rows per transaction; returns how many acts happened.
-
-    A crash mid-batch rolls the whole batch back (claims included), so a re-run redoes it: exactly once.
-    """
+def _run(queryset, limit: int, **act) -> int:
+    ids = list(queryset.values_list("id", flat=True)[:limit])
     done = 0
-    rows = list(rows)
-    for start in range(0, len(rows), BATCH):
+    for start in range(0, len(ids), BATCH):
         with transaction.atomic():
-            done += sum(bool(act(row)) for row in rows[start:start + BATCH])
+            done += _act_batch(ids[start:start + BATCH], **act)
     return done
 
 
-def sweep(*, now: datetime | None = None, limit: int = 2000, lag: timedelta = timedelta(seconds=5)) -> dict[str, int]:
+def sweep(*, now: datetime | None = None, limit: int = 10_000, lag: timedelta = timedelta(seconds=5)
+          ) -> dict[str, int]:
     """One pass: sync clocks from new events, then warn, breach and escalate what is due (E4)."""
     counts = {"synced": sync_new_events(lag=lag), "warned": 0, "breached": 0, "escalated": 0}
     now = now or timezone.now()
     label = dict(Metric.choices)
 
-    def warn(clock):
-        return _act(clock.id, claim={"warned_at__isnull": True, "state": Clock.State.RUNNING},
-                    update={"warned_at": now}, event_type=E.SLA_WARNED, step="owner", kind="sla_warning", now=now,
-                    reason=_("%(metric)s promise at risk") % {"metric": label[clock.metric]})
+    def ladder(clock) -> list[str]:
+        return [step.strip() for step in clock.policy.ladder.split(",") if step.strip()] or ["owner"]
 
-    def breach(clock):
-        first = (clock.policy.ladder.split(",") or ["owner"])[0].strip()
-        return _act(clock.id, claim={"state": Clock.State.RUNNING, "breached_at__isnull": True},
-                    update={"state": Clock.State.BREACHED, "breached_at": now, "escalation_level": 1,
-                            "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
-                    event_type=E.SLA_BREACHED, step=first, kind="sla_breach", now=now,
-                    reason=_("%(metric)s promise broken") % {"metric": label[clock.metric]})
-
-    def escalate(clock):
-        ladder = [step.strip() for step in clock.policy.ladder.split(",") if step.strip()]
-        level = clock.escalation_level
-        if level >= len(ladder):  # the top of the ladder has been told; stop escalating
-            Clock.objects.filter(pk=clock.pk, escalation_level=level).update(next_escalation_at=None)
-            return False
-        return _act(clock.id, claim={"escalation_level": level, "state": Clock.State.BREACHED},
-                    update={"escalation_level": level + 1,
-                            "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)},
-                    event_type=E.ESCALATED, step=ladder[level], kind="sla_escalation", now=now,
-                    reason=_("Escalated to %(step)s") % {"step": ladder[level]})
+    def escalation(clock):
+        steps = ladder(clock)
+        if clock.escalation_level >= len(steps):  # the top of the ladder has been told: stop escalating
+            Clock.objects.filter(pk=clock.pk).update(next_escalation_at=None)
+            return None
+        return {"escalation_level": clock.escalation_level + 1,
+                "next_escalation_at": now + timedelta(minutes=clock.policy.escalate_every_minutes)}
 
     running = Clock.objects.filter(state=Clock.State.RUNNING)
-    counts["warned"] = _in_batches(running.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now)
-                                   .only("id", "metric")[:limit], warn)
-    counts["breached"] = _in_batches(running.filter(due_at__lte=now).select_related("policy")[:limit], breach)
-    counts["escalated"] = _in_batches(Clock.objects.filter(state=Clock.State.BREACHED, next_escalation_at__lte=now)
-                                      .select_related("policy")[:limit], escalate)
+    counts["warned"] = _run(
+        running.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now), limit, now=now,
+        claim={"warned_at__isnull": True, "state": Clock.State.RUNNING}, update_for=lambda c: {"warned_at": now},
+        event_type=E.SLA_WARNED, kind="sla_warning", step_for=lambda c: "owner",
+        reason_for=lambda c: _("%(metric)s promise at risk") % {"metric": label[c.metric]})
+    counts["breached"] = _run(
+        running.filter(due_at__lte=now), limit, now=now,
+        claim={"state": Clock.State.RUNNING, "breached_at__isnull": True},
+        update_for=lambda c: {"state": Clock.State.BREACHED, "breached_at": now, "escalation_level": 1,
+                              "next_escalation_at": now + timedelta(minutes=c.policy.escalate_every_minutes)},
+        event_type=E.SLA_BREACHED, kind="sla_breach", step_for=lambda c: ladder(c)[0],
+        reason_for=lambda c: _("%(metric)s promise broken") % {"metric": label[c.metric]})
+    counts["escalated"] = _run(
+        Clock.objects.filter(state=Clock.State.BREACHED, next_escalation_at__lte=now), limit, now=now,
+        claim={"state": Clock.State.BREACHED, "next_escalation_at__lte": now}, update_for=escalation,
+        event_type=E.ESCALATED, kind="sla_escalation",
+        step_for=lambda c: ladder(c)[min(c.escalation_level, len(ladder(c)) - 1)],
+        reason_for=lambda c: _("Escalated to %(step)s") % {"step": ladder(c)[min(c.escalation_level,
+                                                                                len(ladder(c)) - 1)]})
     return counts
 
 

@@ -47,5 +47,10 @@ def sla_event(*, order: WorkOrder, type_: int, reason: str, data: dict) -> WorkO
     return _event(order, type_, None, reason=reason[:500], data=data)
 
 
+def sla_events_bulk(items: list[tuple[WorkOrder, int, str, dict]]) -> None:
+    WorkOrderEvent.objects.bulk_create(
+        [WorkOrderEvent(work_order=o, type=t, reason=r[:500], data=d) for o, t, r, d in items])
+
+
 def attachment_added_event(*, order: WorkOrder, actor, name: str, attachment_id: str) -> WorkOrderEvent:
     return _event(order, E.ATTACHMENT_ADDED, actor, data={"name": name, "attachment": attachment_id})

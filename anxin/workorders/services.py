@@ -371,3 +371,10 @@ def workorder_record_sla_event(*, order: WorkOrder, type: int, reason: str, data
     if type not in SLA_EVENTS:
         raise DomainError(WorkOrderErrorCode.INVALID, _("Unknown status."), {"field": "type"})
     return events.sla_event(order=order, type_=type, reason=reason, data=data)
+
+
+def workorder_record_sla_events(*, items: list[tuple[WorkOrder, int, str, dict]]) -> None:
+    """The same as workorder_record_sla_event for many orders at once (the sweep's batches)."""
+    if any(t not in SLA_EVENTS for _o, t, _r, _d in items):
+        raise DomainError(WorkOrderErrorCode.INVALID, _("Unknown status."), {"field": "type"})
+    events.sla_events_bulk(items)

@@ -114,7 +114,7 @@ def test_a_sweep_killed_midway_then_rerun_notifies_exactly_once(world, policies,
     with time_machine.travel(NOW, tick=False):
         orders = [make_order(world) for _ in range(3)]
     _sweep(NOW)
-    real = services.notifications.notify
+    real = services.notifications.notify_many
     calls = {"n": 0}
 
     def crash_on_second(**kwargs):
@@ -123,10 +123,13 @@ def test_a_sweep_killed_midway_then_rerun_notifies_exactly_once(world, policies,
             raise SystemExit("worker killed")
         return real(**kwargs)
 
-    monkeypatch.setattr(services.notifications, "notify", crash_on_second)
+    # one clock per batch: the first batch commits, the worker dies in the second
+    monkeypatch.setattr(services, "BATCH", 1)
+    monkeypatch.setattr(services.notifications, "notify_many", crash_on_second)
     with pytest.raises(SystemExit):
         _sweep(NOW + timedelta(minutes=31))
-    monkeypatch.setattr(services.notifications, "notify", real)
+    assert Notification.objects.filter(kind="sla_breach", channel="inapp").count() == 1
+    monkeypatch.setattr(services.notifications, "notify_many", real)
     _sweep(NOW + timedelta(minutes=32))
     breaches = Notification.objects.filter(kind="sla_breach", channel="inapp")
     assert breaches.count() == 3  # one per order: none lost, none twice
