@@ -32,7 +32,7 @@ METRICS_BY_FAMILY = {
     Family.FEEDBACK: [Metric.FIRST_RESPONSE],
 }
 E = WorkOrderEvent.Type
-RELEVANT_EVENTS = (E.CREATED, E.TRANSITIONED, E.REPLY_ADDED)
+RELEVANT_EVENTS = (E.CREATED, E.TRANSITIONED, E.REPLY_ADDED, E.UPDATED)
 
 
 @dataclass
@@ -96,10 +96,16 @@ def clocks_sync(*, order: WorkOrder, cache: selectors.CalendarCache | None = Non
     cache = cache or selectors.CalendarCache()
     events = list(order.events.filter(type__in=RELEVANT_EVENTS).order_by("created_at", "id"))
     existing = {c.metric: c for c in order.clocks.all()}
+    # the order's priority or type was changed by hand: its promises follow the policy that now matches
+    reclassified = any(e.type == E.UPDATED and {"priority", "type"} & set(e.data) for e in events)
     result = []
     for metric in METRICS_BY_FAMILY[order.family]:
         clock = existing.get(metric)
         policy = clock.policy if clock else selectors.policy_for(order, metric, policies)
+        if clock is not None and reclassified:
+            matching = selectors.policy_for(order, metric, policies)
+            if matching is not None and matching.pk != clock.policy_id:
+                clock.policy, clock.target_minutes, policy = matching, matching.target_minutes, matching
         if policy is None:
             continue
         if clock is None:

@@ -161,3 +161,17 @@ def test_policy_change_applies_to_new_orders_only(world, policies):
     assert Clock.objects.get(work_order=first, metric=Metric.FIRST_RESPONSE).target_minutes == 30
     assert Clock.objects.get(work_order=second, metric=Metric.FIRST_RESPONSE).target_minutes == 60
     assert timezone.now()
+
+
+def test_a_priority_change_moves_the_order_to_the_matching_policy(world, policies):
+    SlaPolicy.objects.create(name="紧急解决 4 小时", metric=Metric.RESOLUTION, priority=4, target_minutes=240)
+    with time_machine.travel(NOW, tick=False):
+        order = make_order(world)
+    _sweep(NOW)
+    assert Clock.objects.get(work_order=order, metric=Metric.RESOLUTION).target_minutes == 3 * 450
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        wo_services.workorder_update(order=order, actor=world.agent_a, data={"priority": 4})
+    _sweep(NOW + timedelta(minutes=5))
+    clock = Clock.objects.get(work_order=order, metric=Metric.RESOLUTION)
+    # 240 business minutes from 09:00: 180 until lunch, 60 after 13:30
+    assert clock.target_minutes == 240 and clock.due_at == datetime(2026, 3, 2, 14, 30, tzinfo=SHANGHAI)
