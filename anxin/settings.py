@@ -219,7 +219,8 @@ EMAIL_USE_TLS = envbool("ANXIN_EMAIL_TLS", "0")
 DEFAULT_FROM_EMAIL = os.environ.get("ANXIN_FROM_EMAIL", "anxin@localhost")
 
 # --- notifications (I2): nothing leaves the machine unless these are set ----------------------
-NOTIFY_LOG_FILE = os.environ.get("ANXIN_NOTIFY_LOG_FILE", "")  # also write SMS/WeChat would-be requests here
+# Without a provider, SMS/WeChat requests are written here (one JSON line each) instead of being sent.
+NOTIFY_LOG_FILE = os.environ.get("ANXIN_NOTIFY_LOG_FILE", str(VAR_DIR / "notifications.log"))
 NOTIFY_HTTP_TIMEOUT = envint("ANXIN_NOTIFY_HTTP_TIMEOUT", 5)
 SMS_URL = os.environ.get("ANXIN_SMS_URL", "")  # an HTTP gateway taking {"phone","text","out_id"}
 SMS_API_KEY = envsecret("ANXIN_SMS_API_KEY", "") or ""

@@ -140,3 +140,13 @@ def test_channels_without_an_address_are_not_queued(world):
     services.preference_set(user=world.agent_a, channels=["email", "sms", "wechat"])
     services.notify(recipients=[world.agent_a], kind="x", subject="s", dedupe_key="n1", now=NOON)
     assert list(Notification.objects.values_list("channel", flat=True)) == ["inapp"]
+
+
+def test_without_a_provider_sms_is_written_to_the_log_file(world, settings, tmp_path):
+    settings.SMS_URL, settings.NOTIFY_LOG_FILE = "", str(tmp_path / "n.log")
+    services.notify_phone(phone="+8613800138000", kind="milestone_accepted", text="【安心】已受理", dedupe_key="f1",
+                          now=NOON)
+    services.deliver_due(now=NOON)
+    line = json.loads((tmp_path / "n.log").read_text().splitlines()[0])
+    assert line == {"channel": "sms", "phone": "+8613800138000", "text": "【安心】已受理",
+                    "out_id": line["out_id"]} and line["out_id"].startswith("anxin-")

@@ -39,7 +39,7 @@ def _post_json(url: str, payload: dict, headers: dict[str, str]) -> dict:
 
 def _log_only(channel: str, payload: dict) -> dict:
     line = json.dumps({"channel": channel, **payload}, ensure_ascii=False)
-    logger.warning("notification %s", line)
+    logger.info("notification %s", line)
     if settings.NOTIFY_LOG_FILE:
         with open(settings.NOTIFY_LOG_FILE, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
