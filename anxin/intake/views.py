@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,8 +14,18 @@ from anxin.core.phone import try_normalize_phone
 from anxin.customers import selectors as customer_selectors
 from anxin.intake import selectors, services
 from anxin.intake.forms import CallForm
+from anxin.sla import selectors as sla_selectors
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders import services as wo_services
+
+
+def _promise_row(order) -> dict:
+    """A7: within or past its promise — from the SLA clocks, or the interim rule before they exist."""
+    state = sla_selectors.promise_state(order=order)
+    if state is None:
+        return {"order": order, "within_promise": wo_services.is_within_promise(order),
+                "due": wo_services.promise_due_at(order)}
+    return {"order": order, "within_promise": state[0], "due": state[1]}
 
 
 def _caller_context(request, *, phone: str, customer_id: str):
@@ -31,12 +42,12 @@ def _caller_context(request, *, phone: str, customer_id: str):
     elif len(matches) == 1:
         customer = matches[0]
     open_orders = wo_selectors.open_orders_for_customer(user=user, customer_id=customer.id) if customer else []
+    prefetch_related_objects(open_orders, "clocks")  # one query for every open order's promises
     return {
         "phone": phone, "e164": e164, "phone_invalid": bool(phone) and not e164, "matches": matches,
         "customer": customer,
         "contacts": customer_selectors.contacts_for_display(user, list(customer.contacts.all())) if customer else [],
-        "open_orders": [{"order": o, "within_promise": wo_services.is_within_promise(o),
-                         "due": wo_services.promise_due_at(o)} for o in open_orders],
+        "open_orders": [_promise_row(o) for o in open_orders],
         "recent": (selectors.contactlog_recent_for_customer(user=user, customer_id=customer.id) if customer
                    else selectors.contactlog_recent_for_phone(user=user, phone=e164) if e164 else []),
     }
@@ -80,7 +91,7 @@ def _handle_call(request, form, customer, assets, context):
             category_id=data["order_category"].id if data["order_category"] else None)
         if dupes:
             # A7: offer to chase the open order instead of opening a second one.
-            context["duplicates"] = [{"order": o, "within_promise": wo_services.is_within_promise(o)} for o in dupes]
+            context["duplicates"] = [_promise_row(o) for o in dupes]
             return None
     try:
         site = account_selectors.orgunit_get_for(user=user, code=data["site"])

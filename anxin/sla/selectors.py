@@ -12,6 +12,7 @@ from anxin.sla.models import (
     Clock,
     ClockKind,
     Commitment,
+    Metric,
     PublishedYear,
     SlaPolicy,
 )
@@ -99,3 +100,41 @@ def commitment_get_for(*, user: User, pk: int) -> Commitment:
     if found is None:
         raise NotFound()
     return found
+
+
+def promise_state(*, order: WorkOrder, now=None) -> tuple[bool, object] | None:
+    """(within promise?, due) from the order's clocks; None when it has no running or broken clock yet.
+
+    Broken if any clock breached; otherwise within, with the earliest due time of the running clocks.
+    """
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    clocks = [c for c in order.clocks.all() if c.state in (Clock.State.RUNNING, Clock.State.BREACHED,
+                                                           Clock.State.PAUSED)]
+    if not clocks:
+        return None
+    if any(c.state == Clock.State.BREACHED or (c.due_at and c.due_at < now) for c in clocks):
+        return False, min((c.due_at for c in clocks if c.due_at), default=None)
+    return True, min((c.due_at for c in clocks if c.due_at), default=None)
+
+
+def attainment_report(*, user: User, since, until) -> list[dict]:
+    """E4/H1: per site and metric, promises that ended (met or broken) in the period, within the user's scope."""
+    from django.db.models import Count, F, Q
+
+    qs = (Clock.objects.filter(work_order__in=workorder_qs_for(user), started_at__gte=since, started_at__lt=until)
+          .exclude(state=Clock.State.STOPPED)
+          .values("work_order__site__name", "metric")
+          .annotate(total=Count("id"),
+                    met_on_time=Count("id", filter=Q(state=Clock.State.MET, breached_at__isnull=True)
+                                      & (Q(due_at__isnull=True) | Q(met_at__lte=F("due_at")))),
+                    breached=Count("id", filter=Q(breached_at__isnull=False)),
+                    open=Count("id", filter=Q(state__in=[Clock.State.RUNNING, Clock.State.PAUSED])))
+          .order_by("work_order__site__name", "metric"))
+    rows, labels = [], dict(Metric.choices)
+    for row in qs:
+        ended = row["total"] - row["open"]
+        rows.append({**row, "site": row["work_order__site__name"], "metric": labels[row["metric"]],
+                     "attainment": round(100 * row["met_on_time"] / ended, 1) if ended else None})
+    return rows

@@ -1,6 +1,8 @@
+from datetime import datetime, time, timedelta
+
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,3 +79,25 @@ def commitment_close(request, pk: int):
         except DomainError as exc:
             messages.error(request, str(exc))
     return redirect("sla:commitments")
+
+
+class PeriodForm(forms.Form):
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@require_GET
+@login_required
+@permission_required("workorders.view_team_orders", raise_exception=True)
+def attainment(request):
+    """E4/H1: promises kept and broken per site and metric, within the viewer's scope."""
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    since = data.get("since") or today.replace(day=1)
+    until = data.get("until") or today
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    end = timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+    return render(request, "sla/attainment.html", {
+        "form": form, "since": since, "until": until,
+        "rows": selectors.attainment_report(user=request.user, since=start, until=end)})

@@ -175,3 +175,30 @@ def test_a_priority_change_moves_the_order_to_the_matching_policy(world, policie
     clock = Clock.objects.get(work_order=order, metric=Metric.RESOLUTION)
     # 240 business minutes from 09:00: 180 until lunch, 60 after 13:30
     assert clock.target_minutes == 240 and clock.due_at == datetime(2026, 3, 2, 14, 30, tzinfo=SHANGHAI)
+
+
+def test_the_report_counts_breaches_per_site_within_scope(world, policies, client_for):
+    with time_machine.travel(NOW, tick=False):
+        make_order(world)
+        make_order(world, actor=world.agent_b, customer=world.customer_b)
+    _sweep(NOW)
+    _sweep(NOW + timedelta(minutes=31))
+    url = "/sla/report/?since=2026-03-01&until=2026-03-31"
+    manager = client_for(world.manager).get(url).content.decode()
+    assert "A站" in manager and "B站" in manager
+    rows = {r["site"]: r for r in services.selectors.attainment_report(
+        user=world.manager, since=NOW - timedelta(days=1), until=NOW + timedelta(days=1)) if r["metric"] == "首次响应"}
+    assert rows["A站"]["breached"] == 1 and rows["A站"]["attainment"] == 0.0
+    dispatcher = client_for(world.dispatcher_a).get(url).content.decode()
+    assert "A站" in dispatcher and "B站" not in dispatcher
+    assert client_for(world.tech_a).get(url).status_code == 403
+
+
+def test_the_urge_screen_uses_the_clocks(world, policies, client_for):
+    with time_machine.travel(NOW, tick=False):
+        make_order(world, category=world.category)
+    _sweep(NOW)
+    _sweep(NOW + timedelta(minutes=31))
+    with time_machine.travel(NOW + timedelta(minutes=32), tick=False):
+        html = client_for(world.agent_a).get("/intake/call/?phone=13800138000").content.decode()
+    assert "已超时" in html
