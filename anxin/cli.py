@@ -180,6 +180,30 @@ def cmd_sla_due(args) -> None:
         sys.exit(f"error: {exc}")
 
 
+def cmd_dispatch_bench(args) -> None:
+    """Read a dispatch-benchmark instance, plan the day, write the solution (FORMAT.md)."""
+    import json
+
+    from anxin.dispatch.instance import InstanceError, parse_instance, solution_json
+    from anxin.dispatch.service import dispatch_plan
+
+    try:
+        with open(args.instance, encoding="utf-8") as fh:
+            data = json.load(fh)
+        instance = parse_instance(data)
+    except OSError as exc:
+        sys.exit(f"error: cannot read {args.instance}: {exc.strerror}")
+    except ValueError as exc:  # JSONDecodeError and InstanceError are both ValueErrors
+        kind = "malformed instance" if isinstance(exc, InstanceError) else "not JSON"
+        sys.exit(f"error: {args.instance}: {kind}: {exc}")
+    plan, seconds = dispatch_plan(instance, solver=args.solver, time_limit_s=args.time_limit)
+    solution = solution_json(instance, plan.routes, plan.unassigned, plan.solver, seconds, plan.lower_bound)
+    with open(args.out, "w", encoding="utf-8") as fh:
+        json.dump(solution, fh, ensure_ascii=False, indent=1)
+    visited = sum(len(r["visits"]) for r in solution["routes"])
+    print(f"{instance.name}: {visited}/{len(instance.orders)} orders planned in {seconds:.1f} s -> {args.out}")
+
+
 def cmd_manage(args) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
     from django.core.management import execute_from_command_line
@@ -228,6 +252,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--creates", type=int, default=2000, help="API creates to time; 0 skips")
     p.add_argument("--var-dir", default=None, help="empty folder for the bench database (default: a temp dir)")
     p.set_defaults(func=lambda a: _bench(a))
+    p = sub.add_parser("dispatch-bench", help="plan a dispatch-benchmark instance (FORMAT.md) into a solution file")
+    p.add_argument("instance")
+    p.add_argument("--out", required=True)
+    p.add_argument("--solver", choices=["ortools", "greedy"], default="ortools")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds of search (default: by size, ≤ 15)")
+    p.set_defaults(func=cmd_dispatch_bench)
     p = sub.add_parser("bench-sla", help="benchmark one SLA sweep over N open orders with clocks")
     p.add_argument("--orders", type=int, default=100_000)
     p.add_argument("--var-dir", default=None)

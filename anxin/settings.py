@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "anxin.intake",
     "anxin.sla",
     "anxin.notifications",
+    "anxin.dispatch",
 ]
 
 MIDDLEWARE = [
