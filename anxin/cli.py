@@ -16,6 +16,18 @@ def _django():
     django.setup()
 
 
+def _stop_on_signals():
+    """A callable that turns true after Ctrl-C or SIGTERM (so the loop can stop its children cleanly)."""
+    stopping = {"yes": False}
+
+    def stop(signum, frame):
+        stopping["yes"] = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    return lambda: stopping["yes"]
+
+
 def _manage(*args: str) -> None:
     from django.core.management import call_command
 
@@ -47,17 +59,10 @@ def cmd_worker(args) -> None:
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings"}
     worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "1"], env=env)
-    stopping = False
-
-    def stop(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stopping = _stop_on_signals()
     next_run = next_daily = 0.0
     try:
-        while not stopping and worker.poll() is None:
+        while not stopping() and worker.poll() is None:
             if time.monotonic() >= next_run:
                 sweep_sla_deadlines_task.enqueue()
                 deliver_notifications_task.enqueue()
@@ -98,16 +103,9 @@ def cmd_run(args) -> None:
         print(f"  {username:<12} {label}")
     print("按 Ctrl-C 停止 / press Ctrl-C to stop.\n", flush=True)
 
-    stopping = False
-
-    def stop(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stopping = _stop_on_signals()
     try:
-        while not stopping and all(p.poll() is None for p in procs):
+        while not stopping() and all(p.poll() is None for p in procs):
             time.sleep(0.5)
     finally:
         for p in procs:
@@ -119,7 +117,7 @@ def cmd_run(args) -> None:
             except subprocess.TimeoutExpired:
                 p.kill()
         print("已停止 / stopped.")
-    if not stopping:
+    if not stopping():
         sys.exit(1)
 
 

@@ -1,23 +1,18 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from anxin.core.admin import ReadOnlyAdminMixin
 from anxin.notifications.models import Notification, Preference, WebhookEndpoint
 from anxin.notifications.transports import check_webhook_url
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """I2: administrators see every delivery, its attempts, its error and the request it sent."""
 
     list_display = ["created_at", "recipient", "channel", "kind", "subject", "state", "attempts", "last_error"]
     list_filter = ["state", "channel", "kind"]
     search_fields = ["subject", "recipient__username", "dedupe_key"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Preference)

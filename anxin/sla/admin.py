@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from anxin.core.admin import ReadOnlyAdminMixin
 from anxin.core.errors import DomainError
 from anxin.sla import services
 from anxin.sla.models import BusinessHours, CalendarOverride, Clock, PublishedYear, SlaPolicy
@@ -39,17 +40,8 @@ class PublishedYearAdmin(ServiceSavedAdmin):
 
 
 @admin.register(Clock)
-class ClockAdmin(admin.ModelAdmin):
+class ClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: clocks are derived from the timeline by the sweep."""
 
     list_display = ["work_order", "metric", "state", "due_at", "warned_at", "breached_at", "escalation_level", "error"]
     list_filter = ["metric", "state"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

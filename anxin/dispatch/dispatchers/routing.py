@@ -58,8 +58,7 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, **_options) 
 
 
 def _solve(instance: Instance, *, time_limit_s: float, first: str = "greedy", initial: dict | None = None,
-           metaheuristic: str = "GUIDED_LOCAL_SEARCH", urgent_lateness_boost: float = 1.0,
-           hard_due: tuple[str, ...] = (), **_options) -> Plan:
+           metaheuristic: str = "GUIDED_LOCAL_SEARCH", hard_due: tuple[str, ...] = ()) -> Plan:
     orders, techs = instance.orders, instance.techs
     n, v = len(orders), len(techs)
     plan = Plan(solver="anxin-ortools-routing 1")
@@ -108,9 +107,8 @@ def _solve(instance: Instance, *, time_limit_s: float, first: str = "greedy", in
         routing.VehicleVar(index).SetValues([-1, *allowed])
         time_dim.CumulVar(index).SetRange(lo, hi)
         if o.due is not None and obj["lateness_per_min"][o.priority] > 0:
-            boost = urgent_lateness_boost if o.priority == "emergency" else 1.0
             time_dim.SetCumulVarSoftUpperBound(index, max(lo, o.due - o.duration),
-                                               int(obj["lateness_per_min"][o.priority] * SCALE * boost))
+                                               int(obj["lateness_per_min"][o.priority] * SCALE))
     # balance within a trade (派工均衡): pull each technician's load towards the trade's fair share
     balance = int(obj["spread_per_hour"] * SCALE / 60) or 1
     for trade, ks in by_trade.items():
@@ -126,8 +124,6 @@ def _solve(instance: Instance, *, time_limit_s: float, first: str = "greedy", in
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic)
     params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
-    if _options.get("first_only"):
-        params.solution_limit = 1
     if first == "greedy" or initial is not None:
         # start the search from a given (or the greedy) plan: a valid, class-ordered day to improve on
         from anxin.dispatch.dispatchers import greedy
