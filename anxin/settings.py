@@ -124,7 +124,7 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("ANXIN_DB_CONN_MAX_AGE", 60))}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
