@@ -71,3 +71,37 @@ def test_agent_logs_an_unknown_caller_creates_customer_and_order_and_moves_it(li
     assert order.status == "accepted" and order.customer.name == "周杰"
     assert order.customer.contacts.get().phone == "+8613912345678"
     assert order.contact_logs.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_agent_sees_the_promise_clock_makes_a_callback_promise_and_keeps_it(live_server, browser):
+    from datetime import timedelta
+
+    from anxin.core.testing.personas import PASSWORD, build_world
+    from anxin.sla import services as sla_services
+    from anxin.sla.models import Commitment, Metric, SlaPolicy
+    from anxin.workorders.tests.factories import make_order
+
+    world = build_world()
+    SlaPolicy.objects.create(name="响应", metric=Metric.FIRST_RESPONSE, target_minutes=60, clock="24x7")
+    order = make_order(world, title="阳台漏水")
+    sla_services.sweep(lag=timedelta(0))
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(10000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "agent_a")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/orders/")
+    page.goto(f"{live_server.url}/orders/{order.public_id}/")
+    # the promises panel arrives by htmx (CSP allows only our own scripts)
+    page.wait_for_selector("#clocks >> text=首次响应")
+    assert "分钟剩余" in page.inner_text("#clocks")
+    page.fill("#id_description", "30 分钟内回电告知师傅上门时间")
+    page.click("text=作出承诺")
+    page.wait_for_selector("#order-commitments >> text=30 分钟内回电")
+    page.click("text=我的承诺")
+    page.wait_for_selector("#commitments >> text=30 分钟内回电")
+    page.click("#commitments button[value=kept]")
+    page.wait_for_selector("text=没有未完成的承诺")
+    assert Commitment.objects.get().outcome == "kept"
