@@ -142,8 +142,6 @@ def _detail_context(request, order, **extra):
         "transitions": services.allowed_transitions(order=order, user=user),
         "can_assign": user.has_perm("workorders.assign_workorder"),
         "staff": account_selectors.staff_list_for(user=user) if user.has_perm("workorders.assign_workorder") else [],
-        "promise_due_at": services.promise_due_at(order),
-        "within_promise": services.is_within_promise(order),
         "note_form": extra.pop("note_form", NoteForm()),
         "attachment_form": extra.pop("attachment_form", AttachmentForm()),
         **extra,

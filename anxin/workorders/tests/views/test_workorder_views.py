@@ -169,3 +169,10 @@ def test_timeline_labels_are_the_right_words(world, client_for):
     order = make_order(world)
     html = client_for(world.agent_a).get(f"/orders/{order.public_id}/").content.decode()
     assert "工单创建" in html and "工单类型" not in html
+
+
+def test_pages_are_chinese_even_for_an_english_browser_until_the_user_switches(world, client_for):
+    client = client_for(world.agent_a)
+    assert "工单" in client.get("/orders/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert "Work orders" in client.get("/orders/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
