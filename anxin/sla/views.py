@@ -24,7 +24,8 @@ def order_clocks(request, public_id):
     for clock in selectors.clocks_for(order=order):
         minutes = round((clock.due_at - now).total_seconds() / 60) if clock.due_at else None
         rows.append({"clock": clock, "left": minutes if minutes is not None and minutes >= 0 else None,
-                     "over": -minutes if minutes is not None and minutes < 0 else None})
+                     "over": -minutes if minutes is not None and minutes < 0 else None,
+                     "late": bool(clock.met_at and clock.due_at and clock.met_at > clock.due_at)})
     return render(request, "sla/order_clocks.html", {
         "rows": rows, "order": order, "form": CommitmentForm(),
         "commitments": selectors.commitments_for_order(order=order)})

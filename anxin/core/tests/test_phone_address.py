@@ -42,3 +42,16 @@ def test_split_address_into_parts():
 
 def test_split_address_keeps_what_it_cannot_parse():
     assert split_address("阳光花园3栋").detail == "阳光花园3栋"
+
+
+def test_durations_read_in_days_hours_minutes():
+    from django.utils import translation
+
+    from anxin.core.templatetags.anxin_tags import duration_minutes
+
+    with translation.override("zh-hans"):
+        assert duration_minutes(6559) == "4 天 13 小时"
+        assert duration_minutes(125) == "2 小时 5 分钟"
+        assert duration_minutes(35) == "35 分钟"
+        assert duration_minutes(0) == "0 分钟"
+        assert duration_minutes("x") == ""

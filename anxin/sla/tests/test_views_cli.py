@@ -18,9 +18,15 @@ def test_order_page_clocks_show_time_left_and_over(world, client_for):
         services.sweep(lag=timedelta(0))
     client = client_for(world.agent_a)
     with time_machine.travel(start + timedelta(minutes=10), tick=False):
-        assert "20 分钟剩余" in client.get(f"/sla/orders/{order.public_id}/clocks/").content.decode()
+        assert "剩余 20 分钟" in client.get(f"/sla/orders/{order.public_id}/clocks/").content.decode()
     with time_machine.travel(start + timedelta(minutes=45), tick=False):
         assert "超时 15 分钟" in client.get(f"/sla/orders/{order.public_id}/clocks/").content.decode()
+    with time_machine.travel(start + timedelta(minutes=50), tick=False):
+        from anxin.workorders import services as wo_services
+
+        wo_services.workorder_transition(order=order, to="accepted", actor=world.agent_a)
+        services.sweep(lag=timedelta(0))
+        assert "逾期达成" in client.get(f"/sla/orders/{order.public_id}/clocks/").content.decode()
     assert client_for(world.agent_b).get(f"/sla/orders/{order.public_id}/clocks/").status_code == 404
 
 
