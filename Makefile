@@ -42,10 +42,12 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix anxin bench tools tests
 
-## Regenerate the zh-Hans catalogue from the source (needs GNU gettext) and compile it.
+## Refresh the zh-Hans catalogue from the source (needs GNU gettext), report untranslated entries, compile.
+## From the repository root so templates/ is included (from anxin/ --no-obsolete would drop its strings).
 messages: $(STAMP)
-	cd anxin && ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-obsolete -v0
-	$(BIN)/python tools/fill_po.py anxin/locale/zh_Hans/LC_MESSAGES/django.po || true
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete -v0 --ignore ".venv/*" --ignore "node_modules/*" \
+		--ignore "*/tests/*" --ignore "var/*" --ignore "bench/*" --ignore "tools/*"
+	-$(BIN)/python tools/fill_po.py anxin/locale/zh_Hans/LC_MESSAGES/django.po
 	cd anxin && ../$(BIN)/python ../manage.py compilemessages -l zh_Hans -v0
 
 bench: $(STAMP)
