@@ -51,6 +51,7 @@ def cmd_worker(args) -> None:
     _django()
     from django.conf import settings
 
+    from anxin.revisits.tasks import schedule_revisits_task
     from anxin.sla.tasks import (
         deliver_notifications_task,
         maintenance_reminders_task,
@@ -66,6 +67,7 @@ def cmd_worker(args) -> None:
             if time.monotonic() >= next_run:
                 sweep_sla_deadlines_task.enqueue()
                 deliver_notifications_task.enqueue()
+                schedule_revisits_task.enqueue()
                 next_run = time.monotonic() + settings.SLA_SWEEP_SECONDS
             if time.monotonic() >= next_daily:
                 maintenance_reminders_task.enqueue()  # once per due date per asset, so hourly is harmless

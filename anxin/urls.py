@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from anxin.api import api
+from anxin.revisits.views import rate as rate_view
 from anxin.workorders.views import healthz
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("intake/", include("anxin.intake.urls")),
     path("sla/", include("anxin.sla.urls")),
     path("notifications/", include("anxin.notifications.urls")),
+    path("revisits/", include("anxin.revisits.urls")),
+    path("rate/<str:token>/", rate_view, name="rate"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

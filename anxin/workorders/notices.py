@@ -7,11 +7,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from anxin.accounts.selectors import on_duty_for
+from anxin.core.signing import rating_url
 from anxin.notifications import services as notifications
 from anxin.workorders.models import WorkOrder
 from anxin.workorders.states import Status
 
-CUSTOMER_MILESTONES = {Status.ACCEPTED, Status.DISPATCHED, Status.RESOLVED}
+CUSTOMER_MILESTONES = {Status.ACCEPTED, Status.DISPATCHED, Status.RESOLVED, Status.CLOSED}
 
 
 def emergency_created(order: WorkOrder) -> None:
@@ -41,6 +42,7 @@ def customer_milestone(order: WorkOrder, status: str) -> None:
             Status.ACCEPTED: _("[Anxin] Your request %(number)s has been accepted; we will keep you informed."),
             Status.DISPATCHED: _("[Anxin] Order %(number)s: technician %(name)s has been assigned and will contact you."),
             Status.RESOLVED: _("[Anxin] Order %(number)s is done. Thank you; we may call to ask how it went."),
-        }[Status(status)] % {"number": order.number, "name": str(order.owner or "")}
+            Status.CLOSED: _("[Anxin] How did we do on order %(number)s? Rate us (1 minute): %(link)s"),
+        }[Status(status)] % {"number": order.number, "name": str(order.owner or ""), "link": rating_url(order.public_id)}
     notifications.notify_phone(phone=mobile, kind=f"milestone_{status}", text=text,
                                dedupe_key=f"milestone:{order.pk}:{status}:{order.version}")

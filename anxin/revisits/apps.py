@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RevisitsConfig(AppConfig):
+    name = "anxin.revisits"
+    label = "revisits"

@@ -1,0 +1,126 @@
+"""Revisits (F1–F3) and customer self-rating (F4). The only writers of Revisit and SelfRating."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.accounts.models import User
+from anxin.audit.services import audit_record
+from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, domain_error_from
+from anxin.core.signing import BadLink, order_id_from_rating_token
+from anxin.revisits.models import Revisit, SelfRating
+from anxin.sla.calendar import CalendarError
+from anxin.sla.selectors import calendar_for
+from anxin.workorders import services as wo_services
+from anxin.workorders.models import WorkOrder
+from anxin.workorders.states import FAMILY_OF, Family, Status
+
+MAX_ATTEMPTS = 3
+RETRY_AFTER = (timedelta(hours=2), timedelta(hours=24))
+DONE_STATES = (Status.RESOLVED, Status.CLOSED)
+ASPECTS = ("timeliness", "attitude", "quality", "price", "overall")
+
+
+def _due(order: WorkOrder) -> datetime:
+    """Three working days after completion, on the site's business calendar."""
+    calendar = calendar_for(order.site_id)
+    day_minutes = sum((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute) for s, e in calendar.periods)
+    try:
+        return calendar.add(order.resolved_at, 3 * day_minutes)
+    except CalendarError:
+        return order.resolved_at + timedelta(days=3)
+
+
+def revisits_schedule(*, since_days: int = 30, limit: int = 2000) -> int:
+    """F1: a revisit task for every completed field order that has none yet (idempotent)."""
+    field_types = [t for t, f in FAMILY_OF.items() if f == Family.FIELD]
+    orders = (WorkOrder.objects.filter(type__in=field_types, status__in=DONE_STATES, revisit__isnull=True,
+                                       resolved_at__gte=timezone.now() - timedelta(days=since_days))
+              .only("id", "site_id", "resolved_at")[:limit])
+    made = 0
+    for order in orders:
+        try:
+            with transaction.atomic():
+                Revisit.objects.create(work_order=order, due_at=_due(order), next_call_at=order.resolved_at)
+            made += 1
+        except IntegrityError:
+            continue  # another sweep made it first
+    return made
+
+
+def revisit_record(*, revisit: Revisit, actor: User, reached: bool, scores: dict | None = None,
+                   comments: str = "") -> Revisit:
+    """F2/F3: record one call. Not reached → retry later (at most 3 calls). Reached → scores 1–5; an overall
+    score at or below the threshold reopens the order for the desk to act on.
+
+    Raises DomainError when the order is not completed, the revisit is finished, or a score is out of range.
+    """
+    if not actor.has_perm("workorders.change_workorder"):
+        raise PermissionDeniedError()
+    order = revisit.work_order
+    if order.status not in DONE_STATES:
+        raise DomainError(ErrorCode.INVALID, _("Only a completed order can be revisited."), {"field": "order"})
+    if revisit.status != Revisit.Status.PENDING:
+        raise DomainError(ErrorCode.CONFLICT, _("This revisit is already finished."), status=409)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Revisit.objects.select_for_update().get(pk=revisit.pk)
+        if locked.status != Revisit.Status.PENDING:
+            raise DomainError(ErrorCode.CONFLICT, _("This revisit is already finished."), status=409)
+        locked.attempts += 1
+        locked.agent = actor
+        if not reached:
+            if locked.attempts >= MAX_ATTEMPTS:
+                locked.status, locked.next_call_at, locked.done_at = Revisit.Status.NOT_REACHED, None, now
+            else:
+                locked.next_call_at = now + RETRY_AFTER[min(locked.attempts - 1, len(RETRY_AFTER) - 1)]
+        else:
+            for aspect in ASPECTS:
+                setattr(locked, aspect, (scores or {}).get(aspect))
+            if locked.overall is None:
+                raise DomainError(ErrorCode.INVALID, _("Give an overall score from 1 to 5."), {"field": "overall"})
+            locked.comments = (comments or "").strip()[:2000]
+            locked.status, locked.done_at, locked.next_call_at = Revisit.Status.DONE, now, None
+        try:
+            locked.full_clean()
+        except ValidationError as exc:
+            raise domain_error_from(exc) from exc
+        locked.save()
+        audit_record(actor=actor, action="update", object_type="revisits.revisit", object_id=locked.pk,
+                     summary=f"{order.number} {'reached' if reached else 'not reached'}",
+                     data={a: getattr(locked, a) for a in ASPECTS})
+        if reached and locked.overall <= settings.REVISIT_DISSATISFIED_AT:
+            # F3: a dissatisfied customer reopens the order — the desk sees it in the queue again
+            wo_services.workorder_transition(order=order, to=Status.IN_PROGRESS, actor=actor,
+                                             reason=_("Revisit: customer dissatisfied (overall %(n)d)") %
+                                             {"n": locked.overall})
+    return locked
+
+
+def self_rating_create(*, token: str, scores: dict, comment: str = "") -> SelfRating:
+    """F4: one rating per order from a signed link; forged/expired links and second ratings are refused."""
+    try:
+        public_id = order_id_from_rating_token(token)
+    except BadLink as exc:
+        raise DomainError(ErrorCode.NOT_FOUND, _("This link is not valid or has expired."), status=404) from exc
+    order = WorkOrder.objects.filter(public_id=public_id).first()
+    if order is None or order.status not in DONE_STATES:
+        raise DomainError(ErrorCode.NOT_FOUND, _("This link is not valid or has expired."), status=404)
+    rating = SelfRating(work_order=order, comment=(comment or "").strip()[:500],
+                        **{a: scores.get(a) for a in ("overall", "timeliness", "attitude", "quality")})
+    try:
+        rating.full_clean(exclude=["work_order"])
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    try:
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError as exc:
+        raise DomainError(ErrorCode.CONFLICT, _("Thank you — this order has already been rated."), status=409) from exc
+    audit_record(actor=None, action="create", object_type="revisits.selfrating", object_id=order.public_id,
+                 summary=f"{order.number} {rating.overall}")
+    return rating

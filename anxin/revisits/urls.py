@@ -1,0 +1,9 @@
+from django.urls import path
+
+from anxin.revisits import views
+
+app_name = "revisits"
+urlpatterns = [
+    path("", views.revisit_list, name="list"),
+    path("<int:pk>/", views.revisit_call, name="call"),
+]

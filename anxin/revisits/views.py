@@ -1,0 +1,84 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from anxin.core.errors import DomainError
+from anxin.core.signing import BadLink, order_id_from_rating_token
+from anxin.revisits import selectors, services
+
+SCORES = [("", "—")] + [(str(n), str(n)) for n in range(1, 6)]
+
+
+class RevisitForm(forms.Form):
+    reached = forms.TypedChoiceField(label=_("Reached the customer?"), coerce=lambda v: v == "yes",
+                                     choices=[("yes", _("Reached")), ("no", _("Not reached"))])
+    timeliness = forms.TypedChoiceField(label=_("timeliness"), choices=SCORES, coerce=int, empty_value=None,
+                                        required=False)
+    attitude = forms.TypedChoiceField(label=_("attitude"), choices=SCORES, coerce=int, empty_value=None, required=False)
+    quality = forms.TypedChoiceField(label=_("quality"), choices=SCORES, coerce=int, empty_value=None, required=False)
+    price = forms.TypedChoiceField(label=_("price"), choices=SCORES, coerce=int, empty_value=None, required=False)
+    overall = forms.TypedChoiceField(label=_("overall"), choices=SCORES, coerce=int, empty_value=None, required=False)
+    comments = forms.CharField(label=_("comments"), max_length=2000, required=False, widget=forms.Textarea)
+
+
+class RatingForm(forms.Form):
+    overall = forms.TypedChoiceField(label=_("Overall"), choices=SCORES[1:], coerce=int, widget=forms.RadioSelect)
+    timeliness = forms.TypedChoiceField(label=_("On time"), choices=SCORES[1:], coerce=int, widget=forms.RadioSelect)
+    attitude = forms.TypedChoiceField(label=_("Friendly"), choices=SCORES[1:], coerce=int, widget=forms.RadioSelect)
+    quality = forms.TypedChoiceField(label=_("Work quality"), choices=SCORES[1:], coerce=int, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Anything else?"), max_length=500, required=False, widget=forms.Textarea)
+
+
+@require_GET
+@login_required
+@permission_required("workorders.change_workorder", raise_exception=True)
+def revisit_list(request):
+    today = timezone.localdate()
+    start = timezone.make_aware(timezone.datetime.combine(today.replace(day=1), timezone.datetime.min.time()))
+    return render(request, "revisits/revisit_list.html", {
+        "revisits": selectors.revisit_list_for(user=request.user), "now": timezone.now(),
+        "coverage": selectors.coverage_for(user=request.user, since=start, until=timezone.now() + timedelta(days=1))})
+
+
+@login_required
+@permission_required("workorders.change_workorder", raise_exception=True)
+def revisit_call(request, pk: int):
+    revisit = selectors.revisit_get_for(user=request.user, pk=pk)
+    form = RevisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.revisit_record(revisit=revisit, actor=request.user, reached=data["reached"],
+                                    scores={a: data[a] for a in services.ASPECTS}, comments=data["comments"])
+        except DomainError as exc:
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("revisits:list")
+    return render(request, "revisits/revisit_call.html", {"revisit": revisit, "form": form})
+
+
+def rate(request, token: str):
+    """F4: the customer's page, without logging in; the signed token is the only key."""
+    try:
+        order_id_from_rating_token(token)
+    except BadLink:
+        return render(request, "revisits/rate.html", {"invalid": True}, status=404)
+    form = RatingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.self_rating_create(token=token, comment=data["comment"],
+                                        scores={a: data[a] for a in ("overall", "timeliness", "attitude", "quality")})
+        except DomainError as exc:
+            return render(request, "revisits/rate.html", {"message": str(exc), "done": exc.status == 409},
+                          status=exc.status)
+        return render(request, "revisits/rate.html", {"done": True, "message": _("Thank you for your rating!")})
+    return render(request, "revisits/rate.html", {"form": form})
