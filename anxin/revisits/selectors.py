@@ -29,3 +29,20 @@ def coverage_for(*, user: User, since: datetime, until: datetime) -> dict:
                                                                     done_at__lte=F("due_at")))))
     row["percent"] = round(100 * row["on_time"] / row["due"], 1) if row["due"] else None
     return row
+
+
+def csi_by(*, user: User, since: datetime, until: datetime, group: str = "site") -> list[dict]:
+    """F6: CSI per site or per order type for overall scores given in the period (revisits + own ratings)."""
+    from anxin.revisits.indices import csi
+    from anxin.revisits.models import SelfRating
+
+    key = {"site": "work_order__site__name", "type": "work_order__type"}[group]
+    orders = workorder_qs_for(user)
+    buckets: dict[str, list[int]] = {}
+    for name, score in (Revisit.objects.filter(work_order__in=orders, status=Revisit.Status.DONE,
+                                               done_at__gte=since, done_at__lt=until).values_list(key, "overall")):
+        buckets.setdefault(name, []).append(score)
+    for name, score in (SelfRating.objects.filter(work_order__in=orders, created_at__gte=since, created_at__lt=until)
+                        .values_list(key, "overall")):
+        buckets.setdefault(name, []).append(score)
+    return [{"group": name, "n": len(v), "csi": csi(v)} for name, v in sorted(buckets.items())]

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,26 +27,31 @@ ASPECTS = ("timeliness", "attitude", "quality", "price", "overall")
 
 
 def _due(order: WorkOrder) -> datetime:
-    """Three working days after completion, on the site's business calendar."""
+    """Three working days after completion (a complaint: after closure), on the site's business calendar."""
+    finished = order.closed_at if order.family == Family.COMPLAINT else order.resolved_at
     calendar = calendar_for(order.site_id)
     day_minutes = sum((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute) for s, e in calendar.periods)
     try:
-        return calendar.add(order.resolved_at, 3 * day_minutes)
+        return calendar.add(finished, 3 * day_minutes)
     except CalendarError:
-        return order.resolved_at + timedelta(days=3)
+        return finished + timedelta(days=3)
 
 
 def revisits_schedule(*, since_days: int = 30, limit: int = 2000) -> int:
-    """F1: a revisit task for every completed field order that has none yet (idempotent)."""
+    """F1: a revisit task for every completed field order and every closed complaint (idempotent)."""
     field_types = [t for t, f in FAMILY_OF.items() if f == Family.FIELD]
-    orders = (WorkOrder.objects.filter(type__in=field_types, status__in=DONE_STATES, revisit__isnull=True,
-                                       resolved_at__gte=timezone.now() - timedelta(days=since_days))
-              .only("id", "site_id", "resolved_at")[:limit])
+    complaint_types = [t for t, f in FAMILY_OF.items() if f == Family.COMPLAINT]
+    recent = timezone.now() - timedelta(days=since_days)
+    orders = (WorkOrder.objects.filter(revisit__isnull=True)
+              .filter(Q(type__in=field_types, status__in=DONE_STATES, resolved_at__gte=recent)
+                      | Q(type__in=complaint_types, status=Status.CLOSED, closed_at__gte=recent))
+              .only("id", "type", "site_id", "resolved_at", "closed_at")[:limit])
     made = 0
     for order in orders:
         try:
             with transaction.atomic():
-                Revisit.objects.create(work_order=order, due_at=_due(order), next_call_at=order.resolved_at)
+                due = _due(order)
+            Revisit.objects.create(work_order=order, due_at=due, next_call_at=order.closed_at or order.resolved_at)
             made += 1
         except IntegrityError:
             continue  # another sweep made it first
@@ -53,7 +59,7 @@ def revisits_schedule(*, since_days: int = 30, limit: int = 2000) -> int:
 
 
 def revisit_record(*, revisit: Revisit, actor: User, reached: bool, scores: dict | None = None,
-                   comments: str = "") -> Revisit:
+                   comments: str = "", new_request: str = "") -> Revisit:
     """F2/F3: record one call. Not reached → retry later (at most 3 calls). Reached → scores 1–5; an overall
     score at or below the threshold reopens the order for the desk to act on.
 
@@ -93,6 +99,13 @@ def revisit_record(*, revisit: Revisit, actor: User, reached: bool, scores: dict
         audit_record(actor=actor, action="update", object_type="revisits.revisit", object_id=locked.pk,
                      summary=f"{order.number} {'reached' if reached else 'not reached'}",
                      data={a: getattr(locked, a) for a in ASPECTS})
+        if reached and new_request.strip():
+            # F2: something new the customer asked for during the call becomes its own order, linked by text
+            wo_services.workorder_create(
+                actor=actor, type="service_request", channel="hotline", site=order.site, customer=order.customer,
+                title=new_request.strip()[:100], received_at=now,
+                description=_("New request during the revisit of %(number)s: %(text)s")
+                % {"number": order.number, "text": new_request.strip()[:2000]})
         if reached and locked.overall <= settings.REVISIT_DISSATISFIED_AT:
             # F3: a dissatisfied customer reopens the order — the desk sees it in the queue again
             wo_services.workorder_transition(order=order, to=Status.IN_PROGRESS, actor=actor,

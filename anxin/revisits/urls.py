@@ -6,4 +6,5 @@ app_name = "revisits"
 urlpatterns = [
     path("", views.revisit_list, name="list"),
     path("<int:pk>/", views.revisit_call, name="call"),
+    path("indices/", views.indices, name="indices"),
 ]

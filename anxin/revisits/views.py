@@ -25,6 +25,7 @@ class RevisitForm(forms.Form):
     price = forms.TypedChoiceField(label=_("price"), choices=SCORES, coerce=int, empty_value=None, required=False)
     overall = forms.TypedChoiceField(label=_("overall"), choices=SCORES, coerce=int, empty_value=None, required=False)
     comments = forms.CharField(label=_("comments"), max_length=2000, required=False, widget=forms.Textarea)
+    new_request = forms.CharField(label=_("New request (opens a new order)"), max_length=100, required=False)
 
 
 class RatingForm(forms.Form):
@@ -55,7 +56,8 @@ def revisit_call(request, pk: int):
         data = form.cleaned_data
         try:
             services.revisit_record(revisit=revisit, actor=request.user, reached=data["reached"],
-                                    scores={a: data[a] for a in services.ASPECTS}, comments=data["comments"])
+                                    scores={a: data[a] for a in services.ASPECTS}, comments=data["comments"],
+                                    new_request=data["new_request"])
         except DomainError as exc:
             field = exc.extra.get("field")
             form.add_error(field if field in form.fields else None, str(exc))
@@ -82,3 +84,47 @@ def rate(request, token: str):
                           status=exc.status)
         return render(request, "revisits/rate.html", {"done": True, "message": _("Thank you for your rating!")})
     return render(request, "revisits/rate.html", {"form": form})
+
+
+class CompetitivenessForm(forms.Form):
+    """Up to three surveyed groups (our customers, competitor A's, competitor B's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i, label in enumerate((_("Our customers"), _("Competitor A's customers"), _("Competitor B's customers"))):
+            self.fields[f"asked_{i}"] = forms.IntegerField(label=label, min_value=0, required=i == 0,
+                                                           help_text=_("respondents"))
+            self.fields[f"yes_{i}"] = forms.IntegerField(min_value=0, required=i == 0,
+                                                         help_text=_("would choose us"))
+            self.fields[f"population_{i}"] = forms.IntegerField(min_value=0, required=i == 0,
+                                                                help_text=_("customers the group stands for"))
+
+
+@require_GET
+@login_required
+@permission_required("workorders.view_team_orders", raise_exception=True)
+def indices(request):
+    """F6: CSI per site and per type this month; the competitiveness index from survey counts."""
+    from anxin.revisits.indices import SurveyGroup, competitiveness_index
+    from anxin.workorders.states import Type
+
+    today = timezone.localdate()
+    since = timezone.make_aware(timezone.datetime.combine(today.replace(day=1), timezone.datetime.min.time()))
+    until = timezone.now() + timedelta(days=1)
+    form = CompetitivenessForm(request.GET or None)
+    index, error = None, ""
+    if request.GET and form.is_valid():
+        d = form.cleaned_data
+        groups = [SurveyGroup(str(i), d[f"asked_{i}"], d[f"yes_{i}"], d[f"population_{i}"])
+                  for i in range(3) if d.get(f"asked_{i}")]
+        try:
+            index = competitiveness_index(groups)
+        except ValueError:
+            error = _("Check the counts: each group needs respondents, at most that many 'would choose us', "
+                      "and a population.")
+    labels = dict(Type.choices)
+    by_type = [{**row, "group": labels.get(row["group"], row["group"])}
+               for row in selectors.csi_by(user=request.user, since=since, until=until, group="type")]
+    return render(request, "revisits/indices.html", {
+        "by_site": selectors.csi_by(user=request.user, since=since, until=until, group="site"),
+        "by_type": by_type, "form": form, "index": index, "error": error})

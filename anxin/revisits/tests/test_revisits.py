@@ -134,3 +134,19 @@ def test_a_rating_with_a_score_out_of_range_is_a_form_error(world, client):
     token = rating_token(order.public_id)
     response = client.post(f"/rate/{token}/", {"overall": "9", "timeliness": "1", "attitude": "1", "quality": "1"})
     assert response.status_code == 200 and SelfRating.objects.count() == 0
+
+
+def test_closed_complaints_are_revisited_and_new_requests_open_linked_orders(world):
+    from anxin.workorders.models import WorkOrder
+
+    with time_machine.travel(MONDAY, tick=False):
+        complaint = make_order(world, type="complaint", title="维修师傅迟到")
+        for to in (Status.ACCEPTED, Status.INVESTIGATING, Status.PROPOSED, Status.RESOLVED, Status.CLOSED):
+            complaint = wo_services.workorder_transition(order=complaint, to=to, actor=world.manager)
+    assert _schedule() == 1
+    revisit = Revisit.objects.get(work_order=complaint)
+    with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
+        services.revisit_record(revisit=revisit, actor=world.agent_a, reached=True, scores=_scores(4),
+                                new_request="顺便检查一下阳台地漏")
+    new = WorkOrder.objects.get(title="顺便检查一下阳台地漏")
+    assert new.customer == complaint.customer and complaint.number in new.description
