@@ -105,3 +105,36 @@ def test_agent_sees_the_promise_clock_makes_a_callback_promise_and_keeps_it(live
     page.click("#commitments button[value=kept]")
     page.wait_for_selector("text=没有未完成的承诺")
     assert Commitment.objects.get().outcome == "kept"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_customer_rates_a_closed_order_on_a_phone(live_server, browser, settings):
+    from anxin.core.signing import rating_token
+    from anxin.core.testing.personas import build_world
+    from anxin.revisits.models import SelfRating
+    from anxin.workorders import services
+    from anxin.workorders.states import Status
+    from anxin.workorders.tests.factories import make_order
+
+    world = build_world()
+    order = make_order(world)
+    for to in (Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED):
+        order = services.workorder_transition(order=order, to=to, actor=world.manager)
+    page = browser.new_page(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
+    page.set_default_timeout(10000)
+    url = f"{live_server.url}/rate/{rating_token(order.public_id)}/"
+    page.goto(url)
+    # one-handed on a 375-px screen: the form fits the width
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    for field, value in (("overall", "5"), ("timeliness", "4"), ("attitude", "5"), ("quality", "5")):
+        page.check(f"input[name={field}][value='{value}']")
+    page.fill("textarea[name=comment]", "师傅很专业")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#rating-message:has-text('感谢您的评价')")
+    # the same link again: already rated, nothing changes
+    page.goto(url)
+    for field in ("overall", "timeliness", "attitude", "quality"):
+        page.check(f"input[name={field}][value='1']")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#rating-message:has-text('已经评价过')")
+    assert SelfRating.objects.get().overall == 5

@@ -190,6 +190,9 @@ def _load_promises() -> None:
         sla_services.reference_save(obj=SlaPolicy(name=name, metric=metric, target_minutes=target, **extra),
                                     actor=None)
     sla_services.sync_new_events(limit=1_000_000, lag=timedelta(0))
+    from anxin.revisits.services import revisits_schedule
+
+    revisits_schedule(since_days=100, limit=10_000)
 
 
 def demo_logins() -> list[tuple[str, str]]:
