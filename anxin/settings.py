@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "anxin.notifications",
     "anxin.dispatch",
     "anxin.revisits",
+    "anxin.complaints",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,9 @@ WECHAT_TEMPLATE_ID = os.environ.get("ANXIN_WECHAT_TEMPLATE_ID", "")
 SLA_SWEEP_SECONDS = envint("ANXIN_SLA_SWEEP_SECONDS", 15)
 REVISIT_DISSATISFIED_AT = envint("ANXIN_REVISIT_DISSATISFIED_AT", 2)  # F3: overall ≤ this reopens the order
 RATING_LINK_DAYS = envint("ANXIN_RATING_LINK_DAYS", 14)  # F4: how long a rating link works
+# D3: this many complaints of one category at one site within the window raise a batch warning
+COMPLAINT_BATCH_COUNT = envint("ANXIN_COMPLAINT_BATCH_COUNT", 3)
+COMPLAINT_BATCH_HOURS = envint("ANXIN_COMPLAINT_BATCH_HOURS", 24)
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 

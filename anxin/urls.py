@@ -15,6 +15,7 @@ urlpatterns = [
     path("sla/", include("anxin.sla.urls")),
     path("notifications/", include("anxin.notifications.urls")),
     path("revisits/", include("anxin.revisits.urls")),
+    path("complaints/", include("anxin.complaints.urls")),
     path("rate/<str:token>/", rate_view, name="rate"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -34,7 +34,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TECHNICIAN: ["workorders.view_workorder", "workorders.change_workorder", "customers.view_customer"],
     Role.WAREHOUSE: _READ + ["workorders.view_team_orders"],
     Role.QA_INSPECTOR: _READ + ["workorders.view_team_orders"],
-    Role.COMPLAINT_OFFICER: _DESK + ["workorders.close_workorder"],
+    # D2: the complaint officer routes complaints to an owner
+    Role.COMPLAINT_OFFICER: _DESK + ["workorders.close_workorder", "workorders.assign_workorder"],
     Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog"],
     Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder"],
     Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog"],

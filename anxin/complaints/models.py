@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from anxin.core.models import TimeStampedModel
+from anxin.workorders.models import WorkOrder
+
+
+class Complaint(TimeStampedModel):
+    """D1/D2: what a complaint order is about. The order itself carries status, owner and timeline.
+
+    `severity` is at least SEVERE for group complaints and threats to go to the media or a regulator.
+    `expected_resolution_on` is the date the customer was told (the telling is a reply on the timeline).
+    """
+
+    class Category(models.TextChoices):
+        ATTITUDE = "attitude", _("Staff attitude")
+        TIMELINESS = "timeliness", _("Timeliness")
+        QUALITY = "quality", _("Quality")
+        PRICE = "price", _("Price")
+        PRODUCT = "product", _("Product")
+        OTHER = "other", _("Other")
+
+    class Severity(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        SERIOUS = "serious", _("Serious")
+        SEVERE = "severe", _("Severe")
+
+    work_order = models.OneToOneField(WorkOrder, on_delete=models.CASCADE, related_name="complaint",
+                                      verbose_name=_("work order"))
+    what_happened = models.TextField(_("what happened"), max_length=3000)
+    customer_wants = models.CharField(_("what the customer wants"), max_length=500)
+    category = models.CharField(_("complaint category"), max_length=12, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.NORMAL)
+    is_group = models.BooleanField(_("group complaint (several customers, one cause)"), default=False)
+    media_threat = models.BooleanField(_("threatens media or regulator"), default=False)
+    about_order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("about order"))
+    about_staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("about staff member"))
+    expected_resolution_on = models.DateField(_("expected resolution date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["category", "created_at"], name="complaint_category_time")]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")

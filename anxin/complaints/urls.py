@@ -1,0 +1,6 @@
+from django.urls import path
+
+from anxin.complaints import views
+
+app_name = "complaints"
+urlpatterns = [path("<uuid:public_id>/", views.complaint_edit, name="edit")]

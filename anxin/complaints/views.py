@@ -1,0 +1,54 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from anxin.accounts import selectors as account_selectors
+from anxin.complaints import selectors, services
+from anxin.complaints.models import Complaint
+from anxin.core.errors import DomainError
+from anxin.workorders import selectors as wo_selectors
+
+
+class ComplaintForm(forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = ["what_happened", "customer_wants", "category", "severity", "is_group", "media_threat"]
+
+
+class RouteForm(forms.Form):
+    owner = forms.ChoiceField(label=_("Owner"))
+    expected_resolution_on = forms.DateField(label=_("expected resolution date"),
+                                             widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [(u.username, f"{u} · {u.org_unit}") for u in staff]
+
+
+@login_required
+@permission_required("workorders.change_workorder", raise_exception=True)
+def complaint_edit(request, public_id):
+    """D1/D2 on one page: what the complaint is about, then who owns it and when it will be resolved."""
+    order = wo_selectors.workorder_get_for(user=request.user, public_id=public_id)
+    complaint = selectors.complaint_for(order=order)
+    form = ComplaintForm(request.POST if request.POST.get("step") == "details" else None, instance=complaint)
+    staff = account_selectors.staff_list_for(user=request.user)
+    route = RouteForm(request.POST if request.POST.get("step") == "route" else None, staff=staff)
+    try:
+        if request.method == "POST" and request.POST.get("step") == "details" and form.is_valid():
+            services.complaint_register(order=order, actor=request.user,
+                                        data={k: form.cleaned_data[k] for k in form.Meta.fields})
+            messages.success(request, _("Saved."))
+            return redirect("complaints:edit", public_id=order.public_id)
+        if request.method == "POST" and request.POST.get("step") == "route" and route.is_valid() and complaint:
+            owner = account_selectors.staff_get_for(user=request.user, username=route.cleaned_data["owner"])
+            services.complaint_route(complaint=complaint, actor=request.user, owner=owner,
+                                     expected_resolution_on=route.cleaned_data["expected_resolution_on"])
+            messages.success(request, _("Saved."))
+            return redirect("workorders:detail", public_id=order.public_id)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return render(request, "complaints/complaint_edit.html",
+                  {"order": order, "complaint": complaint, "form": form, "route": route})
