@@ -235,6 +235,14 @@ RATING_LINK_DAYS = envint("ANXIN_RATING_LINK_DAYS", 14)  # F4: how long a rating
 # D3: this many complaints of one category at one site within the window raise a batch warning
 COMPLAINT_BATCH_COUNT = envint("ANXIN_COMPLAINT_BATCH_COUNT", 3)
 COMPLAINT_BATCH_HOURS = envint("ANXIN_COMPLAINT_BATCH_HOURS", 24)
+# D4: the most each role may grant per remedy without approval (yuan); a written apology has amount 0.
+# A role missing from a remedy may not propose it at all.
+COMPLAINT_LIMITS = {
+    "complaint_officer": {"refund": 200, "compensation": 200, "gift": 100, "apology": 0},
+    "dept_head": {"refund": 1000, "compensation": 1000, "gift": 500, "apology": 0},
+    "service_manager": {"refund": 5000, "compensation": 5000, "gift": 2000, "apology": 0},
+    "administrator": {"refund": 20000, "compensation": 20000, "gift": 5000, "apology": 0},
+}
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,3 +48,51 @@ class Complaint(TimeStampedModel):
         indexes = [models.Index(fields=["category", "created_at"], name="complaint_category_time")]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
+
+
+class Proposal(TimeStampedModel):
+    """D4/D5: one round's proposed remedy, its approval within the authorisation limits, and the customer's answer.
+
+    Rounds are never edited away: a declined proposal stays, and the next round is a new row.
+    """
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", _("Refund")
+        COMPENSATION = "compensation", _("Compensation")
+        GIFT = "gift", _("Gift")
+        APOLOGY = "apology", _("Written apology")
+
+    class Approval(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class Answer(models.TextChoices):
+        PENDING = "pending", _("Not asked yet")
+        ACCEPTED = "accepted", _("Customer agrees")
+        DECLINED = "declined", _("Customer not satisfied")
+
+    class Method(models.TextChoices):
+        SIGNATURE = "signature", _("Signature")
+        PHONE = "phone", _("Recorded phone consent")
+        IN_PERSON = "in_person", _("In person")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="proposals")
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    kind = models.CharField(_("remedy"), max_length=15, choices=Kind.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=10, decimal_places=2, default=Decimal("0"),
+                                 validators=[MinValueValidator(Decimal("0"))])
+    measures = models.CharField(_("measures"), max_length=500)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approval = models.CharField(_("approval"), max_length=10, choices=Approval.choices, default=Approval.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    answer = models.CharField(_("customer's answer"), max_length=10, choices=Answer.choices, default=Answer.PENDING)
+    answer_method = models.CharField(_("how"), max_length=10, choices=Method.choices, blank=True)
+    answer_by = models.CharField(_("confirmed by (name)"), max_length=50, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["complaint", "round", "id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")

@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
 from anxin.audit.services import audit_record
-from anxin.complaints.models import Complaint
+from anxin.complaints.models import Complaint, Proposal
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, domain_error_from
 from anxin.notifications import services as notifications
 from anxin.workorders import services as wo_services
 from anxin.workorders.models import Priority, WorkOrder
-from anxin.workorders.states import Family
+from anxin.workorders.states import Family, Status
 
 FIELDS = ("what_happened", "customer_wants", "category", "severity", "is_group", "media_threat", "about_order",
           "about_staff")
@@ -87,3 +87,114 @@ def complaint_route(*, complaint: Complaint, actor: User, owner: User, expected_
             body=_("We have received your complaint and %(owner)s is handling it. We expect to resolve it by "
                    "%(date)s and will keep you informed.") % {"owner": owner, "date": expected_resolution_on})
     return complaint
+
+
+def _limit(user: User, kind: str):
+    """The most this user may grant for `kind` (None: may not propose it); the best of their roles."""
+    from decimal import Decimal
+
+    limits = [settings.COMPLAINT_LIMITS.get(g.name, {}).get(kind) for g in user.groups.all()]
+    limits = [Decimal(str(v)) for v in limits if v is not None]
+    if user.is_superuser:
+        limits.append(max(Decimal(str(r.get(kind, 0))) for r in settings.COMPLAINT_LIMITS.values()))
+    return max(limits) if limits else None
+
+
+def proposal_make(*, complaint: Complaint, actor: User, kind: str, amount, measures: str) -> Proposal:
+    """D4: propose a remedy for this round. Within the proposer's limit it is approved at once; above it, it
+    waits for someone whose limit covers it (they are notified); above every role's limit it is refused.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError(ErrorCode.INVALID, _("Enter an amount in yuan."), {"field": "amount"}) from exc
+    if amount < 0:
+        raise DomainError(ErrorCode.INVALID, _("The amount cannot be negative."), {"field": "amount"})
+    ceiling = max((Decimal(str(r[kind])) for r in settings.COMPLAINT_LIMITS.values() if kind in r), default=None)
+    if ceiling is None or amount > ceiling:
+        raise DomainError(ErrorCode.INVALID, _("No role may approve this much; split the remedy or escalate outside "
+                                               "the system."), {"field": "amount"})
+    own = _limit(actor, kind)
+    if own is None:
+        raise PermissionDeniedError(_("Your role may not propose this remedy."))
+    open_round = complaint.proposals.filter(answer=Proposal.Answer.PENDING,
+                                            approval__in=[Proposal.Approval.PENDING, Proposal.Approval.APPROVED])
+    if open_round.exists():
+        raise DomainError(ErrorCode.CONFLICT, _("This round already has a proposal waiting."), status=409)
+    last = complaint.proposals.order_by("-round").first()
+    proposal = Proposal(complaint=complaint, round=(last.round + 1) if last else 1, kind=kind, amount=amount,
+                        measures=(measures or "").strip(), proposed_by=actor,
+                        approval=Proposal.Approval.APPROVED if amount <= own else Proposal.Approval.PENDING,
+                        decided_by=actor if amount <= own else None)
+    try:
+        proposal.full_clean(exclude=["complaint"])
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    order = complaint.work_order
+    with transaction.atomic():
+        proposal.save()
+        if proposal.approval == Proposal.Approval.PENDING:
+            approvers = [u for u in User.objects.filter(is_active=True).prefetch_related("groups")
+                         if (_limit(u, kind) or -1) >= amount and u.org_unit_id in _ancestor_ids(order)]
+            notifications.notify(recipients=approvers, kind="complaint_approval", url=f"/complaints/{order.public_id}/",
+                                 subject=_("Approve %(kind)s of %(amount)s yuan for %(number)s")
+                                 % {"kind": proposal.get_kind_display(), "amount": amount, "number": order.number},
+                                 dedupe_key=f"proposal:{proposal.pk}")
+        audit_record(actor=actor, action="create", object_type="complaints.proposal", object_id=proposal.pk,
+                     summary=f"{order.number} round {proposal.round} {kind} {amount}")
+    return proposal
+
+
+def _ancestor_ids(order: WorkOrder) -> list[int]:
+    return [int(x) for x in order.site.path.strip("/").split("/") if x]
+
+
+def proposal_decide(*, proposal: Proposal, actor: User, approve: bool) -> Proposal:
+    """D4: approve or reject a proposal that was above its proposer's limit; the approver's limit must cover it."""
+    if proposal.approval != Proposal.Approval.PENDING:
+        raise DomainError(ErrorCode.CONFLICT, _("This proposal was already decided."), status=409)
+    limit = _limit(actor, proposal.kind)
+    if limit is None or limit < proposal.amount:
+        raise PermissionDeniedError(_("This amount is above your approval limit."))
+    with transaction.atomic():
+        if not Proposal.objects.filter(pk=proposal.pk, approval=Proposal.Approval.PENDING).update(
+                approval=Proposal.Approval.APPROVED if approve else Proposal.Approval.REJECTED, decided_by=actor):
+            raise DomainError(ErrorCode.CONFLICT, _("This proposal was already decided."), status=409)
+        proposal.refresh_from_db()
+        audit_record(actor=actor, action="update", object_type="complaints.proposal", object_id=proposal.pk,
+                     summary=proposal.approval)
+    return proposal
+
+
+def proposal_answer(*, proposal: Proposal, actor: User, accepted: bool, method: str, confirmed_by: str) -> Proposal:
+    """D5: the customer's answer, with how and who. Accepted → the complaint is resolved; not satisfied →
+    back to investigating for a new round (this round stays on record)."""
+    if proposal.approval != Proposal.Approval.APPROVED:
+        raise DomainError(ErrorCode.INVALID, _("Only an approved proposal can be put to the customer."),
+                          {"field": "proposal"})
+    if proposal.answer != Proposal.Answer.PENDING:
+        raise DomainError(ErrorCode.CONFLICT, _("The customer has already answered this proposal."), status=409)
+    if method not in Proposal.Method.values or not (confirmed_by or "").strip():
+        raise DomainError(ErrorCode.INVALID, _("Record how the customer answered and who gave the answer."),
+                          {"field": "answer_method"})
+    order = proposal.complaint.work_order
+    with transaction.atomic():
+        proposal.answer = Proposal.Answer.ACCEPTED if accepted else Proposal.Answer.DECLINED
+        proposal.answer_method, proposal.answer_by = method, confirmed_by.strip()[:50]
+        proposal.answered_at = timezone.now()
+        proposal.save(update_fields=["answer", "answer_method", "answer_by", "answered_at", "updated_at"])
+        note = _("Round %(round)d: %(measures)s — %(answer)s (%(how)s, %(who)s)") % {
+            "round": proposal.round, "measures": proposal.measures, "answer": proposal.get_answer_display(),
+            "how": proposal.get_answer_method_display(), "who": proposal.answer_by}
+        if order.status == Status.INVESTIGATING:
+            order = wo_services.workorder_transition(order=order, to=Status.PROPOSED, actor=actor, reason=note)
+        if accepted:
+            wo_services.workorder_transition(order=order, to=Status.RESOLVED, actor=actor, reason=note,
+                                             customer_confirmed=True)
+        else:
+            wo_services.workorder_transition(order=order, to=Status.INVESTIGATING, actor=actor, reason=note)
+        audit_record(actor=actor, action="update", object_type="complaints.proposal", object_id=proposal.pk,
+                     summary=proposal.answer)
+    return proposal

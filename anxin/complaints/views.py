@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts import selectors as account_selectors
 from anxin.complaints import selectors, services
-from anxin.complaints.models import Complaint
+from anxin.complaints.models import Complaint, Proposal
 from anxin.core.errors import DomainError
 from anxin.workorders import selectors as wo_selectors
 
@@ -15,6 +15,18 @@ class ComplaintForm(forms.ModelForm):
     class Meta:
         model = Complaint
         fields = ["what_happened", "customer_wants", "category", "severity", "is_group", "media_threat"]
+
+
+class ProposalForm(forms.Form):
+    kind = forms.ChoiceField(label=_("remedy"), choices=Proposal.Kind.choices)
+    amount = forms.DecimalField(label=_("amount (yuan)"), min_value=0, max_digits=10, decimal_places=2, initial=0)
+    measures = forms.CharField(label=_("measures"), max_length=500)
+
+
+class AnswerForm(forms.Form):
+    accepted = forms.TypedChoiceField(coerce=lambda v: v == "yes", choices=[("yes", "yes"), ("no", "no")])
+    method = forms.ChoiceField(label=_("how"), choices=Proposal.Method.choices)
+    confirmed_by = forms.CharField(label=_("confirmed by (name)"), max_length=50)
 
 
 class RouteForm(forms.Form):
@@ -42,7 +54,29 @@ def complaint_edit(request, public_id):
                                         data={k: form.cleaned_data[k] for k in form.Meta.fields})
             messages.success(request, _("Saved."))
             return redirect("complaints:edit", public_id=order.public_id)
-        if request.method == "POST" and request.POST.get("step") == "route" and route.is_valid() and complaint:
+        step = request.POST.get("step", "")
+        if request.method == "POST" and complaint and step == "propose":
+            pform = ProposalForm(request.POST)
+            if pform.is_valid():
+                services.proposal_make(complaint=complaint, actor=request.user, **pform.cleaned_data)
+                messages.success(request, _("Saved."))
+            else:
+                messages.error(request, _("Check the fields."))
+            return redirect("complaints:edit", public_id=order.public_id)
+        if request.method == "POST" and complaint and step.startswith(("approve:", "reject:", "answer:")):
+            action, _sep, pk = step.partition(":")
+            proposal = selectors.proposal_for(complaint=complaint, pk=pk)
+            if action == "answer":
+                aform = AnswerForm(request.POST)
+                if not aform.is_valid():
+                    messages.error(request, _("Record how the customer answered and who gave the answer."))
+                    return redirect("complaints:edit", public_id=order.public_id)
+                services.proposal_answer(proposal=proposal, actor=request.user, **aform.cleaned_data)
+            else:
+                services.proposal_decide(proposal=proposal, actor=request.user, approve=action == "approve")
+            messages.success(request, _("Saved."))
+            return redirect("complaints:edit", public_id=order.public_id)
+        if request.method == "POST" and step == "route" and route.is_valid() and complaint:
             owner = account_selectors.staff_get_for(user=request.user, username=route.cleaned_data["owner"])
             services.complaint_route(complaint=complaint, actor=request.user, owner=owner,
                                      expected_resolution_on=route.cleaned_data["expected_resolution_on"])
@@ -50,5 +84,6 @@ def complaint_edit(request, public_id):
             return redirect("workorders:detail", public_id=order.public_id)
     except DomainError as exc:
         messages.error(request, str(exc))
-    return render(request, "complaints/complaint_edit.html",
-                  {"order": order, "complaint": complaint, "form": form, "route": route})
+    return render(request, "complaints/complaint_edit.html", {
+        "order": order, "complaint": complaint, "form": form, "route": route, "proposal_form": ProposalForm(),
+        "answer_form": AnswerForm(), "proposals": list(complaint.proposals.all()) if complaint else []})

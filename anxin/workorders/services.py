@@ -207,6 +207,7 @@ def allowed_transitions(*, order: WorkOrder, user: User) -> list[Status]:
 
 def workorder_transition(
     *, order: WorkOrder, to: str, actor: User, reason: str = "", expected_version: int | None = None,
+    customer_confirmed: bool = False,
 ) -> WorkOrder:
     """Move an order along its family's transition table.
 
@@ -227,6 +228,11 @@ def workorder_transition(
             )
         if Status(to) not in allowed_transitions(order=locked, user=actor):
             raise PermissionDeniedError()
+        if locked.family == Family.COMPLAINT and to == Status.RESOLVED and not customer_confirmed:
+            # D5: only the complaints service, holding the customer's recorded consent, resolves a complaint
+            raise DomainError(WorkOrderErrorCode.ILLEGAL_TRANSITION,
+                              _("A complaint is resolved only with the customer's recorded confirmation."),
+                              {"to": to}, status=409)
         from_status = locked.status
         now = timezone.now()
         locked.status = to

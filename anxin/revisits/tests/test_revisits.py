@@ -142,7 +142,8 @@ def test_closed_complaints_are_revisited_and_new_requests_open_linked_orders(wor
     with time_machine.travel(MONDAY, tick=False):
         complaint = make_order(world, type="complaint", title="维修师傅迟到")
         for to in (Status.ACCEPTED, Status.INVESTIGATING, Status.PROPOSED, Status.RESOLVED, Status.CLOSED):
-            complaint = wo_services.workorder_transition(order=complaint, to=to, actor=world.manager)
+            complaint = wo_services.workorder_transition(order=complaint, to=to, actor=world.manager,
+                                                         customer_confirmed=True)
     assert _schedule() == 1
     revisit = Revisit.objects.get(work_order=complaint)
     with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
