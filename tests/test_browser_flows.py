@@ -138,3 +138,53 @@ def test_customer_rates_a_closed_order_on_a_phone(live_server, browser, settings
     page.click("button[type=submit]")
     page.wait_for_selector("#rating-message:has-text('已经评价过')")
     assert SelfRating.objects.get().overall == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_complaint_officer_records_routes_proposes_and_confirms(live_server, browser):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from anxin.accounts import services as account_services
+    from anxin.accounts.roles import Role
+    from anxin.core.testing.personas import PASSWORD, build_world
+    from anxin.workorders import services
+    from anxin.workorders.states import Status
+    from anxin.workorders.tests.factories import make_order
+
+    world = build_world()
+    account_services.user_create(username="officer_a", password=PASSWORD, role=Role.COMPLAINT_OFFICER,
+                                 org_unit=world.site_a, display_name="孙专员")
+    order = make_order(world, type="complaint", title="师傅态度差")
+    for to in (Status.ACCEPTED, Status.INVESTIGATING):
+        order = services.workorder_transition(order=order, to=to, actor=world.manager)
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(10000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "officer_a")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/orders/")
+    page.goto(f"{live_server.url}/orders/{order.public_id}/")
+    page.click("#complaint-link")
+    page.fill("#id_what_happened", "维修师傅与客户争吵")
+    page.fill("#id_customer_wants", "书面道歉")
+    page.select_option("#id_category", "attitude")
+    page.check("#id_media_threat")
+    page.click("form:has(input[value=details]) button[type=submit]")
+    page.wait_for_selector("h1 .badge:has-text('重大')")
+    page.select_option("#id_owner", "officer_a")
+    page.fill("#id_expected_resolution_on", str(timezone.localdate() + timedelta(days=2)))
+    page.click("form:has(input[value=route]) button[type=submit]")
+    page.wait_for_selector("#order-owner:has-text('孙专员')")
+    page.click("#complaint-link")
+    page.select_option("#id_kind", "apology")
+    page.fill("#id_measures", "公司出具书面道歉并对师傅进行培训")
+    page.click("text=提出方案")
+    page.wait_for_selector("#rounds >> text=已批准")
+    page.fill("#rounds input[name=confirmed_by]", "王芳")
+    page.click("#rounds button[value=yes]")
+    page.wait_for_selector("#rounds >> text=客户同意")
+    order.refresh_from_db()
+    assert order.status == Status.RESOLVED
