@@ -96,3 +96,40 @@ class Proposal(TimeStampedModel):
         ordering = ["complaint", "round", "id"]
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
+
+
+class CorrectiveAction(TimeStampedModel):
+    """D6: what the responsible department will change so it does not happen again (corrective: fix this
+    case's cause; preventive: stop it elsewhere), with an owner and a due date."""
+
+    class Kind(models.TextChoices):
+        CORRECTIVE = "corrective", _("Corrective")
+        PREVENTIVE = "preventive", _("Preventive")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    description = models.CharField(_("what will change"), max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("owner"))
+    due_on = models.DateField(_("due"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("corrective action")
+        verbose_name_plural = _("corrective actions")
+
+
+class Case(TimeStampedModel):
+    """D6/G3: a closed complaint kept as an anonymised case for learning (案例库)."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="case")
+    title = models.CharField(_("title"), max_length=100)
+    story = models.TextField(_("what happened (anonymised)"), max_length=3000)
+    lesson = models.TextField(_("lesson"), max_length=2000)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("case library")

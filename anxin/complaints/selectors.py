@@ -1,4 +1,4 @@
-from anxin.complaints.models import Complaint, Proposal
+from anxin.complaints.models import Case, Complaint, Proposal
 from anxin.core.errors import NotFound
 from anxin.workorders.models import WorkOrder
 
@@ -13,3 +13,17 @@ def proposal_for(*, complaint: Complaint, pk) -> Proposal:
     if found is None:
         raise NotFound()
     return found
+
+
+def case_for(*, complaint: Complaint) -> Case | None:
+    return Case.objects.filter(complaint=complaint).first()
+
+
+def case_search(*, query: str, limit: int = 100) -> list[Case]:
+    """Cases are anonymised and shared across sites on purpose: lessons travel."""
+    from django.db.models import Q
+
+    qs = Case.objects.all()
+    for term in query.split()[:5]:
+        qs = qs.filter(Q(title__contains=term) | Q(story__contains=term) | Q(lesson__contains=term))
+    return list(qs[:limit])

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
 from anxin.audit.services import audit_record
-from anxin.complaints.models import Complaint, Proposal
+from anxin.complaints.models import Case, Complaint, CorrectiveAction, Proposal
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, domain_error_from
 from anxin.notifications import services as notifications
 from anxin.workorders import services as wo_services
@@ -179,7 +179,8 @@ def proposal_answer(*, proposal: Proposal, actor: User, accepted: bool, method: 
     if method not in Proposal.Method.values or not (confirmed_by or "").strip():
         raise DomainError(ErrorCode.INVALID, _("Record how the customer answered and who gave the answer."),
                           {"field": "answer_method"})
-    order = proposal.complaint.work_order
+    # the caller's copy of the order may be stale; the transitions below must start from the stored status
+    order = WorkOrder.objects.get(pk=proposal.complaint.work_order_id)
     with transaction.atomic():
         proposal.answer = Proposal.Answer.ACCEPTED if accepted else Proposal.Answer.DECLINED
         proposal.answer_method, proposal.answer_by = method, confirmed_by.strip()[:50]
@@ -198,3 +199,54 @@ def proposal_answer(*, proposal: Proposal, actor: User, accepted: bool, method: 
         audit_record(actor=actor, action="update", object_type="complaints.proposal", object_id=proposal.pk,
                      summary=proposal.answer)
     return proposal
+
+
+def action_add(*, complaint: Complaint, actor: User, kind: str, description: str, owner: User, due_on: date
+               ) -> CorrectiveAction:
+    """D6: a corrective or preventive action with an owner and a due date."""
+    if complaint.work_order.status != Status.CLOSED:
+        raise DomainError(ErrorCode.INVALID, _("Actions are recorded after the complaint is closed."),
+                          {"field": "complaint"})
+    action = CorrectiveAction(complaint=complaint, kind=kind, description=(description or "").strip(), owner=owner,
+                              due_on=due_on)
+    try:
+        action.full_clean(exclude=["complaint"])
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    with transaction.atomic():
+        action.save()
+        audit_record(actor=actor, action="create", object_type="complaints.correctiveaction", object_id=action.pk,
+                     summary=action.description[:100])
+    return action
+
+
+def anonymise(text: str, complaint: Complaint) -> str:
+    """Remove the customer's name, phone numbers and address from a text (the officer reviews the result)."""
+    import re
+
+    customer = complaint.work_order.customer
+    out = text or ""
+    if customer is not None:
+        for value in {customer.name, customer.address, customer.street + customer.number, customer.address_detail}:
+            if value and len(value) >= 2:
+                out = out.replace(value, "【客户】" if value == customer.name else "【地址】")
+    out = re.sub(r"(?<!\d)(?:\+?86)?1\d{10}(?!\d)", "【电话】", out)
+    return re.sub(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)", "【电话】", out)
+
+
+def case_publish(*, complaint: Complaint, actor: User, title: str, lesson: str) -> Case:
+    """D6: publish a closed complaint to the case library, anonymised."""
+    if complaint.work_order.status != Status.CLOSED:
+        raise DomainError(ErrorCode.INVALID, _("Only a closed complaint can become a case."), {"field": "complaint"})
+    case = Case(complaint=complaint, title=anonymise(title, complaint).strip(), lesson=anonymise(lesson, complaint),
+                story=anonymise(complaint.what_happened, complaint), published_by=actor)
+    try:
+        case.full_clean(exclude=["complaint"])
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    if Case.objects.filter(complaint=complaint).exists():
+        raise DomainError(ErrorCode.CONFLICT, _("This complaint is already in the case library."), status=409)
+    with transaction.atomic():
+        case.save()
+        audit_record(actor=actor, action="create", object_type="complaints.case", object_id=case.pk, summary=case.title)
+    return case

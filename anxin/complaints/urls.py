@@ -3,4 +3,7 @@ from django.urls import path
 from anxin.complaints import views
 
 app_name = "complaints"
-urlpatterns = [path("<uuid:public_id>/", views.complaint_edit, name="edit")]
+urlpatterns = [
+    path("cases/", views.case_library, name="cases"),
+    path("<uuid:public_id>/", views.complaint_edit, name="edit"),
+]

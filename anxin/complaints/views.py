@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from anxin.accounts import selectors as account_selectors
 from anxin.complaints import selectors, services
@@ -27,6 +29,18 @@ class AnswerForm(forms.Form):
     accepted = forms.TypedChoiceField(coerce=lambda v: v == "yes", choices=[("yes", "yes"), ("no", "no")])
     method = forms.ChoiceField(label=_("how"), choices=Proposal.Method.choices)
     confirmed_by = forms.CharField(label=_("confirmed by (name)"), max_length=50)
+
+
+class ActionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=[("corrective", _("Corrective")), ("preventive", _("Preventive"))])
+    description = forms.CharField(label=_("what will change"), max_length=300)
+    owner = forms.CharField(label=_("owner"), max_length=150)
+    due_on = forms.DateField(label=_("due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CaseForm(forms.Form):
+    title = forms.CharField(label=_("title"), max_length=100)
+    lesson = forms.CharField(label=_("lesson"), max_length=2000, widget=forms.Textarea)
 
 
 class RouteForm(forms.Form):
@@ -76,6 +90,26 @@ def complaint_edit(request, public_id):
                 services.proposal_decide(proposal=proposal, actor=request.user, approve=action == "approve")
             messages.success(request, _("Saved."))
             return redirect("complaints:edit", public_id=order.public_id)
+        if request.method == "POST" and complaint and step == "action":
+            aform = ActionForm(request.POST)
+            if aform.is_valid():
+                data = aform.cleaned_data
+                owner = account_selectors.staff_get_for(user=request.user, username=data.pop("owner"))
+                services.action_add(complaint=complaint, actor=request.user, owner=owner, **data)
+                messages.success(request, _("Saved."))
+            else:
+                messages.error(request, _("Check the fields."))
+            return redirect("complaints:edit", public_id=order.public_id)
+        if request.method == "POST" and complaint and step == "case":
+            if not request.user.has_perm("workorders.close_workorder"):
+                raise PermissionDenied
+            cform = CaseForm(request.POST)
+            if cform.is_valid():
+                services.case_publish(complaint=complaint, actor=request.user, **cform.cleaned_data)
+                messages.success(request, _("Published to the case library."))
+            else:
+                messages.error(request, _("Check the fields."))
+            return redirect("complaints:edit", public_id=order.public_id)
         if request.method == "POST" and step == "route" and route.is_valid() and complaint:
             owner = account_selectors.staff_get_for(user=request.user, username=route.cleaned_data["owner"])
             services.complaint_route(complaint=complaint, actor=request.user, owner=owner,
@@ -86,4 +120,16 @@ def complaint_edit(request, public_id):
         messages.error(request, str(exc))
     return render(request, "complaints/complaint_edit.html", {
         "order": order, "complaint": complaint, "form": form, "route": route, "proposal_form": ProposalForm(),
-        "answer_form": AnswerForm(), "proposals": list(complaint.proposals.all()) if complaint else []})
+        "answer_form": AnswerForm(), "proposals": list(complaint.proposals.all()) if complaint else [],
+        "actions": list(complaint.actions.select_related("owner")) if complaint else [], "action_form": ActionForm(),
+        "case_form": CaseForm(), "has_case": bool(complaint and selectors.case_for(complaint=complaint)),
+        "staff": staff})
+
+
+@require_GET
+@login_required
+@permission_required("workorders.view_workorder", raise_exception=True)
+def case_library(request):
+    """D6/G3: the case library — anonymised lessons from closed complaints, searchable."""
+    query = (request.GET.get("q") or "")[:50]
+    return render(request, "complaints/case_library.html", {"q": query, "cases": selectors.case_search(query=query)})

@@ -117,3 +117,28 @@ def test_the_loop_on_the_complaint_page(world, officer, client):
     complaint.work_order.refresh_from_db()
     assert complaint.work_order.status == Status.RESOLVED
     assert "王芳" in client.get(url).content.decode()
+
+
+def test_after_closure_actions_and_an_anonymised_case(world, officer, client):
+    complaint = _complaint(world, officer)
+    p = services.proposal_make(complaint=complaint, actor=officer, kind="apology", amount="0", measures="书面道歉")
+    services.proposal_answer(proposal=p, actor=officer, accepted=True, method="signature", confirmed_by="王芳")
+    order = complaint.work_order
+    order.refresh_from_db()
+    with pytest.raises(DomainError):  # not before closure
+        services.action_add(complaint=complaint, actor=officer, kind="corrective", description="复查", owner=officer,
+                            due_on=timezone.localdate())
+    wo_services.workorder_transition(order=order, to=Status.CLOSED, actor=world.manager)
+    complaint.refresh_from_db()
+    services.action_add(complaint=complaint, actor=officer, kind="preventive", description="维修后 24 小时回访复查",
+                        owner=world.dispatcher_a, due_on=timezone.localdate() + timedelta(days=7))
+    complaint.what_happened = "王芳（13800138000）家住张杨路100号，维修后又漏水"
+    complaint.save()
+    case = services.case_publish(complaint=complaint, actor=officer, title="维修后复漏",
+                                 lesson="维修后必须试水 30 分钟")
+    assert "王芳" not in case.story and "13800138000" not in case.story and "张杨路100号" not in case.story
+    assert "【客户】" in case.story and "【电话】" in case.story
+    with pytest.raises(DomainError):
+        services.case_publish(complaint=complaint, actor=officer, title="x", lesson="y")
+    client.force_login(world.agent_b)  # another site's agent learns from it too (anonymised)
+    assert "维修后复漏" in client.get("/complaints/cases/?q=复漏").content.decode()
