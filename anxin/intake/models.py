@@ -44,6 +44,11 @@ class ContactLog(PublicIdMixin, TimeStampedModel):
     work_order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="contact_logs", verbose_name=_("work order"))
     is_urge = models.BooleanField(_("urge"), default=False)
+    # D7: abusive-contact protocol — warnings given (at most 3), then a shift lead may end the contact.
+    warnings = models.PositiveSmallIntegerField(_("warnings given"), default=0)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("ended by"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     # The form's one-time token: a double submit returns the first log instead of a second one.
     client_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -115,3 +115,37 @@ def incoming_call_take(*, agent: User) -> IncomingCall | None:
         call.seen_at = timezone.now()
         call.save(update_fields=["seen_at", "updated_at"])
     return call
+
+
+MAX_WARNINGS = 3
+
+
+def contactlog_warn(*, log: ContactLog, actor: User) -> ContactLog:
+    """D7: record one warning to an abusive caller (at most three)."""
+    if not actor.has_perm("intake.add_contactlog"):
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        if not ContactLog.objects.filter(pk=log.pk, warnings__lt=MAX_WARNINGS, ended_at__isnull=True).update(
+                warnings=models.F("warnings") + 1):
+            raise DomainError(ErrorCode.CONFLICT, _("Three warnings were already given."), status=409)
+        log.refresh_from_db()
+        audit_record(actor=actor, action="update", object_type="intake.contactlog", object_id=log.public_id,
+                     summary=f"warning {log.warnings}")
+    return log
+
+
+def contactlog_end(*, log: ContactLog, actor: User) -> ContactLog:
+    """D7: after three warnings the shift lead (someone who may assign orders) may end the contact."""
+    if not actor.has_perm("workorders.assign_workorder"):
+        raise PermissionDeniedError(_("Only the shift lead may end a contact."))
+    if log.warnings < MAX_WARNINGS:
+        raise DomainError(ErrorCode.INVALID, _("A contact may be ended only after three warnings."),
+                          {"field": "warnings"})
+    with transaction.atomic():
+        if not ContactLog.objects.filter(pk=log.pk, ended_at__isnull=True).update(ended_by=actor,
+                                                                                 ended_at=timezone.now()):
+            raise DomainError(ErrorCode.CONFLICT, _("This contact was already ended."), status=409)
+        log.refresh_from_db()
+        audit_record(actor=actor, action="update", object_type="intake.contactlog", object_id=log.public_id,
+                     summary="ended after warnings")
+    return log

@@ -6,4 +6,5 @@ app_name = "intake"
 urlpatterns = [
     path("call/", views.call_new, name="call-new"),
     path("call/pending/", views.call_pending, name="call-pending"),
+    path("contacts/<uuid:public_id>/protocol/", views.contact_protocol, name="contact-protocol"),
 ]

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
 from anxin.core.errors import DomainError, NotFound
@@ -136,3 +136,20 @@ def call_pending(request):
     response = HttpResponse(status=200)
     response["HX-Redirect"] = reverse("intake:call-new") + "?" + urlencode({"phone": call.phone})
     return response
+
+
+@require_POST
+@login_required
+def contact_protocol(request, public_id):
+    """D7 from the customer archive: warn the caller, or (shift lead, after three warnings) end the contact."""
+    log = selectors.contactlog_get_for(user=request.user, public_id=public_id)
+    try:
+        if request.POST.get("action") == "end":
+            services.contactlog_end(log=log, actor=request.user)
+        else:
+            services.contactlog_warn(log=log, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    if log.customer_id:
+        return redirect("customers:archive", public_id=log.customer.public_id)
+    return redirect("intake:call-new")

@@ -87,3 +87,29 @@ def test_api_contact_log(world, client_for):
         {"site": "SA", "category": "general", "content": "咨询停水时间", "phone": "13800138000"}),
         content_type="application/json")
     assert response.status_code == 201 and response.json()["phone"] == "13800138000"
+
+
+def test_abusive_contact_protocol(world, client_for):
+    import pytest
+
+    from anxin.core.errors import DomainError, PermissionDeniedError
+    from anxin.intake import services
+
+    log = services.contactlog_create(actor=world.agent_a, site=world.site_a, category="complaint", content="辱骂",
+                                     customer=world.customer_a, phone="13800138000")
+    with pytest.raises(DomainError):  # not before three warnings
+        services.contactlog_end(log=log, actor=world.dispatcher_a)
+    client = client_for(world.agent_a)
+    for _ in range(4):  # the fourth warning is refused, shown as a message
+        client.post(f"/intake/contacts/{log.public_id}/protocol/", {"action": "warn"})
+    log.refresh_from_db()
+    assert log.warnings == 3
+    with pytest.raises(PermissionDeniedError):  # an agent is not the shift lead
+        services.contactlog_end(log=log, actor=world.agent_a)
+    client_for(world.dispatcher_a).post(f"/intake/contacts/{log.public_id}/protocol/", {"action": "end"})
+    log.refresh_from_db()
+    assert log.ended_by == world.dispatcher_a and log.ended_at is not None
+    page = client_for(world.agent_a).get(f"/customers/{world.customer_a.public_id}/").content.decode()
+    assert "3/3" in page
+    assert client_for(world.agent_b).post(f"/intake/contacts/{log.public_id}/protocol/", {"action": "warn"}
+                                          ).status_code == 404
