@@ -76,3 +76,17 @@ def test_complaint_page_flow_and_denials(world, client_for):
     assert client_for(world.agent_b).get(url).status_code == 404
     assert client_for(world.warehouse_a).get(url).status_code == 403
     assert "complaint-link" in client.get(f"/orders/{order.public_id}/").content.decode()
+
+
+def test_page_titles_hold_no_markup(world, client_for):
+    """A template edit once put the complaint cards inside <title>; every main page's title is plain text."""
+    import re
+
+    order = make_order(world, type="complaint")
+    services.complaint_register(order=order, actor=world.manager, data=details())
+    client = client_for(world.manager)
+    for url in (f"/complaints/{order.public_id}/", f"/orders/{order.public_id}/", "/orders/", "/customers/",
+                "/intake/call/", "/revisits/", "/sla/commitments/", "/complaints/cases/", "/notifications/"):
+        html = client.get(url).content.decode()
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+        assert "<" not in title, url
