@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "anxin.sla",
     "anxin.notifications",
     "anxin.dispatch",
+    "anxin.field",
     "anxin.revisits",
     "anxin.complaints",
 ]
@@ -243,6 +244,12 @@ COMPLAINT_LIMITS = {
     "service_manager": {"refund": 5000, "compensation": 5000, "gift": 2000, "apology": 0},
     "administrator": {"refund": 20000, "compensation": 20000, "gift": 5000, "apology": 0},
 }
+# --- field service (issue 3) -------------------------------------------------------------------
+FIELD_SPEED_KMH = envint("ANXIN_FIELD_SPEED_KMH", 25)  # city streets, Manhattan distance
+FIELD_DEFAULT_TRAVEL_MINUTES = envint("ANXIN_FIELD_DEFAULT_TRAVEL_MINUTES", 20)  # when a place has no coordinates
+FIELD_PLAN_SECONDS = envint("ANXIN_FIELD_PLAN_SECONDS", 5)  # the board's "propose plan" time limit
+SIGNATURE_MAX_BYTES = envint("ANXIN_SIGNATURE_MAX_BYTES", 300_000)
+TRACKING_LINK_DAYS = envint("ANXIN_TRACKING_LINK_DAYS", 180)  # the QR code on the printed order
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 

@@ -29,14 +29,15 @@ _MANAGE = _DESK + [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _DESK,
-    Role.DISPATCHER: _DESK + ["workorders.assign_workorder"],
+    # 调度员 / 生产主管: dispatches and approves warranty assessments and off-list quote items (C6, C7)
+    Role.DISPATCHER: _DESK + ["workorders.assign_workorder", "field.approve_field"],
     # Technicians see only orders assigned to them, and full phones only on their active ones (J2).
     Role.TECHNICIAN: ["workorders.view_workorder", "workorders.change_workorder", "customers.view_customer"],
-    Role.WAREHOUSE: _READ + ["workorders.view_team_orders"],
+    Role.WAREHOUSE: _READ + ["workorders.view_team_orders", "field.issue_materials"],
     Role.QA_INSPECTOR: _READ + ["workorders.view_team_orders"],
     # D2: the complaint officer routes complaints to an owner
     Role.COMPLAINT_OFFICER: _DESK + ["workorders.close_workorder", "workorders.assign_workorder"],
-    Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog"],
+    Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials"],
     Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder"],
-    Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog"],
+    Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials"],
 }

@@ -49,6 +49,9 @@ class Customer(PublicIdMixin, TimeStampedModel):
     address_detail = models.CharField(_("building / room"), max_length=100, blank=True)
     postcode = models.CharField(_("postcode"), max_length=6, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # where technicians go (C2 travel); from a map pick or a geocoder, WGS-84
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
     search_text = models.TextField(blank=True, default="", editable=False)
 

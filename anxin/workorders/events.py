@@ -54,3 +54,9 @@ def sla_events_bulk(items: list[tuple[WorkOrder, int, str, dict]]) -> None:
 
 def attachment_added_event(*, order: WorkOrder, actor, name: str, attachment_id: str) -> WorkOrderEvent:
     return _event(order, E.ATTACHMENT_ADDED, actor, data={"name": name, "attachment": attachment_id})
+
+
+def field_event(*, order: WorkOrder, type_: int, actor, reason: str = "", body: str = "", data: dict | None = None,
+                is_public: bool = False) -> WorkOrderEvent:
+    """Dispatch (2xx) and on-site (3xx) steps written by the field service."""
+    return _event(order, type_, actor, reason=reason[:500], body=body[:5000], data=data or {}, is_public=is_public)

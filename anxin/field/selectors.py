@@ -1,0 +1,234 @@
+"""Readers for the field service. Each takes the viewer and applies the org scope (accounts.scope)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+
+from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.scope import scope_filter, visible_unit_ids
+from anxin.core.errors import NotFound
+from anxin.field.models import (
+    Appointment,
+    Assignment,
+    Delay,
+    FieldJob,
+    Inspection,
+    Part,
+    PriceItem,
+    Quote,
+    Requisition,
+    Signature,
+    Stock,
+    TechnicianProfile,
+    Visit,
+    Warehouse,
+)
+from anxin.workorders.models import WorkOrder
+from anxin.workorders.selectors import workorder_qs_for
+from anxin.workorders.states import FAMILY_OF, Family, Status
+
+FIELD_TYPES = [t for t, f in FAMILY_OF.items() if f == Family.FIELD]
+DISPATCHABLE = (Status.NEW, Status.ACCEPTED, Status.SCHEDULED)
+
+
+def technicians_for(*, user: User, site: OrgUnit | None = None) -> list[TechnicianProfile]:
+    """Technicians the viewer may plan with: active, at a unit the viewer sees (or at `site`)."""
+    units = [site.pk] if site else list(visible_unit_ids(user))
+    return list(TechnicianProfile.objects.filter(is_active=True, user__is_active=True, user__org_unit_id__in=units)
+                .select_related("user").prefetch_related("skills").order_by("trade", "user__username"))
+
+
+def technician_get_for(*, user: User, username: str) -> User:
+    profile = TechnicianProfile.objects.filter(user__username=username, is_active=True,
+                                               user__org_unit_id__in=visible_unit_ids(user)).select_related("user").first()
+    if profile is None:
+        raise NotFound()
+    return profile.user
+
+
+def unassigned_for(*, user: User, site: OrgUnit) -> list[WorkOrder]:
+    """Field orders at the site still waiting for a technician (no active assignment)."""
+    return list(workorder_qs_for(user).filter(site=site, type__in=FIELD_TYPES, status__in=DISPATCHABLE)
+                .exclude(assignments__cancelled_at__isnull=True)
+                .select_related("customer", "field_job__job_type", "category")
+                .prefetch_related(Prefetch("appointments", Appointment.objects.filter(is_current=True),
+                                           to_attr="current_appointments"))
+                .order_by("-is_emergency", "-priority", "received_at")[:300])
+
+
+@dataclass
+class TechDay:
+    profile: TechnicianProfile
+    assignments: list = field(default_factory=list)
+    minutes: int = 0
+    travel: int = 0
+    on_duty: bool = False
+
+    @property
+    def load_percent(self) -> int:
+        return round(100 * self.minutes / self.profile.capacity_minutes) if self.profile.capacity_minutes else 0
+
+
+def board_for(*, user: User, site: OrgUnit, day: date) -> list[TechDay]:
+    """C2/C3 time board: per technician the day's planned jobs, minutes against capacity, travel."""
+    from anxin.field.models import OnDuty
+
+    profiles = technicians_for(user=user, site=site)
+    rows = {p.user_id: TechDay(p) for p in profiles}
+    for a in (Assignment.objects.filter(day=day, cancelled_at__isnull=True, technician_id__in=rows)
+              .select_related("work_order__customer", "work_order__field_job__job_type").order_by("planned_start")):
+        row = rows[a.technician_id]
+        row.assignments.append(a)
+        row.minutes += int((a.planned_end - a.planned_start).total_seconds() // 60)
+        row.travel += a.travel_minutes
+    for tech_id in OnDuty.objects.filter(day=day, technician_id__in=rows).values_list("technician_id", flat=True):
+        rows[tech_id].on_duty = True
+    return list(rows.values())
+
+
+def register_for(*, user: User, day: date) -> QuerySet[Assignment]:
+    """每日工作分派登记表: every dispatch of the day, cancelled ones included."""
+    return (Assignment.objects.filter(day=day).filter(scope_filter(user, site_field="work_order__site"))
+            .select_related("work_order", "technician", "dispatched_by").order_by("created_at"))
+
+
+def my_jobs(*, user: User, day: date) -> list[Assignment]:
+    """The technician's day in planned order."""
+    return list(Assignment.objects.filter(technician=user, day=day, cancelled_at__isnull=True)
+                .exclude(work_order__status__in=[Status.CANCELLED])
+                .select_related("work_order__customer", "work_order__field_job__job_type")
+                .order_by("planned_start"))
+
+
+def my_open_orders(*, user: User) -> list[WorkOrder]:
+    """Orders owned by the technician still open (in progress, waiting), whatever their planned day."""
+    return list(WorkOrder.objects.filter(owner=user, type__in=FIELD_TYPES,
+                                         status__in=[Status.IN_PROGRESS, Status.WAITING_PARTS,
+                                                     Status.WAITING_CUSTOMER])
+                .select_related("customer").order_by("received_at")[:50])
+
+
+@dataclass
+class JobView:
+    order: WorkOrder
+    job: FieldJob | None
+    appointment: Appointment | None
+    appointments: list
+    assignment: Assignment | None
+    visits: list
+    inspections: list
+    quote: Quote | None
+    quotes: list
+    requisitions: list
+    delays: list
+
+
+def job_view(*, order: WorkOrder) -> JobView:
+    """Everything field-related about one order (the order itself already passed the viewer's scope)."""
+    appointments = list(Appointment.objects.filter(work_order=order).select_related("created_by"))
+    quotes = list(Quote.objects.filter(work_order=order).prefetch_related("items__approved_by"))
+    return JobView(
+        order=order, job=FieldJob.objects.filter(work_order=order).select_related("job_type", "acceptance").first(),
+        appointment=next((a for a in appointments if a.is_current), None), appointments=appointments,
+        assignment=Assignment.objects.filter(work_order=order, cancelled_at__isnull=True)
+        .select_related("technician").first(),
+        visits=list(Visit.objects.filter(work_order=order)),
+        inspections=list(Inspection.objects.filter(work_order=order).select_related("signature", "photo")),
+        quote=next((q for q in quotes if q.status != Quote.Status.SUPERSEDED), None), quotes=quotes,
+        requisitions=list(Requisition.objects.filter(work_order=order).select_related("warehouse")
+                          .prefetch_related("lines__part")),
+        delays=list(Delay.objects.filter(work_order=order)),
+    )
+
+
+def signature_get_for(*, user: User, order: WorkOrder, public_id) -> Signature:
+    sig = Signature.objects.filter(work_order=order, public_id=public_id).first()
+    if sig is None:
+        raise NotFound()
+    return sig
+
+
+def price_list() -> list[PriceItem]:
+    return list(PriceItem.objects.filter(is_active=True).order_by("kind", "code"))
+
+
+def price_item_get(pk) -> PriceItem:
+    item = PriceItem.objects.filter(pk=pk, is_active=True).first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def parts_with_stock(*, warehouse: Warehouse) -> list[tuple[Part, int, int]]:
+    stock = {s.part_id: s for s in Stock.objects.filter(warehouse=warehouse)}
+    return [(p, stock[p.pk].quantity if p.pk in stock else 0, stock[p.pk].safe_quantity if p.pk in stock else 0)
+            for p in Part.objects.all()]
+
+
+def part_get(number: str) -> Part:
+    part = Part.objects.filter(number=number).first()
+    if part is None:
+        raise NotFound()
+    return part
+
+
+def warehouses_for(*, user: User) -> list[Warehouse]:
+    return list(Warehouse.objects.filter(site_id__in=visible_unit_ids(user)).order_by("code"))
+
+
+def warehouse_for_order(*, order: WorkOrder) -> Warehouse | None:
+    ancestors = [int(x) for x in order.site.path.strip("/").split("/") if x]
+    return (Warehouse.objects.filter(site_id=order.site_id).first()
+            or Warehouse.objects.filter(site_id__in=ancestors).order_by("-site__path").first())
+
+
+def requisitions_to_issue(*, user: User) -> list[Requisition]:
+    return list(Requisition.objects.filter(status=Requisition.Status.REQUESTED,
+                                           warehouse__site_id__in=visible_unit_ids(user))
+                .select_related("work_order", "warehouse", "requested_by").prefetch_related("lines__part")
+                .order_by("created_at"))
+
+
+def requisition_get_for(*, user: User, public_id) -> Requisition:
+    req = Requisition.objects.filter(public_id=public_id, warehouse__site_id__in=visible_unit_ids(user)) \
+        .select_related("warehouse", "work_order").first()
+    if req is None:
+        raise NotFound()
+    return req
+
+
+def stock_for(*, user: User) -> list[Stock]:
+    return list(Stock.objects.filter(warehouse__site_id__in=visible_unit_ids(user))
+                .select_related("warehouse", "part").order_by("warehouse__code", "part__number"))
+
+
+def approvals_for(*, user: User) -> dict:
+    """What waits for a supervisor: quotes with off-list items, warranty assessments."""
+    scope = scope_filter(user, site_field="work_order__site")
+    return {
+        "quotes": list(Quote.objects.filter(scope, status=Quote.Status.NEEDS_APPROVAL).select_related("work_order")),
+        "warranty": list(FieldJob.objects.filter(scope, warranty=FieldJob.Warranty.ASSESSMENT)
+                         .select_related("work_order")),
+    }
+
+
+def service_history_jobs(*, orders: list[WorkOrder]) -> dict[int, dict]:
+    """The archive's installation history (S2): job class, started / handed over, technician — per order."""
+    jobs = FieldJob.objects.filter(work_order__in=orders).select_related("job_type", "work_order__owner")
+    return {j.work_order_id: {"job_type": j.job_type, "started_at": j.started_at, "completed_at": j.completed_at,
+                              "technician": j.work_order.owner} for j in jobs}
+
+
+def order_for_rework(*, user: User, number: str) -> WorkOrder:
+    order = workorder_qs_for(user).filter(number=number).first()
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def sites_with_technicians(*, user: User) -> list[OrgUnit]:
+    ids = TechnicianProfile.objects.filter(is_active=True, user__org_unit_id__in=visible_unit_ids(user)) \
+        .values_list("user__org_unit_id", flat=True)
+    return list(OrgUnit.objects.filter(pk__in=ids).order_by("path"))
+
