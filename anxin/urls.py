@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from anxin.api import api
+from anxin.field.views import track as track_view
 from anxin.revisits.views import rate as rate_view
 from anxin.workorders.views import healthz
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("notifications/", include("anxin.notifications.urls")),
     path("revisits/", include("anxin.revisits.urls")),
     path("complaints/", include("anxin.complaints.urls")),
+    path("field/", include("anxin.field.urls")),
+    path("t/<str:token>/", track_view, name="track"),
     path("rate/<str:token>/", rate_view, name="rate"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

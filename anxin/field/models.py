@@ -242,6 +242,10 @@ class FieldJob(TimeStampedModel):
             return self.PriorityClass.REWORK
         return self.PriorityClass.NORMAL
 
+    @property
+    def priority_class_label(self) -> str:
+        return self.PriorityClass(self.priority_class).label
+
 
 class Appointment(models.Model):
     """C1: a visit window agreed with the customer. Rescheduling adds a row; only one is current."""

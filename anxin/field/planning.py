@@ -125,7 +125,7 @@ def propose(*, user: User, site: OrgUnit, day: date, time_limit_s: float | None 
     for tech_key, visits in plan.routes.items():
         for order_key, start in visits:
             proposal.rows.append(ProposedRow(by_key[order_key], users[tech_key], midnight + timedelta(minutes=start),
-                                             priorities[order_key]))
+                                             FieldJob.PriorityClass(priorities[order_key]).label))
     proposal.rows.sort(key=lambda r: (r.technician.username, r.start))
     reasons = {"no_qualified_technician": _("No technician with the skill and level"),
                "no_time_slot": _("No free time today")}

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter, visible_unit_ids
@@ -14,6 +14,7 @@ from anxin.field.models import (
     Delay,
     FieldJob,
     Inspection,
+    JobType,
     Part,
     PriceItem,
     Quote,
@@ -50,7 +51,7 @@ def technician_get_for(*, user: User, username: str) -> User:
 def unassigned_for(*, user: User, site: OrgUnit) -> list[WorkOrder]:
     """Field orders at the site still waiting for a technician (no active assignment)."""
     return list(workorder_qs_for(user).filter(site=site, type__in=FIELD_TYPES, status__in=DISPATCHABLE)
-                .exclude(assignments__cancelled_at__isnull=True)
+                .exclude(Exists(Assignment.objects.filter(work_order=OuterRef("pk"), cancelled_at__isnull=True)))
                 .select_related("customer", "field_job__job_type", "category")
                 .prefetch_related(Prefetch("appointments", Appointment.objects.filter(is_current=True),
                                            to_attr="current_appointments"))
@@ -147,6 +148,10 @@ def signature_get_for(*, user: User, order: WorkOrder, public_id) -> Signature:
     if sig is None:
         raise NotFound()
     return sig
+
+
+def job_types() -> QuerySet[JobType]:
+    return JobType.objects.filter(is_active=True)
 
 
 def price_list() -> list[PriceItem]:

@@ -68,7 +68,10 @@ def _require_own(order: WorkOrder, actor: User) -> None:
     """A technician works only on orders given to him; the desk (team view) may record steps for him."""
     if not actor.has_perm("workorders.change_workorder"):
         raise PermissionDeniedError()
-    if order.owner_id != actor.id and not actor.has_perm("workorders.view_team_orders"):
+    if actor.has_perm("workorders.view_team_orders"):
+        return
+    owner_id = WorkOrder.objects.filter(pk=order.pk).values_list("owner_id", flat=True).first()  # not a stale copy
+    if owner_id != actor.id:
         raise PermissionDeniedError(_("This order is not assigned to you."))
 
 

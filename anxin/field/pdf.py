@@ -1,0 +1,125 @@
+"""C10: the printable 委托安装派工单 — the S2 fields in Chinese, three labelled copies (technician, customer,
+desk), and a QR code with the customer's tracking link. Text is real text (extractable, searchable).
+
+Fonts: WenQuanYi Micro Hei / Noto CJK when installed (embedded subset), else the built-in CID font STSong-Light,
+which every PDF reader has."""
+
+import io
+from functools import cache
+from pathlib import Path
+
+from django.utils import timezone
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from anxin.customers.selectors import phone_for_display
+from anxin.field import selectors, tracking
+from anxin.workorders.models import WorkOrder
+
+FONT_FILES = [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+]
+COPIES = ["第一联 · 技术员联", "第二联 · 客户联", "第三联 · 服务台联"]
+
+
+@cache
+def chinese_font() -> str:
+    for path in FONT_FILES:
+        if Path(path).exists():
+            try:
+                pdfmetrics.registerFont(TTFont("AnxinCJK", path, subfontIndex=0))
+                return "AnxinCJK"
+            except Exception:  # a broken font file: try the next one
+                continue
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def _fmt(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def fields_for(order: WorkOrder, viewer) -> list[tuple[str, str]]:
+    v = selectors.job_view(order=order)
+    customer = order.customer
+    contact = customer.contacts.first() if customer else None
+    asset = order.asset
+    job_type = v.job.job_type if v.job and v.job.job_type else None
+    return [
+        ("派工单号", order.number),
+        ("工单类型", order.get_type_display()),
+        ("安装/维修类别", job_type.name if job_type else ""),
+        ("工时定额", f"{job_type.standard_minutes} 分钟" if job_type else ""),
+        ("客户名称", customer.name if customer else ""),
+        ("联系电话", phone_for_display(viewer, contact.phone, active_own_order=order.owner_id == viewer.id)
+         if contact else order.caller_number),
+        ("地址", customer.address if customer else ""),
+        ("产品", " ".join(p for p in (asset.brand, asset.name, asset.model, asset.serial_no) if p) if asset else ""),
+        ("故障/需求", order.title),
+        ("说明", order.description[:200]),
+        ("预约时间", f"{_fmt(v.appointment.window_from)} – {_fmt(v.appointment.window_to)}" if v.appointment else ""),
+        ("计划上门", _fmt(v.assignment.planned_start) if v.assignment else ""),
+        ("工程负责人", str(v.assignment.technician) if v.assignment else str(order.owner or "")),
+        ("派工人", str(v.assignment.dispatched_by or "") if v.assignment else ""),
+        ("派工日期", _fmt(v.assignment.created_at) if v.assignment else ""),
+        ("客户服务代表", str(order.taken_by or "")),
+        ("保修", v.job.get_warranty_display() if v.job else ""),
+        ("无需再次询问的项目", v.job.pre_authorised if v.job else ""),
+    ]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[i:i + width] for i in range(0, len(text), width)] or [""]
+
+
+def workorder_pdf(*, order: WorkOrder, viewer) -> bytes:
+    font = chinese_font()
+    rows = fields_for(order, viewer)
+    url = tracking.tracking_url(order)
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle(f"委托安装派工单 {order.number}")
+    width, height = A4
+    for copy in COPIES:
+        y = height - 20 * mm
+        pdf.setFont(font, 16)
+        pdf.drawCentredString(width / 2, y, "委托安装派工单")
+        pdf.setFont(font, 10)
+        pdf.drawRightString(width - 15 * mm, y, copy)
+        y -= 10 * mm
+        for label, value in rows:
+            lines = _wrap(str(value), 40)
+            pdf.setFont(font, 10)
+            pdf.drawString(20 * mm, y, f"{label}:")
+            for line in lines:
+                pdf.drawString(58 * mm, y, line)
+                y -= 6 * mm
+            pdf.line(20 * mm, y + 4.5 * mm, 150 * mm, y + 4.5 * mm)
+        qr = QrCodeWidget(url)
+        x0, y0, x1, y1 = qr.getBounds()
+        size = 32 * mm
+        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+        drawing.add(qr)
+        renderPDF.draw(drawing, pdf, width - 50 * mm, height - 65 * mm)
+        pdf.setFont(font, 8)
+        pdf.drawCentredString(width - 34 * mm, height - 68 * mm, "扫码查看进度")
+        y -= 8 * mm
+        pdf.setFont(font, 10)
+        for label in ("客户签字:", "技术员签字:", "完工日期:"):
+            pdf.drawString(20 * mm, y, label)
+            pdf.line(45 * mm, y - 1 * mm, 110 * mm, y - 1 * mm)
+            y -= 10 * mm
+        pdf.setFont(font, 8)
+        pdf.drawString(20 * mm, 12 * mm, f"安心客服 · 打印于 {_fmt(timezone.now())} · {url}")
+        pdf.showPage()
+    pdf.save()  # lint: allow-write (a reportlab canvas, not a model)
+    return out.getvalue()

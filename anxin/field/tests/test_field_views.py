@@ -1,0 +1,177 @@
+"""The field pages through the test client: board, propose/accept, desk panel, phone steps, PDF, tracking."""
+
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pypdf import PdfReader
+
+from anxin.core.testing.field import build_field, repair_order, tomorrow_at
+from anxin.core.testing.personas import fresh
+from anxin.field import services, tracking
+from anxin.field.models import Assignment, Signature
+from anxin.field.tests.test_field_flow import signature_png
+from anxin.workorders.states import Status
+
+
+@pytest.fixture
+def fw(world):
+    return build_field(world)
+
+
+def _book(world, order, start=9, end=11):
+    services.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(start),
+                             window_to=tomorrow_at(end), agreed_with="王芳")
+
+
+def test_board_proposes_and_accepts_a_plan(world, fw, client_for):
+    orders = [repair_order(world, title=f"漏水{i}") for i in range(3)]
+    for o in orders:
+        _book(world, o)
+    client = client_for(world.dispatcher_a)
+    day = tomorrow_at(0).date().isoformat()
+    page = client.post("/field/board/", {"step": "propose", "site": "SA", "day": day})
+    assert page.status_code == 200
+    rows = page.context["proposal"].rows
+    assert len(rows) == 3 and all(r.technician == world.tech_a for r in rows)  # the only plumber
+    response = client.post("/field/board/", {"step": "accept", "site": "SA", "day": day,
+                                             "row": [f"{r.order.public_id}|{r.technician.username}|{r.start.isoformat()}"
+                                                     for r in rows[:2]]})
+    assert response.status_code == 302
+    assert Assignment.objects.filter(source="plan", cancelled_at__isnull=True).count() == 2
+    board = client.get(f"/field/board/?site=SA&day={day}")
+    assert len(board.context["unassigned"]) == 1
+    assert "调度看板" in board.content.decode() and "每日工作分派登记表" in board.content.decode()
+
+
+def test_manual_override_needs_a_reason_and_is_registered(world, fw, client_for):
+    order = repair_order(world)
+    _book(world, order)
+    client = client_for(world.dispatcher_a)
+    day = tomorrow_at(0).date().isoformat()
+    data = {"step": "assign", "site": "SA", "day": day, "order": str(order.public_id), "technician": "tech_a",
+            "start": "15:00"}
+    page = client.post("/field/board/", data)
+    assert page.status_code == 200 and "预约" in page.content.decode()
+    assert not Assignment.objects.exists()
+    client.post("/field/board/", data | {"override_reason": "客户电话同意下午"})
+    a = Assignment.objects.get()
+    assert a.override_reason == "客户电话同意下午" and a.warnings
+
+
+def test_board_queries_do_not_grow_with_orders(world, fw, client_for):
+    client = client_for(world.dispatcher_a)
+    day = tomorrow_at(0).date().isoformat()
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/field/board/?site=SA&day={day}").status_code == 200
+        return len(ctx)
+
+    for i in range(2):
+        o = repair_order(world, title=f"a{i}")
+        _book(world, o, 8 + 2 * i, 10 + 2 * i)
+        services.dispatch(order=o, technician=world.tech_a, start=tomorrow_at(9 + 2 * i), actor=fresh(world.dispatcher_a))
+    few = count()
+    for i in range(4):
+        o = repair_order(world, title=f"b{i}")
+        _book(world, o, 13, 17)
+        if i < 2:
+            services.dispatch(order=o, technician=world.tech_a, start=tomorrow_at(13 + 2 * i),
+                              actor=fresh(world.dispatcher_a))
+    assert count() <= few + 2
+
+
+def test_roles_without_dispatch_cannot_open_the_board(world, fw, client_for):
+    assert client_for(world.agent_a).get("/field/board/").status_code == 403
+    assert client_for(world.tech_a).get("/field/board/").status_code == 403
+
+
+def test_other_site_cannot_see_the_job(world, fw, client_for):
+    order = repair_order(world)
+    assert client_for(world.agent_b).get(f"/field/orders/{order.public_id}/").status_code == 404
+    assert client_for(world.agent_b).get(f"/field/orders/{order.public_id}/print/").status_code == 404
+
+
+def test_desk_books_and_reschedules_on_the_job_page(world, fw, client_for):
+    order = repair_order(world)
+    client = client_for(world.agent_a)
+    url = f"/field/orders/{order.public_id}/"
+    fmt = "%Y-%m-%dT%H:%M"
+    r = client.post(url, {"step": "appointment", "window_from": tomorrow_at(9).strftime(fmt),
+                          "window_to": tomorrow_at(11).strftime(fmt), "agreed_with": "王芳"})
+    assert r.status_code == 302
+    page = client.post(url, {"step": "appointment", "window_from": tomorrow_at(14).strftime(fmt),
+                             "window_to": tomorrow_at(16).strftime(fmt), "agreed_with": "王芳"})
+    assert "原因" in page.content.decode()  # a reschedule needs its reason
+    assert order.appointments.count() == 1
+
+
+def test_technician_runs_the_job_on_the_phone_page(world, fw, client_for):
+    order = repair_order(world)
+    _book(world, order)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    client = client_for(world.tech_a)
+    url = f"/field/my/{order.public_id}/"
+    assert order.number in client.get("/field/my/?day=" + tomorrow_at(0).date().isoformat()).content.decode()
+    assert client.post(url, {"step": "arrive", "token": "a1"}).status_code == 302
+    assert client.post(url, {"step": "arrive", "token": "a1"}).status_code == 302  # the retry: no error, no repeat
+    items = {"step": "inspection", "token": "i1", "point": ["外观", "角阀"], "ok_0": "ok", "ok_1": "ng",
+             "note_1": "锈蚀", "signer_name": "王芳", "signature": signature_png()}
+    assert client.post(url, items).status_code == 302
+    page = client.post(url, {"step": "accept", "token": "c1", "signer_name": "王芳", "signature": ""})
+    assert "签" in page.content.decode() and page.status_code == 200  # not signed: refused, clear message
+    assert client.post(url, {"step": "accept", "token": "c2", "signer_name": "王芳",
+                             "signature": signature_png()}).status_code == 302
+    assert client.post(url, {"step": "payment", "method": "warranty"}).status_code == 302
+    order.refresh_from_db()
+    assert order.status == Status.RESOLVED and order.field_job.payment_method == "warranty"
+    sig = Signature.objects.get(work_order=order, purpose="acceptance")
+    img = client.get(f"/field/orders/{order.public_id}/signatures/{sig.public_id}.png")
+    assert img.status_code == 200 and img["Content-Type"] == "image/png"
+    other = client_for(world.agent_b).get(f"/field/orders/{order.public_id}/signatures/{sig.public_id}.png")
+    assert other.status_code == 404
+
+
+def test_printed_order_has_three_copies_chinese_fields_and_tracking_qr(world, fw, client_for):
+    order = repair_order(world)
+    _book(world, order)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    response = client_for(world.agent_a).get(f"/field/orders/{order.public_id}/print/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 3
+    texts = [page.extract_text() for page in reader.pages]
+    for text, copy in zip(texts, ["技术员联", "客户联", "服务台联"], strict=True):
+        assert copy in text and "委托安装派工单" in text and order.number in text
+        assert "王芳" in text and "漏水维修" in text and "预约时间" in text
+    link = re.search(r"/t/[^\s]+/", texts[0]).group(0)
+    assert world.tech_a.display_name in client_for(world.agent_a).get(link).content.decode()
+
+
+def test_tracking_page_shows_public_facts_only_and_refuses_forged_links(world, fw, client):
+    order = repair_order(world)
+    url = tracking.tracking_url(order).split("http://127.0.0.1:8000")[-1]
+    page = client.get(url)
+    assert page.status_code == 200 and order.number in page.content.decode()
+    assert "13800138000" not in page.content.decode()
+    assert client.get(url[:-3] + "xx/").status_code == 404
+
+
+def test_warehouse_issues_a_requisition(world, fw, client_for):
+    order = repair_order(world)
+    _book(world, order)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    services.arrive(order=order, actor=fresh(world.tech_a))
+    client = client_for(world.tech_a)
+    client.post(f"/field/my/{order.public_id}/", {"step": "materials", "token": "m1", "part": ["P-VALVE-15", ""],
+                                                   "part_qty": ["2", "1"]})
+    keeper = client_for(world.warehouse_a)
+    page = keeper.get("/field/warehouse/")
+    req = page.context["requisitions"][0]
+    assert keeper.post("/field/warehouse/", {"requisition": str(req.public_id)}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == "issued"
+    assert client_for(world.tech_a).get("/field/warehouse/").status_code == 403

@@ -1,0 +1,30 @@
+"""The customer's tracking link (C10 QR code): signed, bound to one order, long-lived; shows public facts only —
+number, status, the agreed window, the technician's name and the public timeline. Never phones or notes."""
+
+from django.conf import settings
+from django.core import signing
+
+from anxin.field.models import Appointment
+from anxin.workorders.models import WorkOrder
+
+SALT = "anxin.tracking.v1"
+
+
+def tracking_url(order: WorkOrder) -> str:
+    token = signing.TimestampSigner(salt=SALT).sign(str(order.public_id))
+    return f"{settings.SITE_URL}/t/{token}/"
+
+
+def order_for_token(token: str) -> WorkOrder | None:
+    try:
+        public_id = signing.TimestampSigner(salt=SALT).unsign(token, max_age=settings.TRACKING_LINK_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    return WorkOrder.objects.filter(public_id=public_id).select_related("owner").first()
+
+
+def public_view(order: WorkOrder) -> dict:
+    appointment = Appointment.objects.filter(work_order=order, is_current=True).first()
+    events = order.events.filter(is_public=True).order_by("created_at")
+    return {"order": order, "appointment": appointment, "events": list(events),
+            "technician": order.owner.display_name if order.owner else ""}

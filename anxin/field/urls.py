@@ -1,0 +1,14 @@
+from django.urls import path
+
+from anxin.field import views
+
+app_name = "field"
+urlpatterns = [
+    path("board/", views.board, name="board"),
+    path("orders/<uuid:public_id>/", views.job, name="job"),
+    path("orders/<uuid:public_id>/print/", views.print_order, name="print"),
+    path("orders/<uuid:public_id>/signatures/<uuid:signature_id>.png", views.signature_image, name="signature"),
+    path("my/", views.my_day, name="my"),
+    path("my/<uuid:public_id>/", views.my_job, name="my-job"),
+    path("warehouse/", views.warehouse, name="warehouse"),
+]
