@@ -188,3 +188,105 @@ def test_complaint_officer_records_routes_proposes_and_confirms(live_server, bro
     page.wait_for_selector("#rounds >> text=客户同意")
     order.refresh_from_db()
     assert order.status == Status.RESOLVED
+
+
+def _login(page, base, username):
+    from anxin.core.testing.personas import PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/orders/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dispatcher_proposes_a_plan_and_accepts_it(live_server, browser):
+    from anxin.core.testing.field import build_field, repair_order, tomorrow_at
+    from anxin.core.testing.personas import build_world, fresh
+    from anxin.field import services
+    from anxin.field.models import Assignment
+
+    world = build_world()
+    build_field(world)
+    for i in range(3):
+        order = repair_order(world, title=f"漏水{i}")
+        services.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9 + 2 * i),
+                                 window_to=tomorrow_at(11 + 2 * i), agreed_with="王芳")
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(20000)
+    _login(page, live_server.url, "dispatcher_a")
+    page.click("text=调度看板")
+    page.fill("input[name=day]", tomorrow_at(0).date().isoformat())
+    page.click("text=显示")
+    page.wait_for_selector("#unassigned >> text=漏水2")
+    page.click("#propose")
+    page.wait_for_selector("#proposal")
+    assert page.locator("#proposal input[name=row]").count() == 3
+    page.locator("#proposal input[name=row]").nth(2).uncheck()  # the dispatcher keeps one back
+    page.click("#accept-plan")
+    page.wait_for_selector("text=已派工 2 张工单")
+    assert "技术员" in page.inner_text("#register") and page.locator("#register tr").count() == 3
+    assert Assignment.objects.filter(source="plan", cancelled_at__isnull=True).count() == 2
+    assert page.locator("#unassigned tr").count() == 2  # header + the one kept back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_technician_runs_a_job_on_a_phone_from_arrival_to_signed_acceptance(live_server, browser):
+    from anxin.core.testing.field import build_field, repair_order, tomorrow_at
+    from anxin.core.testing.personas import build_world, fresh
+    from anxin.field import services
+    from anxin.field.models import Quote, Signature
+
+    world = build_world()
+    build_field(world)
+    order = repair_order(world)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, has_touch=True,
+                                  is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    _login(page, live_server.url, "tech_a")
+    page.click("text=我的任务")
+    page.goto(f"{live_server.url}/field/my/?day={tomorrow_at(0).date().isoformat()}")
+    page.click(f"text={order.number}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    page.click("#arrive")
+    page.wait_for_selector("#step-inspection")
+
+    def sign(pad_id):
+        pad = page.locator(f"canvas[data-signature-for={pad_id}]")
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        page.mouse.move(box["x"] + 20, box["y"] + 30)
+        page.mouse.down()
+        for dx, dy in ((80, 60), (150, 20), (220, 90)):
+            page.mouse.move(box["x"] + dx, box["y"] + dy, steps=4)
+        page.mouse.up()
+
+    page.check("#step-inspection input[name=ok_1][value=ng]")
+    page.fill("#step-inspection input[name=note_1]", "墙面有旧水渍")
+    sign("sig-ins")
+    page.click("text=保存检查结果")
+    page.wait_for_selector("#step-inspection >> text=已登记")
+    page.select_option("#price-item", label="工时 · 维修工时费 ¥80.00/小时")
+    page.click("text=添加项目")
+    page.wait_for_selector("#quote-total:has-text('80.00')")
+    page.click("text=估价完成")
+    page.wait_for_selector("#quote-approve")
+    sign("sig-quote")
+    page.click("#quote-approve")
+    page.wait_for_selector("text=客户已同意")
+    sign("sig-acc")
+    page.click("#accept-work")
+    page.wait_for_selector("#step-payment")
+    page.check("#step-payment input[value=on_site]")
+    page.click("#step-payment button")
+    page.wait_for_selector("#payment-done")
+    page.screenshot(path="/tmp/anxin-phone.png", full_page=True)
+    order.refresh_from_db()
+    assert order.status == "resolved"
+    assert Quote.objects.get(work_order=order).status == "approved"
+    assert Signature.objects.filter(work_order=order).count() == 3
+    assert order.field_job.payment_method == "on_site" and str(order.field_job.payment_amount) == "80.00"
+    context.close()

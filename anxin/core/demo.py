@@ -4,7 +4,8 @@ Built through the services so every order has its timeline. Deterministic (seede
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -150,7 +151,70 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
         )
         _walk(order, rng, staff, manager, received)
     _load_promises()
+    _load_field(sites, users, all_customers, rng)
     return {"customers": len(all_customers), "orders": WorkOrder.objects.count(), "users": len(users)}
+
+
+SITE_CENTRES = [(31.2290, 121.5260), (31.1560, 121.4050)]  # 张杨路, 漕宝路 (WGS-84)
+TECH_PROFILES = {  # username: main trade, skills, shift
+    "tech1": ("plumbing", {"plumbing": 3, "electrical": 1}, "08:30", "17:30"),
+    "tech2": ("electrical", {"electrical": 3, "hvac": 2, "plumbing": 1}, "08:30", "17:30"),
+    "tech3": ("plumbing", {"plumbing": 2, "glazing": 2}, "09:00", "18:00"),
+    "tech4": ("hvac", {"hvac": 3, "electrical": 2, "glazing": 1}, "09:00", "18:00"),
+}
+
+
+def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Customer], rng: random.Random) -> None:
+    """Issue 3: catalogue, a warehouse per site with stock, technician profiles and tonight's duty, map positions,
+    and tomorrow's booked but unassigned repairs so "propose plan" on the board has work to do."""
+    from anxin.field import services as field_services
+    from anxin.field import stock_services
+    from anxin.field.catalogue_services import catalogue_seed
+    from anxin.field.models import JobType, OnDuty, Part
+
+    catalogue_seed()
+    for index, site in enumerate(sites):
+        warehouse = stock_services.warehouse_create(code=f"W{site.code}", name=f"{site.name}仓库", site=site)
+        for part in Part.objects.all():
+            stock_services.stock_receive(warehouse=warehouse, part=part, quantity=rng.randint(3, 30), safe_quantity=5)
+        lat0, lng0 = SITE_CENTRES[index]
+        for customer in customers:
+            if customer.site_id == site.id:
+                customer_services.customer_update(
+                    customer=customer, actor=users["admin"],
+                    data={"lat": Decimal(f"{lat0 + rng.uniform(-0.03, 0.03):.6f}"),
+                          "lng": Decimal(f"{lng0 + rng.uniform(-0.03, 0.03):.6f}")})
+    for username, (trade, skills, start, end) in TECH_PROFILES.items():
+        user = users[username]
+        lat0, lng0 = SITE_CENTRES[[s.id for s in sites].index(user.org_unit_id)]
+        field_services.technician_profile_set(user=user, trade=trade, skills=skills, shift_start=start, shift_end=end,
+                                              base=(lat0, lng0))
+    field_services.on_duty_set(technician=users["tech1"], day=timezone.localdate(), kind=OnDuty.Kind.NIGHT)
+    types = list(JobType.objects.exclude(category=None).select_related("category"))
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    for site in sites:
+        agent = next(u for u in users.values() if u.org_unit_id == site.id and u.username.startswith("agent"))
+        pool = [c for c in customers if c.site_id == site.id]
+        for k in range(12):
+            job_type = types[k % len(types)]
+            customer = Customer.objects.get(pk=rng.choice(pool).pk)
+            order = wo_services.workorder_create(actor=agent, type=Type.REPAIR, channel=Channel.HOTLINE, site=site,
+                                                 title=f"{job_type.category.name}:{job_type.name}", customer=customer,
+                                                 category=job_type.category)
+            hour = rng.choice([9, 10, 13, 14, 15])
+            start = timezone.make_aware(datetime.combine(tomorrow, time(hour, 0)))
+            field_services.appointment_set(order=order, actor=agent, window_from=start,
+                                           window_to=start + timedelta(hours=2), agreed_with=customer.name)
+    # today's jobs on tech1's phone
+    leak = JobType.objects.get(code="leak.fix")
+    for k, hour in enumerate((10, 14)):
+        customer = Customer.objects.get(pk=[c for c in customers if c.site_id == sites[0].id][k].pk)
+        order = wo_services.workorder_create(actor=users["agent1"], type=Type.REPAIR, channel=Channel.HOTLINE,
+                                             site=sites[0], title="厨房水管漏水", customer=customer,
+                                             category=leak.category)
+        field_services.dispatch(order=order, technician=users["tech1"], actor=users["dispatcher1"],
+                                start=timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, 0))),
+                                override_reason="演示数据")
 
 
 def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User, received) -> None:

@@ -30,7 +30,7 @@ class CustomerEditForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["kind", "name", "tier", "preferred_language", "province", "city", "district", "street", "number",
-                  "address_detail", "postcode", "email", "notes"]
+                  "address_detail", "postcode", "lat", "lng", "email", "notes"]
 
     def clean_postcode(self):
         postcode = self.cleaned_data["postcode"]

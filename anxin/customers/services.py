@@ -73,14 +73,15 @@ def customer_update(*, customer: Customer, actor: User, data: dict[str, Any], re
     """
     if not actor.has_perm("customers.change_customer"):
         raise PermissionDeniedError()
-    editable = {"name", "kind", "tier", "preferred_language", "notes", "email", *ADDRESS_FIELDS}
+    editable = {"name", "kind", "tier", "preferred_language", "notes", "email", "lat", "lng", *ADDRESS_FIELDS}
     changes = {}
     for key, value in data.items():
         if key not in editable:
             raise DomainError(CustomerErrorCode.INVALID, _("This field cannot be changed."), {"field": key})
         old = getattr(customer, key)
         if old != value:
-            changes[key] = {"old": old, "new": value}
+            changes[key] = {"old": old if isinstance(old, str | None) else str(old),
+                            "new": value if isinstance(value, str | None) else str(value)}
             setattr(customer, key, value)
     try:
         customer.full_clean(exclude=["search_text"])

@@ -10,14 +10,16 @@ from anxin.workorders.models import Category
 
 JOB_TYPES = [  # code, name, trade, level, standard minutes, category code
     ("leak.fix", "漏水维修", Trade.PLUMBING, 1, 60, "water.leak"),
+    ("drain.clear", "下水疏通", Trade.PLUMBING, 1, 45, "water.block"),
     ("pipe.replace", "水管更换", Trade.PLUMBING, 2, 120, ""),
     ("heater.install", "热水器安装", Trade.PLUMBING, 2, 90, ""),
     ("socket.fix", "插座/开关维修", Trade.ELECTRICAL, 1, 45, ""),
+    ("power.trip", "跳闸/停电检修", Trade.ELECTRICAL, 2, 60, "power.outage"),
     ("circuit.fault", "线路故障排查", Trade.ELECTRICAL, 3, 120, ""),
     ("ac.service", "空调保养清洗", Trade.HVAC, 1, 60, ""),
-    ("ac.repair", "空调维修", Trade.HVAC, 2, 90, ""),
+    ("ac.repair", "空调维修", Trade.HVAC, 2, 90, "appliance"),
     ("glass.replace", "门窗玻璃更换", Trade.GLAZING, 2, 120, ""),
-    ("door.fix", "门锁/门窗维修", Trade.GLAZING, 1, 45, ""),
+    ("door.fix", "门锁/门窗维修", Trade.GLAZING, 1, 45, "door"),
 ]
 PARTS = [  # number, name, unit
     ("P-VALVE-15", "角阀 DN15", "个"),

@@ -92,11 +92,13 @@ def propose(*, user: User, site: OrgUnit, day: date, time_limit_s: float | None 
         users[key] = p.user
         techs.append(Tech(key, p.trade, skills, start, end, max(0, p.capacity_minutes - row.minutes), x, y))
     orders, by_key = [], {}
+    defaults = selectors.default_job_types()
     now_min = _minutes(timezone.now(), day) if day == timezone.localdate() else 0
     for o in candidates:
         job = getattr(o, "field_job", None)
         appt = o.current_appointments[0] if o.current_appointments else None
-        if job is None or job.job_type is None:
+        job_type = job.job_type if job and job.job_type else defaults.get(o.category_id)
+        if job_type is None:
             proposal.unassigned.append((o, _("Job type not set")))
             continue
         window = None
@@ -111,8 +113,8 @@ def propose(*, user: User, site: OrgUnit, day: date, time_limit_s: float | None 
         key = f"o{o.pk}"
         by_key[key] = o
         x, y = xy(o.customer.lat if o.customer else None, o.customer.lng if o.customer else None)
-        orders.append(Order(key, priority_class(o, job, appt is not None), job.job_type.trade, job.job_type.min_level,
-                            job.job_type.standard_minutes, x, y, now_min, window, None))
+        orders.append(Order(key, priority_class(o, job, appt is not None), job_type.trade, job_type.min_level,
+                            job_type.standard_minutes, x, y, now_min, window, None))
     trades = sorted({t.trade for t in techs} | {s for t in techs for s in t.skills} | {o.trade for o in orders})
     if not orders or not techs:
         return proposal

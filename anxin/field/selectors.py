@@ -154,6 +154,11 @@ def job_types() -> QuerySet[JobType]:
     return JobType.objects.filter(is_active=True)
 
 
+def default_job_types() -> dict[int, JobType]:
+    """category id → the job type an order of that category gets until the desk sets one."""
+    return {jt.category_id: jt for jt in JobType.objects.filter(is_active=True, category__isnull=False)}
+
+
 def price_list() -> list[PriceItem]:
     return list(PriceItem.objects.filter(is_active=True).order_by("kind", "code"))
 

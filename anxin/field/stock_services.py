@@ -100,6 +100,10 @@ def requisition_issue(*, requisition: Requisition, actor: User) -> Requisition:
     return requisition
 
 
+def warehouse_create(*, code: str, name: str, site) -> Warehouse:
+    return Warehouse.objects.create(code=code, name=name, site=site)
+
+
 def stock_receive(*, warehouse: Warehouse, part: Part, quantity: int, actor: User | None = None,
                   safe_quantity: int | None = None) -> Stock:
     if not isinstance(quantity, int) or quantity < 0:

@@ -77,8 +77,13 @@
           if (response.redirected) {
             try { localStorage.removeItem(key(form)); } catch (err) { /* nothing stored */ }
           }
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+          var main = document.querySelector("main");
+          if (!fresh || !main) { location.assign(response.url); return; }
           history.replaceState(null, "", response.url);
-          document.open(); document.write(html); document.close();
+          main.innerHTML = fresh.innerHTML;
+          init(main);
+          window.scrollTo(0, 0);
         });
       })
       .catch(function () {
@@ -88,9 +93,9 @@
       });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("canvas[data-signature-for]").forEach(pad);
-    document.querySelectorAll("form[data-phone-step]").forEach(function (form) {
+  function init(root) {
+    root.querySelectorAll("canvas[data-signature-for]").forEach(pad);
+    root.querySelectorAll("form[data-phone-step]").forEach(function (form) {
       restoreDraft(form);
       form.addEventListener("input", function () { saveDraft(form); });
       form.addEventListener("submit", function (e) {
@@ -100,5 +105,7 @@
         send(form, submitter);
       });
     });
-  });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();
