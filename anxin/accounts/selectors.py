@@ -1,4 +1,4 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from anxin.accounts.models import ApiToken, OrgUnit, User
 from anxin.accounts.scope import visible_unit_ids, visible_units
@@ -51,11 +51,14 @@ def agent_by_username(username: str) -> User | None:
 
 
 def on_duty_for(*, site_id: int) -> list[User]:
-    """A9: who is on duty for a site's emergencies: dispatchers and service managers of the site and above.
+    """A9: who is on duty for a site's emergencies: dispatchers and service managers of the site and above,
+    plus the site's technicians on today's duty roster (field.OnDuty: nights, holidays)."""
+    from django.apps import apps
+    from django.utils import timezone
 
-    The technicians' duty roster (nights, holidays) arrives with the field-service issue and will join here.
-    """
     site = OrgUnit.objects.get(pk=site_id)
     ancestors = [int(x) for x in site.path.strip("/").split("/") if x]
-    return list(User.objects.filter(is_active=True, org_unit_id__in=ancestors,
-                                    groups__name__in=["dispatcher", "service_manager"]).distinct())
+    roster = apps.get_model("field", "OnDuty").objects.filter(day=timezone.localdate(), technician__org_unit_id=site_id)
+    return list(User.objects.filter(
+        Q(org_unit_id__in=ancestors, groups__name__in=["dispatcher", "service_manager"])
+        | Q(pk__in=roster.values("technician_id")), is_active=True).distinct())

@@ -60,3 +60,23 @@ def catalogue_seed() -> None:
     for code, name, kind, unit, price, part in PRICES:
         PriceItem.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, "unit": unit,
                                                              "unit_price": Decimal(price), "part": parts.get(part)})
+
+
+def reference_save(*, obj, actor, request=None):
+    """An admin save of a catalogue row, profile or roster entry: validated and audited."""
+    from django.core.exceptions import ValidationError
+
+    from anxin.audit.services import audit_record
+    from anxin.core.errors import domain_error_from
+
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    action = "update" if obj.pk else "create"
+    obj.save()
+    audit_record(actor=actor, action=action, object_type=f"field.{obj._meta.model_name}", object_id=obj.pk,
+                 summary=str(obj)[:200], request=request,
+                 data={f.name: str(getattr(obj, f.attname)) for f in obj._meta.concrete_fields
+                       if f.name not in ("created_at", "updated_at")})
+    return obj

@@ -133,11 +133,11 @@ def open_orders_for_customer(*, user: User, customer_id: int, limit: int = 20) -
 
 
 def history_for_customer(*, user: User, customer_id: int, limit: int = 200) -> list[WorkOrder]:
-    """B3: the customer's service history, newest first."""
+    """B3: the customer's service history, newest first, with the field job (S2 工程安装历史数据) where there is one."""
     return list(
         workorder_qs_for(user)
         .filter(customer_id=customer_id)
-        .select_related("category", "asset", "owner", "taken_by")
+        .select_related("category", "asset", "owner", "taken_by", "field_job__job_type")
         .order_by("-received_at")[:limit]
     )
 

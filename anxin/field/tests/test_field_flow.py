@@ -226,3 +226,12 @@ def test_delay_with_new_promise_needs_consent(world, fw, dispatched):
     d = services.delay_record(order=dispatched, actor=tech, reason="parts", new_promise=tomorrow_at(17) + timedelta(1),
                               consent_by="王芳")
     assert d.consent_by == "王芳"
+
+
+def test_an_emergency_reaches_the_technician_on_the_duty_roster(world, fw):
+    from django.utils import timezone
+
+    services.on_duty_set(technician=world.tech_a2, day=timezone.localdate(), kind="night")
+    repair_order(world, title="楼道水管爆裂", emergency=True)
+    assert world.tech_a2.notifications.filter(kind="emergency").exists()
+    assert not world.tech_a.notifications.filter(kind="emergency").exists()

@@ -175,3 +175,18 @@ def test_warehouse_issues_a_requisition(world, fw, client_for):
     req.refresh_from_db()
     assert req.status == "issued"
     assert client_for(world.tech_a).get("/field/warehouse/").status_code == 403
+
+
+def test_archive_history_shows_the_job_the_same_day(world, fw, client_for):
+    order = repair_order(world)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    tech = fresh(world.tech_a)
+    services.arrive(order=order, actor=tech)
+    services.completion_accept(order=order, actor=tech, signer_name="王芳", signature=signature_png())
+    page = client_for(world.agent_a).get(f"/customers/{world.customer_a.public_id}/").content.decode()
+    from django.utils import timezone
+
+    today = timezone.localdate().isoformat()
+    row = next(line for line in page.splitlines() if order.number in line)
+    assert "漏水维修" in row and row.count(today) >= 3  # received, work started, handed over
+    assert str(world.tech_a) in row
