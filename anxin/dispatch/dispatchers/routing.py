@@ -40,7 +40,7 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, **_options) 
     2. the normal orders filled into the gaps of that board (greedy), then the whole day improved by
        guided local search. The plain greedy plan is always a candidate, so the result is never worse.
     """
-    from anxin.dispatch.dispatchers import greedy
+    from anxin.dispatch.dispatchers import greedy, repair
 
     started = time.perf_counter()
     # L (1,000 orders) must plan in under 20 s on 2 cores: 18 s of search leaves room for building the model
@@ -53,7 +53,7 @@ def solve(instance: Instance, *, time_limit_s: float | None = None, **_options) 
     remaining = max(1.0, limit - (time.perf_counter() - started))
     candidates.append(_solve(instance, time_limit_s=remaining, initial=filled.routes))
     valid = [c for c in candidates if not violations(instance, c.routes)]
-    best = min(valid, key=lambda c: plan_cost(instance, c))
+    best = repair.improve(instance, min(valid, key=lambda c: plan_cost(instance, c)))
     best.solver = f"anxin-ortools-routing 2 ({best.solver or 'two-stage'})"
     return best
 

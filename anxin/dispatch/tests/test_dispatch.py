@@ -104,3 +104,20 @@ def test_cli_refuses_bad_input_with_a_message(tmp_path):
     done = subprocess.run([sys.executable, "-m", "anxin.cli", "dispatch-bench", str(bad), "--out",
                            str(tmp_path / "o.json")], capture_output=True, text=True)
     assert done.returncode != 0 and "not JSON" in done.stderr
+
+
+def test_repair_makes_room_for_a_dropped_emergency_by_taking_out_a_normal_order():
+    from anxin.dispatch.dispatchers import repair
+    from anxin.dispatch.dispatchers.base import Plan
+
+    data = _tiny()
+    data["objective"]["unassigned_penalty"] = {"emergency": 10000, "recall": 1000, "rework": 800, "appointment": 600,
+                                               "normal": 300}
+    data["orders"][1]["min_level"] = 1
+    data["orders"][1]["duration_min"] = 400  # only fits if the normal job makes way (capacity 420)
+    instance = parse_instance(data)
+    plan = Plan(routes={"T1": [("W1", 490)]}, unassigned={"W2": "no_time_slot"})
+    better = repair.improve(instance, plan)
+    assert [oid for oid, _s in better.routes["T1"]] == ["W2"]
+    assert "W1" in better.unassigned and violations(instance, better.routes) == []
+    assert plan_cost(instance, better) < plan_cost(instance, plan)
