@@ -113,6 +113,18 @@ def job_details_set(*, order: WorkOrder, actor: User, job_type: JobType | None, 
     return job
 
 
+def pre_authorised_set(*, order: WorkOrder, actor: User, text: str) -> FieldJob:
+    """C7: what the customer allows the technician to do without asking again (written on the quote)."""
+    _require_own(order, actor)
+    with transaction.atomic():
+        job = field_job_ensure(order)
+        job.pre_authorised = text.strip()[:500]
+        job.save(update_fields=["pre_authorised", "updated_at"])
+        wo.workorder_record_field_event(order=order, type=E.QUOTE_CHANGED, actor=actor,
+                                        reason=_("May do without asking again"), body=job.pre_authorised)
+    return job
+
+
 # --- C1 appointments --------------------------------------------------------------------------------
 
 def appointment_set(*, order: WorkOrder, actor: User, window_from: datetime, window_to: datetime, agreed_with: str,
@@ -149,6 +161,19 @@ def appointment_set(*, order: WorkOrder, actor: User, window_from: datetime, win
             locked = wo.workorder_transition(order=locked, to=Status.ACCEPTED, actor=actor)
         if locked.status == Status.ACCEPTED:
             wo.workorder_transition(order=locked, to=Status.SCHEDULED, actor=actor, reason=_("Appointment agreed"))
+        active = Assignment.objects.filter(work_order=locked, cancelled_at__isnull=True).select_related(
+            "technician").first()
+        if active and not (window_from <= active.planned_start <= window_to):
+            # the planned visit no longer fits what the customer agreed: back to the board for a new dispatch
+            active.cancelled_at, active.cancel_reason = timezone.now(), _("Appointment moved")
+            active.save(update_fields=["cancelled_at", "cancel_reason"])
+            if locked.status == Status.DISPATCHED:
+                wo.workorder_transition(order=locked, to=Status.SCHEDULED, actor=actor, reason=_("Appointment moved"))
+            notifications.notify(recipients=[active.technician], kind="appointment_moved",
+                                 url=f"/field/my/{locked.public_id}/",
+                                 subject=_("%(number)s moved to %(from)s; it is off your plan for now")
+                                 % {"number": locked.number, "from": _local(window_from)},
+                                 dedupe_key=f"appointment_moved:{appt.pk}")
     return appt
 
 
@@ -268,7 +293,8 @@ def dispatch(*, order: WorkOrder, technician: User, start: datetime, actor: User
             locked = wo.workorder_transition(order=locked, to=Status.DISPATCHED, actor=actor)
         wo.workorder_record_field_event(
             order=locked, type=E.DISPATCHED, actor=actor, reason=assignment.override_reason,
-            data={"technician": str(technician), "start": start.isoformat(), "end": check.end.isoformat(),
+            data={"technician": str(technician), "planned": f"{_local(start)}–{_local(check.end)[-5:]}",
+                  "start": start.isoformat(), "end": check.end.isoformat(),
                   "travel_minutes": check.travel_minutes, "warnings": assignment.warnings, "source": source})
         audit_record(actor=actor, action="update", object_type="field.assignment", object_id=locked.public_id,
                      summary=f"{locked.number} → {technician} {_local(start)}"

@@ -89,8 +89,8 @@ def board(request):
         elif step == "accept":
             done, failed = 0, []
             for value in request.POST.getlist("row"):
-                order_id, username, start = value.split("|")
                 try:
+                    order_id, username, start = value.split("|")
                     order = wo_selectors.workorder_get_for(user=request.user, public_id=order_id)
                     tech = selectors.technician_get_for(user=request.user, username=username)
                     services.dispatch(order=order, technician=tech, start=datetime.fromisoformat(start),
@@ -270,6 +270,8 @@ def my_job(request, public_id):
             quote_services.quote_decide(order=order, actor=u, approve=step == "quote_approve",
                                         signer_name=request.POST.get("signer_name", ""),
                                         signature=request.POST.get("signature", ""), token=token)
+        elif step == "pre_authorised":
+            services.pre_authorised_set(order=order, actor=u, text=request.POST.get("pre_authorised", ""))
         elif step == "quote_revise":
             quote_services.quote_revise(order=order, actor=u)
         elif step == "materials":

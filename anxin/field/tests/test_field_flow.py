@@ -12,7 +12,7 @@ from anxin.core.errors import DomainError, PermissionDeniedError
 from anxin.core.testing.field import build_field, repair_order, tomorrow_at
 from anxin.core.testing.personas import fresh
 from anxin.field import quote_services, services, stock_services
-from anxin.field.models import Assignment, PriceItem, Quote, Signature, Stock
+from anxin.field.models import Assignment, FieldJob, PriceItem, Quote, Signature, Stock
 from anxin.workorders.models import WorkOrderEvent
 from anxin.workorders.states import Status
 
@@ -62,6 +62,11 @@ def test_reschedule_keeps_history_and_needs_reason(world, fw, dispatched):
                              agreed_with="王芳", reason="客户临时有事")
     rows = list(dispatched.appointments.order_by("created_at"))
     assert len(rows) == 2 and [r.is_current for r in rows] == [False, True] and rows[1].reason == "客户临时有事"
+    # the planned 09:30 visit no longer fits: off the technician's plan, back to the board
+    dispatched.refresh_from_db()
+    assert dispatched.status == Status.SCHEDULED
+    assert not Assignment.objects.filter(work_order=dispatched, cancelled_at__isnull=True).exists()
+    assert world.tech_a.notifications.filter(kind="appointment_moved").exists()
 
 
 @pytest.mark.parametrize("case", ["level", "shift", "window", "overlap"])
@@ -235,3 +240,10 @@ def test_an_emergency_reaches_the_technician_on_the_duty_roster(world, fw):
     repair_order(world, title="楼道水管爆裂", emergency=True)
     assert world.tech_a2.notifications.filter(kind="emergency").exists()
     assert not world.tech_a.notifications.filter(kind="emergency").exists()
+
+
+def test_customer_allowances_are_written_on_the_job(world, fw, dispatched):
+    services.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a), text="更换密封圈,50 元以内")
+    assert FieldJob.objects.get(work_order=dispatched).pre_authorised == "更换密封圈,50 元以内"
+    with pytest.raises(PermissionDeniedError):
+        services.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a2), text="x")
