@@ -236,6 +236,9 @@ RATING_LINK_DAYS = envint("ANXIN_RATING_LINK_DAYS", 14)  # F4: how long a rating
 # D3: this many complaints of one category at one site within the window raise a batch warning
 COMPLAINT_BATCH_COUNT = envint("ANXIN_COMPLAINT_BATCH_COUNT", 3)
 COMPLAINT_BATCH_HOURS = envint("ANXIN_COMPLAINT_BATCH_HOURS", 24)
+# D3 green channel: complaints from these customer tiers need a senior owner (one of these roles) and are high priority
+COMPLAINT_VIP_TIERS = os.environ.get("ANXIN_COMPLAINT_VIP_TIERS", "diamond,5A,4A").split(",")
+COMPLAINT_SENIOR_ROLES = ["service_manager", "dept_head", "administrator"]
 # D4: the most each role may grant per remedy without approval (yuan); a written apology has amount 0.
 # A role missing from a remedy may not propose it at all.
 COMPLAINT_LIMITS = {

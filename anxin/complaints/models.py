@@ -42,12 +42,21 @@ class Complaint(TimeStampedModel):
     about_staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("about staff member"))
     expected_resolution_on = models.DateField(_("expected resolution date"), null=True, blank=True)
+    # D3: the handling form (投诉处理单) signed off by the responsible department, back within 24 h of resolution
+    handling_form_returned_at = models.DateTimeField(_("handling form returned"), null=True, blank=True)
+    handling_form_note = models.CharField(_("handling form note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["category", "created_at"], name="complaint_category_time")]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
+
+    @property
+    def is_vip(self) -> bool:
+        """D3 green channel: complaints from these tiers get shorter targets (SLA policies by tier) and a senior owner."""
+        customer = self.work_order.customer
+        return customer is not None and customer.tier in settings.COMPLAINT_VIP_TIERS
 
 
 class Proposal(TimeStampedModel):

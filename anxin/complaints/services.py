@@ -14,7 +14,7 @@ from anxin.complaints.models import Case, Complaint, CorrectiveAction, Proposal
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, domain_error_from
 from anxin.notifications import services as notifications
 from anxin.workorders import services as wo_services
-from anxin.workorders.models import Priority, WorkOrder
+from anxin.workorders.models import Priority, WorkOrder, WorkOrderEvent
 from anxin.workorders.states import Family, Status
 
 FIELDS = ("what_happened", "customer_wants", "category", "severity", "is_group", "media_threat", "about_order",
@@ -46,6 +46,9 @@ def complaint_register(*, order: WorkOrder, actor: User, data: dict) -> Complain
         complaint.save()
         if complaint.severity == Complaint.Severity.SEVERE and order.priority < Priority.URGENT:
             wo_services.workorder_update(order=order, actor=actor, data={"priority": Priority.URGENT})
+        elif complaint.is_vip and order.priority < Priority.HIGH:
+            # D3 green channel: a VIP's complaint is at least high priority
+            wo_services.workorder_update(order=order, actor=actor, data={"priority": Priority.HIGH})
         audit_record(actor=actor, action="create" if is_new else "update", object_type="complaints.complaint",
                      object_id=order.public_id, summary=f"{order.number} {complaint.category} {complaint.severity}")
         if is_new:
@@ -78,6 +81,9 @@ def complaint_route(*, complaint: Complaint, actor: User, owner: User, expected_
         raise DomainError(ErrorCode.INVALID, _("The expected resolution date cannot be in the past."),
                           {"field": "expected_resolution_on"})
     order = complaint.work_order
+    if complaint.is_vip and not owner.groups.filter(name__in=settings.COMPLAINT_SENIOR_ROLES).exists():
+        raise DomainError(ErrorCode.INVALID, _("A VIP customer's complaint goes to a senior owner (head of department "
+                                               "or service manager)."), {"field": "owner"})
     with transaction.atomic():
         wo_services.workorder_assign(order=order, owner=owner, actor=actor)
         complaint.expected_resolution_on = expected_resolution_on
@@ -86,6 +92,28 @@ def complaint_route(*, complaint: Complaint, actor: User, owner: User, expected_
             order=order, actor=actor, is_public=True,
             body=_("We have received your complaint and %(owner)s is handling it. We expect to resolve it by "
                    "%(date)s and will keep you informed.") % {"owner": owner, "date": expected_resolution_on})
+    return complaint
+
+
+def handling_form_return(*, complaint: Complaint, actor: User, note: str = "") -> Complaint:
+    """D3: the responsible department's handling form (投诉处理单) is back; due within 24 h of resolution."""
+    order = complaint.work_order
+    if not actor.has_perm("workorders.change_workorder"):
+        raise PermissionDeniedError()
+    if order.status not in (Status.RESOLVED, Status.CLOSED):
+        raise DomainError(ErrorCode.CONFLICT, _("The handling form comes back after the complaint is resolved."),
+                          status=409)
+    if complaint.handling_form_returned_at and complaint.handling_form_returned_at >= (order.resolved_at or
+                                                                                       order.closed_at):
+        raise DomainError(ErrorCode.CONFLICT, _("The handling form is already back."), status=409)
+    with transaction.atomic():
+        complaint.handling_form_returned_at = timezone.now()
+        complaint.handling_form_note = (note or "").strip()[:300]
+        complaint.save(update_fields=["handling_form_returned_at", "handling_form_note", "updated_at"])
+        wo_services.workorder_record_field_event(order=order, type=WorkOrderEvent.Type.HANDLING_FORM_RETURNED,
+                                                 actor=actor, body=complaint.handling_form_note)
+        audit_record(actor=actor, action="update", object_type="complaints.complaint", object_id=order.public_id,
+                     summary=f"{order.number} handling form returned")
     return complaint
 
 

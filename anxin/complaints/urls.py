@@ -6,4 +6,5 @@ app_name = "complaints"
 urlpatterns = [
     path("cases/", views.case_library, name="cases"),
     path("<uuid:public_id>/", views.complaint_edit, name="edit"),
+    path("<uuid:public_id>/print/", views.print_record, name="print"),
 ]

@@ -2,13 +2,16 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from anxin.accounts import selectors as account_selectors
+from anxin.audit.services import audit_record
 from anxin.complaints import selectors, services
 from anxin.complaints.models import Complaint, Proposal
+from anxin.complaints.pdf import tracking_record_pdf
 from anxin.core.errors import DomainError
 from anxin.workorders import selectors as wo_selectors
 
@@ -110,6 +113,10 @@ def complaint_edit(request, public_id):
             else:
                 messages.error(request, _("Check the fields."))
             return redirect("complaints:edit", public_id=order.public_id)
+        if request.method == "POST" and complaint and step == "handling_form":
+            services.handling_form_return(complaint=complaint, actor=request.user, note=request.POST.get("note", ""))
+            messages.success(request, _("Saved."))
+            return redirect("complaints:edit", public_id=order.public_id)
         if request.method == "POST" and step == "route" and route.is_valid() and complaint:
             owner = account_selectors.staff_get_for(user=request.user, username=route.cleaned_data["owner"])
             services.complaint_route(complaint=complaint, actor=request.user, owner=owner,
@@ -133,3 +140,23 @@ def case_library(request):
     """D6/G3: the case library — anonymised lessons from closed complaints, searchable."""
     query = (request.GET.get("q") or "")[:50]
     return render(request, "complaints/case_library.html", {"q": query, "cases": selectors.case_search(query=query)})
+
+
+@require_GET
+@login_required
+@permission_required("workorders.view_team_orders", raise_exception=True)
+def print_record(request, public_id):
+    """The complaint's tracking record (投诉处理跟踪记录单) as a PDF; printing is audited."""
+    order = wo_selectors.workorder_get_for(user=request.user, public_id=public_id)
+    complaint = selectors.complaint_for(order=order)
+    if complaint is None:
+        raise Http404()
+    pdf = tracking_record_pdf(complaint=complaint, viewer=request.user,
+                              proposals=list(complaint.proposals.select_related("decided_by")),
+                              actions=list(complaint.actions.select_related("owner")),
+                              events=wo_selectors.timeline_for(order=order, user=request.user))
+    audit_record(actor=request.user, action="export", object_type="complaints.complaint", object_id=order.public_id,
+                 summary=f"{order.number} 投诉处理跟踪记录单 PDF", request=request)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{order.number}-tracking.pdf"'
+    return response

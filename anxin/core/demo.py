@@ -251,6 +251,11 @@ def _load_promises() -> None:
         ("上门到达 · 紧急 2 小时（7×24）", Metric.ARRIVAL, 120, {"priority": 4, "clock": ClockKind.ALWAYS}),
         ("解决 · 默认 3 个工作日", Metric.RESOLUTION, 3 * 450, {}),
         ("投诉反馈 · 24 小时（7×24）", Metric.COMPLAINT_FEEDBACK, 1440, {"clock": ClockKind.ALWAYS}),
+        ("投诉反馈 · 钻石客户绿色通道 4 小时（7×24）", Metric.COMPLAINT_FEEDBACK, 240,
+         {"clock": ClockKind.ALWAYS, "tier": "diamond"}),
+        ("投诉反馈 · 5A 单位绿色通道 4 小时（7×24）", Metric.COMPLAINT_FEEDBACK, 240, {"clock": ClockKind.ALWAYS, "tier": "5A"}),
+        ("投诉进展通报 · 每 1 个工作日", Metric.PROGRESS_UPDATE, 450, {}),
+        ("投诉处理单回收 · 解决后 24 小时（7×24）", Metric.HANDLING_FORM, 1440, {"clock": ClockKind.ALWAYS}),
     ]:
         sla_services.reference_save(obj=SlaPolicy(name=name, metric=metric, target_minutes=target, **extra),
                                     actor=None)

@@ -1,12 +1,7 @@
 """C10: the printable 委托安装派工单 — the S2 fields in Chinese, three labelled copies (technician, customer,
-desk), and a QR code with the customer's tracking link. Text is real text (extractable, searchable).
-
-Fonts: WenQuanYi Micro Hei / Noto CJK when installed (embedded subset), else the built-in CID font STSong-Light,
-which every PDF reader has."""
+desk), and a QR code with the customer's tracking link. Text is real text (extractable, searchable)."""
 
 import io
-from functools import cache
-from pathlib import Path
 
 from django.utils import timezone
 from reportlab.graphics import renderPDF
@@ -14,34 +9,14 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from anxin.core.pdf import chinese_font
 from anxin.customers.selectors import phone_for_display
 from anxin.field import selectors, tracking
 from anxin.workorders.models import WorkOrder
 
-FONT_FILES = [
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-]
 COPIES = ["第一联 · 技术员联", "第二联 · 客户联", "第三联 · 服务台联"]
-
-
-@cache
-def chinese_font() -> str:
-    for path in FONT_FILES:
-        if Path(path).exists():
-            try:
-                pdfmetrics.registerFont(TTFont("AnxinCJK", path, subfontIndex=0))
-                return "AnxinCJK"
-            except Exception:  # a broken font file: try the next one
-                continue
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
 
 
 def _fmt(moment) -> str:

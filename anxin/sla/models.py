@@ -15,6 +15,10 @@ class Metric(models.TextChoices):
     ARRIVAL = "arrival", _("On-site arrival")
     RESOLUTION = "resolution", _("Resolution")
     COMPLAINT_FEEDBACK = "complaint_feedback", _("Complaint feedback")
+    # D3: a complaint's customer hears of progress at least this often until it is resolved (each reply restarts it)
+    PROGRESS_UPDATE = "progress_update", _("Progress update")
+    # D3: the handling form (投诉处理单) comes back within this time of resolution
+    HANDLING_FORM = "handling_form", _("Handling form back")
 
 
 class ClockKind(models.TextChoices):

@@ -27,12 +27,14 @@ from anxin.workorders.states import Family, Status
 PAUSE_STATUSES = {Status.WAITING_CUSTOMER, Status.WAITING_PARTS}
 METRICS_BY_FAMILY = {
     Family.FIELD: [Metric.FIRST_RESPONSE, Metric.ARRIVAL, Metric.RESOLUTION],
-    Family.COMPLAINT: [Metric.FIRST_RESPONSE, Metric.COMPLAINT_FEEDBACK, Metric.RESOLUTION],
+    Family.COMPLAINT: [Metric.FIRST_RESPONSE, Metric.COMPLAINT_FEEDBACK, Metric.RESOLUTION, Metric.PROGRESS_UPDATE,
+                       Metric.HANDLING_FORM],
     Family.CONSULTATION: [Metric.FIRST_RESPONSE, Metric.RESOLUTION],
     Family.FEEDBACK: [Metric.FIRST_RESPONSE],
 }
 E = WorkOrderEvent.Type
-RELEVANT_EVENTS = (E.CREATED, E.TRANSITIONED, E.REPLY_ADDED, E.UPDATED)
+RELEVANT_EVENTS = (E.CREATED, E.TRANSITIONED, E.REPLY_ADDED, E.UPDATED, E.HANDLING_FORM_RETURNED)
+CYCLIC = (Metric.PROGRESS_UPDATE, Metric.HANDLING_FORM)  # clocks that start again, not at the order's receipt
 
 
 @dataclass
@@ -40,9 +42,39 @@ class Replay:
     met_at: datetime | None
     stopped_at: datetime | None
     pauses: list[tuple[datetime, datetime | None]]
+    started_at: datetime | None = None  # a cyclic clock's current cycle (None: not started)
+
+
+def _replay_cycle(order: WorkOrder, events: list[WorkOrderEvent], metric: str) -> Replay:
+    """D3's repeating promises. Progress update: from the last public reply (or receipt) until resolution.
+    Handling form: from the last resolution until the form is back; reopening stops it."""
+    closed = (Status.RESOLVED, Status.CLOSED)
+    if metric == Metric.PROGRESS_UPDATE:
+        started, met = order.received_at, None
+        for e in events:
+            if e.type == E.REPLY_ADDED:
+                started, met = e.created_at, None
+            elif e.type == E.TRANSITIONED and e.to_status in closed:
+                met = met or e.created_at
+            elif e.type == E.TRANSITIONED and met and e.to_status not in closed:
+                started, met = e.created_at, None  # reopened: updates are owed again
+        stopped = next((e.created_at for e in events if e.type == E.TRANSITIONED and e.to_status == Status.CANCELLED),
+                       None)
+        return Replay(met_at=met, stopped_at=None if met else stopped, pauses=[], started_at=started)
+    started = met = stopped = None
+    for e in events:
+        if e.type == E.TRANSITIONED and e.to_status == Status.RESOLVED:
+            started, met, stopped = e.created_at, None, None
+        elif e.type == E.TRANSITIONED and started and e.to_status not in closed:
+            stopped = stopped or e.created_at
+        elif e.type == E.HANDLING_FORM_RETURNED and started and not stopped:
+            met = met or e.created_at
+    return Replay(met_at=met, stopped_at=stopped, pauses=[], started_at=started)
 
 
 def _replay(order: WorkOrder, events: list[WorkOrderEvent], metric: str) -> Replay:
+    if metric in CYCLIC:
+        return _replay_cycle(order, events, metric)
     met_at = stopped_at = None
     pauses: list[tuple[datetime, datetime | None]] = []
     paused_since = None
@@ -108,11 +140,18 @@ def clocks_sync(*, order: WorkOrder, cache: selectors.CalendarCache | None = Non
                 clock.policy, clock.target_minutes, policy = matching, matching.target_minutes, matching
         if policy is None:
             continue
+        replay = _replay(order, events, metric)
+        if metric in CYCLIC:
+            if replay.started_at is None:
+                continue  # e.g. the handling form before the complaint is resolved
+            if clock is not None and clock.started_at != replay.started_at:
+                # a new cycle: its own warning, breach and escalation
+                clock.started_at, clock.warned_at, clock.breached_at = replay.started_at, None, None
+                clock.escalation_level, clock.next_escalation_at = 0, None
         if clock is None:
             # the target is copied when the clock starts: later policy edits apply to new orders only
             clock = Clock(work_order=order, policy=policy, metric=metric, target_minutes=policy.target_minutes,
-                          started_at=order.received_at)
-        replay = _replay(order, events, metric)
+                          started_at=replay.started_at or order.received_at)
         cal = cache.get(order.site_id, policy.clock)
         try:
             due, remaining = due_with_pauses(cal, clock.started_at, clock.target_minutes, replay.pauses)
@@ -201,7 +240,7 @@ def _act_batch(ids: list[int], *, claim: dict, update_for, event_type: int, kind
             recipients = recipients_cache[cache_key]
         notices.append({"recipients": recipients, "kind": kind, "subject": f"{order.number} {reason}",
                         "body": order.title, "url": _order_url(order), "urgent": order.is_emergency,
-                        "dedupe_key": f"sla:{clock.pk}:{kind}:{level}"})
+                        "dedupe_key": f"sla:{clock.pk}:{clock.started_at.timestamp():.0f}:{kind}:{level}"})
     for update, pks in groups.items():
         Clock.objects.filter(pk__in=pks).update(**dict(update))
     wo_services.workorder_record_sla_events(items=events)

@@ -151,6 +151,7 @@ class WorkOrderEvent(models.Model):
         SLA_WARNED = 500, _("Promise at risk")
         SLA_BREACHED = 501, _("Promise broken")
         ESCALATED = 502, _("Escalated")
+        HANDLING_FORM_RETURNED = 600, _("Complaint handling form returned")
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events",
                                    db_index=False)  # (work_order, created_at) below covers it

@@ -372,12 +372,12 @@ SLA_EVENTS = {WorkOrderEvent.Type.SLA_WARNED, WorkOrderEvent.Type.SLA_BREACHED, 
               WorkOrderEvent.Type.COMMITMENT_MADE, WorkOrderEvent.Type.COMMITMENT_CLOSED}
 
 
-FIELD_EVENT_TYPES = frozenset(t for t in WorkOrderEvent.Type if 200 <= t < 400)
+FIELD_EVENT_TYPES = frozenset(t for t in WorkOrderEvent.Type if 200 <= t < 400 or 600 <= t < 700)
 
 
 def workorder_record_field_event(*, order: WorkOrder, type: int, actor: User | None, reason: str = "", body: str = "",
                                  data: dict | None = None, is_public: bool = False) -> WorkOrderEvent:
-    """The field service's steps on the timeline (call inside the step's transaction)."""
+    """Field (2xx/3xx) and complaint (6xx) steps on the timeline (call inside the step's transaction)."""
     if type not in FIELD_EVENT_TYPES:
         raise ValueError(f"not a field event type: {type}")
     return events.field_event(order=order, type_=type, actor=actor, reason=reason, body=body, data=data,
