@@ -51,7 +51,7 @@ def cmd_worker(args) -> None:
     _django()
     from django.conf import settings
 
-    from anxin.revisits.tasks import schedule_revisits_task
+    from anxin.revisits.tasks import schedule_panel_surveys_task, schedule_revisits_task
     from anxin.sla.tasks import (
         deliver_notifications_task,
         maintenance_reminders_task,
@@ -71,6 +71,7 @@ def cmd_worker(args) -> None:
                 next_run = time.monotonic() + settings.SLA_SWEEP_SECONDS
             if time.monotonic() >= next_daily:
                 maintenance_reminders_task.enqueue()  # once per due date per asset, so hourly is harmless
+                schedule_panel_surveys_task.enqueue()
                 next_daily = time.monotonic() + 3600
             time.sleep(0.5)
     finally:

@@ -152,6 +152,7 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
         _walk(order, rng, staff, manager, received)
     _load_promises()
     _load_field(sites, users, all_customers, rng)
+    _load_panels(sites, users, all_customers, rng)
     return {"customers": len(all_customers), "orders": WorkOrder.objects.count(), "users": len(users)}
 
 
@@ -215,6 +216,28 @@ def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Cu
         field_services.dispatch(order=order, technician=users["tech1"], actor=users["dispatcher1"],
                                 start=timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, 0))),
                                 override_reason="演示数据")
+
+
+def _load_panels(sites: list[OrgUnit], users: dict[str, User], customers: list[Customer], rng: random.Random) -> None:
+    """F5: one fixed-customer panel per site, surveyed over the last three quarters (slowly improving)."""
+    from anxin.revisits import panel_services
+    from anxin.revisits.models import PanelSurvey
+
+    manager = users["manager"]
+    today = timezone.localdate()
+    quarters = [today - timedelta(days=183), today - timedelta(days=92), today]
+    for site in sites:
+        panel = panel_services.panel_create(name=f"{site.name} · 固定客户群", site=site, actor=manager)
+        for customer in [c for c in customers if c.site_id == site.id][:10]:
+            panel_services.panel_add(panel=panel, customer=customer, actor=manager)
+        for step, day in enumerate(quarters):
+            panel_services.panels_schedule(today=day, panels=[panel])
+            for survey in PanelSurvey.objects.filter(member__panel=panel, quarter=panel_services.quarter_of(day)):
+                if step == len(quarters) - 1 and rng.random() < 0.5:
+                    continue  # this quarter's calls are half done
+                scores = {a: max(1, min(5, round(rng.gauss(3.2 + 0.4 * step, 0.8))))
+                          for a in ("timeliness", "attitude", "quality", "price", "overall")}
+                panel_services.panel_survey_record(survey=survey, actor=manager, reached=True, scores=scores)
 
 
 def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User, received) -> None:

@@ -58,3 +58,56 @@ class SelfRating(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name = _("customer rating")
         verbose_name_plural = _("customer ratings")
+
+
+class Panel(TimeStampedModel):
+    """F5: a named fixed-customer panel (固定客户群) of one site, surveyed every quarter to follow the trend."""
+
+    name = models.CharField(_("name"), max_length=60)
+    site = models.ForeignKey("accounts.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer panel")
+        verbose_name_plural = _("customer panels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PanelMember(models.Model):
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("customer"))
+    added_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["panel", "customer"], name="panel_member_unique")]
+
+
+class PanelSurvey(TimeStampedModel):
+    """One member's survey in one quarter ("2026Q4"), scored like a revisit."""
+
+    member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="surveys")
+    quarter = models.CharField(_("quarter"), max_length=6)
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(_("status"), max_length=12, choices=Revisit.Status.choices, default=Revisit.Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("agent"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    timeliness = models.PositiveSmallIntegerField(_("timeliness"), null=True, blank=True, validators=SCORE)
+    attitude = models.PositiveSmallIntegerField(_("attitude"), null=True, blank=True, validators=SCORE)
+    quality = models.PositiveSmallIntegerField(_("quality"), null=True, blank=True, validators=SCORE)
+    price = models.PositiveSmallIntegerField(_("price"), null=True, blank=True, validators=SCORE)
+    overall = models.PositiveSmallIntegerField(_("overall"), null=True, blank=True, validators=SCORE)
+    comments = models.TextField(_("comments"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["quarter", "id"]
+        constraints = [models.UniqueConstraint(fields=["member", "quarter"], name="panel_survey_once_a_quarter")]
+        verbose_name = _("panel survey")
+        verbose_name_plural = _("panel surveys")

@@ -1,10 +1,11 @@
 from datetime import datetime
 
-from django.db.models import Count, F, Q
+from django.db.models import Avg, Count, F, Q
 
 from anxin.accounts.models import User
+from anxin.accounts.scope import visible_unit_ids
 from anxin.core.errors import NotFound
-from anxin.revisits.models import Revisit
+from anxin.revisits.models import Panel, PanelSurvey, Revisit
 from anxin.workorders.selectors import workorder_qs_for
 
 
@@ -46,3 +47,50 @@ def csi_by(*, user: User, since: datetime, until: datetime, group: str = "site")
                         .values_list(key, "overall")):
         buckets.setdefault(name, []).append(score)
     return [{"group": name, "n": len(v), "csi": csi(v)} for name, v in sorted(buckets.items())]
+
+
+def panels_for(*, user: User) -> list:
+    return list(Panel.objects.filter(site_id__in=visible_unit_ids(user)).select_related("site"))
+
+
+def panel_get_for(*, user: User, pk: int):
+    panel = Panel.objects.filter(pk=pk, site_id__in=visible_unit_ids(user)).select_related("site").first()
+    if panel is None:
+        raise NotFound()
+    return panel
+
+
+def panel_members(*, panel) -> list:
+    return list(panel.members.filter(removed_at__isnull=True).select_related("customer"))
+
+
+def panel_surveys_open(*, panel, quarter: str) -> list:
+    return list(PanelSurvey.objects.filter(member__panel=panel, quarter=quarter, status=Revisit.Status.PENDING)
+                .select_related("member__customer"))
+
+
+def panel_survey_get(*, panel, pk: int):
+    survey = PanelSurvey.objects.filter(pk=pk, member__panel=panel).select_related("member__panel__site").first()
+    if survey is None:
+        raise NotFound()
+    return survey
+
+
+def panel_trend(*, panel) -> list[dict]:
+    """F5: per quarter, the average of each aspect over the surveys done (and how many), oldest first; each
+    aspect's change against the quarter before."""
+    aspects = ("timeliness", "attitude", "quality", "price", "overall")
+    rows = (PanelSurvey.objects.filter(member__panel=panel, status=Revisit.Status.DONE).values("quarter")
+            .annotate(n=Count("id"), **{a: Avg(a) for a in aspects}).order_by("quarter"))
+    trend, previous = [], None
+    for row in rows:
+        item = {"quarter": row["quarter"], "n": row["n"]}
+        for a in aspects:
+            value = None if row[a] is None else round(float(row[a]), 2)
+            item[a] = value
+            item[f"{a}_change"] = None if previous is None or value is None or previous[a] is None \
+                else round(value - previous[a], 2)
+        item["cells"] = [(item[a], item[f"{a}_change"]) for a in aspects]
+        trend.append(item)
+        previous = item
+    return trend

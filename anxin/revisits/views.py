@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from anxin.core.errors import DomainError
 from anxin.core.signing import BadLink, order_id_from_rating_token
-from anxin.revisits import selectors, services
+from anxin.revisits import panel_services, selectors, services
 
 SCORES = [("", "—")] + [(str(n), str(n)) for n in range(1, 6)]
 
@@ -128,3 +128,72 @@ def indices(request):
     return render(request, "revisits/indices.html", {
         "by_site": selectors.csi_by(user=request.user, since=since, until=until, group="site"),
         "by_type": by_type, "form": form, "index": index, "error": error})
+
+
+class PanelSurveyForm(forms.Form):
+    reached = RevisitForm.base_fields["reached"]
+    timeliness = RevisitForm.base_fields["timeliness"]
+    attitude = RevisitForm.base_fields["attitude"]
+    quality = RevisitForm.base_fields["quality"]
+    price = RevisitForm.base_fields["price"]
+    overall = RevisitForm.base_fields["overall"]
+    comments = RevisitForm.base_fields["comments"]
+
+
+@login_required
+@permission_required("workorders.view_team_orders", raise_exception=True)
+def panels(request):
+    """F5: the fixed-customer panels in scope; a manager may start one for a site."""
+    from anxin.accounts.selectors import site_list_for
+
+    if request.method == "POST":
+        site = next((s for s in site_list_for(user=request.user) if s.code == request.POST.get("site")), None)
+        try:
+            if site is None:
+                raise DomainError("invalid", _("Choose a site."), {"field": "site"})
+            panel = panel_services.panel_create(name=request.POST.get("name", ""), site=site, actor=request.user)
+            return redirect("revisits:panel", pk=panel.pk)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    return render(request, "revisits/panels.html", {"panels": selectors.panels_for(user=request.user),
+                                                    "sites": site_list_for(user=request.user)})
+
+
+@login_required
+@permission_required("workorders.view_team_orders", raise_exception=True)
+def panel(request, pk: int):
+    """F5: members, this quarter's surveys to call, and the trend per aspect over quarters."""
+    from anxin.customers.selectors import customer_search
+
+    the_panel = selectors.panel_get_for(user=request.user, pk=pk)
+    quarter = panel_services.quarter_of(timezone.localdate())
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    try:
+        if step == "add":
+            found = [c for c in customer_search(user=request.user, query=request.POST.get("q", ""), limit=5)
+                     if c.site_id == the_panel.site_id]
+            if not found:
+                raise DomainError("invalid", _("No customer of this site matches."), {"field": "q"})
+            panel_services.panel_add(panel=the_panel, customer=found[0], actor=request.user)
+            messages.success(request, _("%(name)s joined the panel.") % {"name": found[0].name})
+            return redirect("revisits:panel", pk=pk)
+        if step.startswith("survey:"):
+            survey = selectors.panel_survey_get(panel=the_panel, pk=int(step.split(":")[1]))
+            form = PanelSurveyForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("invalid", _("Check the fields."), {})
+            data = form.cleaned_data
+            panel_services.panel_survey_record(survey=survey, actor=request.user, reached=data["reached"],
+                                               scores={a: data[a] for a in services.ASPECTS},
+                                               comments=data["comments"])
+            messages.success(request, _("Saved."))
+            return redirect("revisits:panel", pk=pk)
+    except (DomainError, ValueError) as exc:
+        messages.error(request, str(exc))
+    return render(request, "revisits/panel.html", {
+        "panel": the_panel, "quarter": quarter, "members": selectors.panel_members(panel=the_panel),
+        "surveys": selectors.panel_surveys_open(panel=the_panel, quarter=quarter),
+        "trend": selectors.panel_trend(panel=the_panel), "form": PanelSurveyForm(auto_id=False),
+        "aspects": [("timeliness", _("timeliness")), ("attitude", _("attitude")), ("quality", _("quality")),
+                    ("price", _("price")), ("overall", _("overall"))],
+    })
