@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from anxin.accounts.roles import Role
 from anxin.core.models import TimeStampedModel
 from anxin.workorders.models import WorkOrder
 
@@ -142,3 +143,23 @@ class Case(TimeStampedModel):
         ordering = ["-created_at"]
         verbose_name = _("case")
         verbose_name_plural = _("case library")
+
+
+class AuthorisationLimit(TimeStampedModel):
+    """D4: the most one role may grant per remedy without approval (yuan). Edited in the admin; while the table
+    is empty the defaults in settings.COMPLAINT_LIMITS apply. A role without a row for a remedy may not propose it."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    kind = models.CharField(_("remedy"), max_length=12, choices=Proposal.Kind.choices)
+    amount = models.DecimalField(_("limit (yuan)"), max_digits=10, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        ordering = ["role", "kind"]
+        constraints = [models.UniqueConstraint(fields=["role", "kind"], name="limit_unique_role_kind"),
+                       models.CheckConstraint(condition=models.Q(amount__gte=0), name="limit_not_negative")]
+        verbose_name = _("authorisation limit")
+        verbose_name_plural = _("authorisation limits")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.get_kind_display()} ≤ {self.amount}"

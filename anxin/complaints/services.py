@@ -1,6 +1,7 @@
 """Complaint intake and routing (D1–D3). The only writer of Complaint."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
 from anxin.audit.services import audit_record
-from anxin.complaints.models import Case, Complaint, CorrectiveAction, Proposal
+from anxin.complaints.models import AuthorisationLimit, Case, Complaint, CorrectiveAction, Proposal
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, domain_error_from
 from anxin.notifications import services as notifications
 from anxin.workorders import services as wo_services
@@ -117,14 +118,24 @@ def handling_form_return(*, complaint: Complaint, actor: User, note: str = "") -
     return complaint
 
 
-def _limit(user: User, kind: str):
-    """The most this user may grant for `kind` (None: may not propose it); the best of their roles."""
-    from decimal import Decimal
+def limits_table() -> dict[str, dict[str, Decimal]]:
+    """role → remedy → limit: the admin's table, or the settings' defaults while it is empty."""
+    rows = list(AuthorisationLimit.objects.values_list("role", "kind", "amount"))
+    if not rows:
+        return {role: {k: Decimal(str(v)) for k, v in kinds.items()} for role, kinds in settings.COMPLAINT_LIMITS.items()}
+    table: dict[str, dict] = {}
+    for role, kind, amount in rows:
+        table.setdefault(role, {})[kind] = amount
+    return table
 
-    limits = [settings.COMPLAINT_LIMITS.get(g.name, {}).get(kind) for g in user.groups.all()]
-    limits = [Decimal(str(v)) for v in limits if v is not None]
+
+def _limit(user: User, kind: str, table: dict | None = None):
+    """The most this user may grant for `kind` (None: may not propose it); the best of their roles."""
+    table = table if table is not None else limits_table()
+    limits = [table.get(g.name, {}).get(kind) for g in user.groups.all()]
+    limits = [v for v in limits if v is not None]
     if user.is_superuser:
-        limits.append(max(Decimal(str(r.get(kind, 0))) for r in settings.COMPLAINT_LIMITS.values()))
+        limits.append(max((r.get(kind, 0) for r in table.values()), default=0))
     return max(limits) if limits else None
 
 
@@ -132,7 +143,7 @@ def proposal_make(*, complaint: Complaint, actor: User, kind: str, amount, measu
     """D4: propose a remedy for this round. Within the proposer's limit it is approved at once; above it, it
     waits for someone whose limit covers it (they are notified); above every role's limit it is refused.
     """
-    from decimal import Decimal, InvalidOperation
+    from decimal import InvalidOperation
 
     try:
         amount = Decimal(str(amount)).quantize(Decimal("0.01"))
@@ -140,11 +151,12 @@ def proposal_make(*, complaint: Complaint, actor: User, kind: str, amount, measu
         raise DomainError(ErrorCode.INVALID, _("Enter an amount in yuan."), {"field": "amount"}) from exc
     if amount < 0:
         raise DomainError(ErrorCode.INVALID, _("The amount cannot be negative."), {"field": "amount"})
-    ceiling = max((Decimal(str(r[kind])) for r in settings.COMPLAINT_LIMITS.values() if kind in r), default=None)
+    table = limits_table()
+    ceiling = max((r[kind] for r in table.values() if kind in r), default=None)
     if ceiling is None or amount > ceiling:
         raise DomainError(ErrorCode.INVALID, _("No role may approve this much; split the remedy or escalate outside "
                                                "the system."), {"field": "amount"})
-    own = _limit(actor, kind)
+    own = _limit(actor, kind, table)
     if own is None:
         raise PermissionDeniedError(_("Your role may not propose this remedy."))
     open_round = complaint.proposals.filter(answer=Proposal.Answer.PENDING,
@@ -165,7 +177,7 @@ def proposal_make(*, complaint: Complaint, actor: User, kind: str, amount, measu
         proposal.save()
         if proposal.approval == Proposal.Approval.PENDING:
             approvers = [u for u in User.objects.filter(is_active=True).prefetch_related("groups")
-                         if (_limit(u, kind) or -1) >= amount and u.org_unit_id in _ancestor_ids(order)]
+                         if (_limit(u, kind, table) or -1) >= amount and u.org_unit_id in _ancestor_ids(order)]
             notifications.notify(recipients=approvers, kind="complaint_approval", url=f"/complaints/{order.public_id}/",
                                  subject=_("Approve %(kind)s of %(amount)s yuan for %(number)s")
                                  % {"kind": proposal.get_kind_display(), "amount": amount, "number": order.number},
@@ -278,3 +290,28 @@ def case_publish(*, complaint: Complaint, actor: User, title: str, lesson: str) 
         case.save()
         audit_record(actor=actor, action="create", object_type="complaints.case", object_id=case.pk, summary=case.title)
     return case
+
+
+def limit_save(*, obj: AuthorisationLimit, actor: User, request=None) -> AuthorisationLimit:
+    """D4: an admin edit of an authorisation limit, validated and audited. The first saved row replaces the
+    settings' defaults, so the admin starts from a copy of them (`limits_seed`)."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    with transaction.atomic():
+        if not AuthorisationLimit.objects.exists():
+            limits_seed()
+        action = "update" if obj.pk else "create"
+        obj.save()
+        audit_record(actor=actor, action=action, object_type="complaints.authorisationlimit", object_id=obj.pk,
+                     summary=str(obj), request=request)
+    return obj
+
+
+def limits_seed() -> int:
+    """Copy the settings' default limits into the table (idempotent)."""
+    rows = [AuthorisationLimit(role=role, kind=kind, amount=Decimal(str(amount)))
+            for role, kinds in settings.COMPLAINT_LIMITS.items() for kind, amount in kinds.items()]
+    AuthorisationLimit.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

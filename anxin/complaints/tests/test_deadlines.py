@@ -122,3 +122,26 @@ def test_tracking_record_pdf_has_the_chinese_fields_and_every_round(world, clien
         assert words in text.replace("\n", ""), words
     assert client_for(world.agent_b).get(f"/complaints/{order.public_id}/print/").status_code == 404
     assert client_for(world.tech_a).get(f"/complaints/{order.public_id}/print/").status_code == 403
+
+
+def test_limits_edited_in_the_admin_apply_and_are_audited(world, client_for):
+    from anxin.audit.models import AuditLog
+    from anxin.complaints.models import AuthorisationLimit
+
+    complaint = _register(world, world.manager)
+    order = complaint.work_order
+    for to in (Status.ACCEPTED, Status.INVESTIGATING):
+        wo_services.workorder_transition(order=order, to=to, actor=world.manager)
+    admin = account_services.user_create(username="root", password="x" * 12, role=Role.ADMINISTRATOR,
+                                         org_unit=world.hq, is_superuser=True)
+    client = client_for(admin)
+    assert client.get("/admin/complaints/authorisationlimit/").status_code == 200  # seeds the defaults
+    row = AuthorisationLimit.objects.get(role="service_manager", kind="compensation")
+    response = client.post(f"/admin/complaints/authorisationlimit/{row.pk}/change/",
+                           {"role": "service_manager", "kind": "compensation", "amount": "300"})
+    assert response.status_code == 302
+    assert AuditLog.objects.filter(object_type="complaints.authorisationlimit").exists()
+    # the manager's own limit is now 300: 800 waits for someone whose limit covers it
+    proposal = services.proposal_make(complaint=complaint, actor=world.manager, kind="compensation", amount="800",
+                                      measures="赔偿")
+    assert proposal.approval == "pending"
