@@ -34,10 +34,21 @@ def _complaint(world, actor):
 
 
 def test_the_loop_from_intake_to_revisit(world, officer):
+    from anxin.sla import services as sla
+    from anxin.sla.models import ClockKind, Metric, SlaPolicy
+
+    SlaPolicy.objects.create(name="进展通报 1 小时", metric=Metric.PROGRESS_UPDATE, target_minutes=60,
+                             clock=ClockKind.ALWAYS, escalate_every_minutes=30)
     # given a complaint routed to the officer with the date told to the customer
     complaint = _complaint(world, officer)
     services.complaint_route(complaint=complaint, actor=officer, owner=officer,
                              expected_resolution_on=timezone.localdate() + timedelta(days=3))
+    # it stalls: no news for the customer within the hour → broken, then escalated up the ladder
+    later = timezone.now() + timedelta(hours=2)
+    assert sla.sweep(now=later, lag=timedelta(0))["breached"] == 1
+    assert sla.sweep(now=later + timedelta(minutes=31), lag=timedelta(0))["escalated"] == 1
+    assert Notification.objects.filter(kind="sla_breach", recipient=officer).exists()
+    assert complaint.work_order.events.filter(type=502).exists()  # ESCALATED on the timeline
     # round 1: 800 yuan is above the officer's 200 → waits for a manager, who is notified
     first = services.proposal_make(complaint=complaint, actor=officer, kind="compensation", amount="800",
                                    measures="赔偿地板 800 元")
@@ -65,6 +76,16 @@ def test_the_loop_from_intake_to_revisit(world, officer):
     # closing → a revisit task
     wo_services.workorder_transition(order=order, to=Status.CLOSED, actor=world.manager)
     assert revisits_schedule() == 1 and Revisit.objects.get().work_order == order
+    # the revisit, then the responsible department's corrective action
+    from anxin.revisits.services import revisit_record
+
+    revisit = revisit_record(revisit=Revisit.objects.get(), actor=officer, reached=True,
+                             scores={"overall": 4, "attitude": 4, "quality": 4})
+    assert revisit.status == "done"
+    order.refresh_from_db()
+    action = services.action_add(complaint=complaint, actor=officer, kind="corrective", owner=officer,
+                                 description="维修后 24 小时内复查", due_on=timezone.localdate() + timedelta(days=7))
+    assert action.complaint == complaint
 
 
 def test_confirming_resolution_without_the_customer_is_refused_everywhere(world, officer, client_for):
