@@ -25,3 +25,25 @@ def audit_record(
         ip_address=client_ip(request),
         data=data or {},
     )
+
+
+def audited_save(*, obj, actor: Any, request: HttpRequest | None = None):
+    """Reference data edited in the admin (SLA policies, catalogues, rosters): validate, save, and record every
+    field's value, so the audit log shows what a promise or a price was at any time."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from anxin.core.errors import domain_error_from
+
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    action = "update" if obj.pk else "create"
+    with transaction.atomic():
+        obj.save()
+        audit_record(actor=actor, action=action, object_type=f"{obj._meta.app_label}.{obj._meta.model_name}",
+                     object_id=obj.pk, summary=str(obj)[:200], request=request,
+                     data={f.name: str(getattr(obj, f.attname)) for f in obj._meta.concrete_fields
+                           if f.name not in ("created_at", "updated_at")})
+    return obj

@@ -64,19 +64,6 @@ def catalogue_seed() -> None:
 
 def reference_save(*, obj, actor, request=None):
     """An admin save of a catalogue row, profile or roster entry: validated and audited."""
-    from django.core.exceptions import ValidationError
+    from anxin.audit.services import audited_save
 
-    from anxin.audit.services import audit_record
-    from anxin.core.errors import domain_error_from
-
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise domain_error_from(exc) from exc
-    action = "update" if obj.pk else "create"
-    obj.save()
-    audit_record(actor=actor, action=action, object_type=f"field.{obj._meta.model_name}", object_id=obj.pk,
-                 summary=str(obj)[:200], request=request,
-                 data={f.name: str(getattr(obj, f.attname)) for f in obj._meta.concrete_fields
-                       if f.name not in ("created_at", "updated_at")})
-    return obj
+    return audited_save(obj=obj, actor=actor, request=request)

@@ -9,7 +9,21 @@ from anxin.workorders.models import WorkOrder
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
-class Revisit(TimeStampedModel):
+class Scores(models.Model):
+    """The aspects a customer scores 1–5 on a call (F2), shared by revisits and panel surveys."""
+
+    timeliness = models.PositiveSmallIntegerField(_("timeliness"), null=True, blank=True, validators=SCORE)
+    attitude = models.PositiveSmallIntegerField(_("attitude"), null=True, blank=True, validators=SCORE)
+    quality = models.PositiveSmallIntegerField(_("quality"), null=True, blank=True, validators=SCORE)
+    price = models.PositiveSmallIntegerField(_("price"), null=True, blank=True, validators=SCORE)
+    overall = models.PositiveSmallIntegerField(_("overall"), null=True, blank=True, validators=SCORE)
+    comments = models.TextField(_("comments"), max_length=2000, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Revisit(Scores, TimeStampedModel):
     """F1/F2: the follow-up call after a completed field order, due within 3 business days.
 
     `attempts` counts calls; a call that does not reach the customer schedules the next at `next_call_at`
@@ -30,12 +44,6 @@ class Revisit(TimeStampedModel):
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+", verbose_name=_("agent"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    timeliness = models.PositiveSmallIntegerField(_("timeliness"), null=True, blank=True, validators=SCORE)
-    attitude = models.PositiveSmallIntegerField(_("attitude"), null=True, blank=True, validators=SCORE)
-    quality = models.PositiveSmallIntegerField(_("quality"), null=True, blank=True, validators=SCORE)
-    price = models.PositiveSmallIntegerField(_("price"), null=True, blank=True, validators=SCORE)
-    overall = models.PositiveSmallIntegerField(_("overall"), null=True, blank=True, validators=SCORE)
-    comments = models.TextField(_("comments"), max_length=2000, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -88,7 +96,7 @@ class PanelMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["panel", "customer"], name="panel_member_unique")]
 
 
-class PanelSurvey(TimeStampedModel):
+class PanelSurvey(Scores, TimeStampedModel):
     """One member's survey in one quarter ("2026Q4"), scored like a revisit."""
 
     member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="surveys")
@@ -99,12 +107,6 @@ class PanelSurvey(TimeStampedModel):
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+", verbose_name=_("agent"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    timeliness = models.PositiveSmallIntegerField(_("timeliness"), null=True, blank=True, validators=SCORE)
-    attitude = models.PositiveSmallIntegerField(_("attitude"), null=True, blank=True, validators=SCORE)
-    quality = models.PositiveSmallIntegerField(_("quality"), null=True, blank=True, validators=SCORE)
-    price = models.PositiveSmallIntegerField(_("price"), null=True, blank=True, validators=SCORE)
-    overall = models.PositiveSmallIntegerField(_("overall"), null=True, blank=True, validators=SCORE)
-    comments = models.TextField(_("comments"), max_length=2000, blank=True)
 
     class Meta:
         ordering = ["quarter", "id"]

@@ -14,7 +14,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError, domain_error_from
 from anxin.customers.models import Customer
 from anxin.revisits.models import Panel, PanelMember, PanelSurvey, Revisit
-from anxin.revisits.services import ASPECTS, MAX_ATTEMPTS
+from anxin.revisits.services import ASPECTS, MAX_ATTEMPTS, apply_scores, save_scored
 
 
 def quarter_of(day: date) -> str:
@@ -99,17 +99,9 @@ def panel_survey_record(*, survey: PanelSurvey, actor: User, reached: bool, scor
             if locked.attempts >= MAX_ATTEMPTS:
                 locked.status, locked.done_at = Revisit.Status.NOT_REACHED, now
         else:
-            for aspect in ASPECTS:
-                setattr(locked, aspect, (scores or {}).get(aspect))
-            if locked.overall is None:
-                raise DomainError(ErrorCode.INVALID, _("Give an overall score from 1 to 5."), {"field": "overall"})
-            locked.comments = (comments or "").strip()[:2000]
+            apply_scores(locked, scores, comments)
             locked.status, locked.done_at = Revisit.Status.DONE, now
-        try:
-            locked.full_clean()
-        except ValidationError as exc:
-            raise domain_error_from(exc) from exc
-        locked.save()
+        save_scored(locked)
         audit_record(actor=actor, action="update", object_type="revisits.panelsurvey", object_id=locked.pk,
                      summary=f"{locked.member.panel.name} {locked.quarter}", data={a: getattr(locked, a) for a in ASPECTS})
     return locked

@@ -26,6 +26,23 @@ DONE_STATES = (Status.RESOLVED, Status.CLOSED)
 ASPECTS = ("timeliness", "attitude", "quality", "price", "overall")
 
 
+def apply_scores(call, scores: dict | None, comments: str) -> None:
+    """A reached call (revisit or panel survey): the scores 1–5 per aspect; overall is required."""
+    for aspect in ASPECTS:
+        setattr(call, aspect, (scores or {}).get(aspect))
+    if call.overall is None:
+        raise DomainError(ErrorCode.INVALID, _("Give an overall score from 1 to 5."), {"field": "overall"})
+    call.comments = (comments or "").strip()[:2000]
+
+
+def save_scored(call) -> None:
+    try:
+        call.full_clean()
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    call.save()
+
+
 def _due(order: WorkOrder) -> datetime:
     """Three working days after completion (a complaint: after closure), on the site's business calendar."""
     finished = order.closed_at if order.family == Family.COMPLAINT else order.resolved_at
@@ -85,17 +102,9 @@ def revisit_record(*, revisit: Revisit, actor: User, reached: bool, scores: dict
             else:
                 locked.next_call_at = now + RETRY_AFTER[min(locked.attempts - 1, len(RETRY_AFTER) - 1)]
         else:
-            for aspect in ASPECTS:
-                setattr(locked, aspect, (scores or {}).get(aspect))
-            if locked.overall is None:
-                raise DomainError(ErrorCode.INVALID, _("Give an overall score from 1 to 5."), {"field": "overall"})
-            locked.comments = (comments or "").strip()[:2000]
+            apply_scores(locked, scores, comments)
             locked.status, locked.done_at, locked.next_call_at = Revisit.Status.DONE, now, None
-        try:
-            locked.full_clean()
-        except ValidationError as exc:
-            raise domain_error_from(exc) from exc
-        locked.save()
+        save_scored(locked)
         audit_record(actor=actor, action="update", object_type="revisits.revisit", object_id=locked.pk,
                      summary=f"{order.number} {'reached' if reached else 'not reached'}",
                      data={a: getattr(locked, a) for a in ASPECTS})

@@ -11,7 +11,6 @@ worker killed mid-sweep leaves every act either done once or not done.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -303,17 +302,6 @@ def reference_save(*, obj, actor, request=None):
 
     A policy change affects orders created afterwards (running clocks keep their copied target).
     """
-    from anxin.audit.services import audit_record
-    from anxin.core.errors import domain_error_from
+    from anxin.audit.services import audited_save
 
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise domain_error_from(exc) from exc
-    action = "update" if obj.pk else "create"
-    obj.save()
-    audit_record(actor=actor, action=action, object_type=f"sla.{obj._meta.model_name}", object_id=obj.pk,
-                 summary=str(obj)[:200], request=request,
-                 data={f.name: str(getattr(obj, f.attname)) for f in obj._meta.concrete_fields
-                       if f.name not in ("created_at", "updated_at")})
-    return obj
+    return audited_save(obj=obj, actor=actor, request=request)
