@@ -115,6 +115,8 @@ def board(request):
                 messages.error(request, str(exc))
                 if exc.extra.get("problems"):
                     messages.warning(request, _("To dispatch anyway, give a reason for the override."))
+            except Http404:
+                messages.error(request, _("No such order."))
     rows = selectors.board_for(user=request.user, site=site, day=day)
     return render(request, "field/board.html", {
         "day": day, "site": site, "sites": sites, "rows": rows, "proposal": proposal,
