@@ -37,6 +37,7 @@ def _score(instance: Path, solution: dict, tmp_path) -> tuple[int, float]:
     ["--size", "S", "--seed", "4", "--load", "1.0", "--metric", "euclidean"],
     ["--size", "S", "--seed", "5", "--speed", "15"],
     ["--size", "M", "--seed", "6", "--orders", "120", "--techs", "12"],
+    ["--size", "M", "--seed", "7", "--orders", "200", "--techs", "20"],  # the whole-day / by-trade portfolio
 ])
 def test_plans_obey_every_hard_rule_and_beat_greedy(tmp_path, args):
     path = _generate(tmp_path, *args)
@@ -121,3 +122,15 @@ def test_repair_makes_room_for_a_dropped_emergency_by_taking_out_a_normal_order(
     assert [oid for oid, _s in better.routes["T1"]] == ["W2"]
     assert "W1" in better.unassigned and violations(instance, better.routes) == []
     assert plan_cost(instance, better) < plan_cost(instance, plan)
+
+
+def test_the_day_split_by_trade_in_two_processes_is_valid_and_beats_greedy(tmp_path, monkeypatch):
+    from anxin.dispatch.dispatchers import routing
+
+    monkeypatch.setattr(routing, "DECOMPOSE_AT", 40)  # 200 orders ≥ 2 × 40 × 2: every process works on trades
+    path = _generate(tmp_path, "--size", "M", "--seed", "8", "--orders", "200", "--techs", "20")
+    instance = parse_instance(json.loads(path.read_text()))
+    plan = routing.solve(instance, time_limit_s=3)
+    assert violations(instance, plan.routes) == []
+    assert "by trade" in plan.solver  # the split plan won, not the greedy fallback
+    assert plan_cost(instance, plan) < plan_cost(instance, greedy.solve(instance))
