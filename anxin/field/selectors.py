@@ -60,11 +60,16 @@ def unassigned_for(*, user: User, site: OrgUnit) -> list[WorkOrder]:
 
 @dataclass
 class TechDay:
+    """C3 time board row: planned minutes (from the register), actual minutes on site (arrival → hand-over, for
+    jobs handed over) and the standard minutes of those same jobs (工时定额)."""
+
     profile: TechnicianProfile
     assignments: list = field(default_factory=list)
     minutes: int = 0
     travel: int = 0
     on_duty: bool = False
+    actual: int = 0
+    standard_done: int = 0
 
     @property
     def load_percent(self) -> int:
@@ -83,6 +88,12 @@ def board_for(*, user: User, site: OrgUnit, day: date) -> list[TechDay]:
         row.assignments.append(a)
         row.minutes += int((a.planned_end - a.planned_start).total_seconds() // 60)
         row.travel += a.travel_minutes
+        job = getattr(a.work_order, "field_job", None)
+        a.actual_minutes = None
+        if job and job.started_at and job.completed_at:
+            a.actual_minutes = int((job.completed_at - job.started_at).total_seconds() // 60)
+            row.actual += a.actual_minutes
+            row.standard_done += job.job_type.standard_minutes if job.job_type else 0
     for tech_id in OnDuty.objects.filter(day=day, technician_id__in=rows).values_list("technician_id", flat=True):
         rows[tech_id].on_duty = True
     return list(rows.values())

@@ -318,11 +318,31 @@ def delay_record(*, order: WorkOrder, actor: User, reason: str, note: str = "", 
     with transaction.atomic():
         delay = Delay.objects.create(work_order=order, reason=reason, note=note.strip()[:300], new_promise=new_promise,
                                      consent_by=consent_by.strip()[:50], recorded_by=actor)
+        if new_promise is not None:
+            _move_completion_promise(order, actor, delay)
         wo.workorder_record_field_event(
             order=order, type=E.DELAY_RECORDED, actor=actor, reason=Delay.Reason(reason).label, body=delay.note,
             data={"reason": reason, "new_promise": new_promise.isoformat() if new_promise else None,
                   "consent_by": delay.consent_by})
     return delay
+
+
+def _move_completion_promise(order: WorkOrder, actor: User, delay: Delay) -> None:
+    """C3: the agreed new time becomes the order's completion promise (reminders, kept / missed); an earlier
+    completion promise is closed as cancelled, with the delay as the reason."""
+    from anxin.sla import commitment_services
+    from anxin.sla.models import Commitment
+
+    for old in Commitment.objects.filter(work_order=order, kind=Commitment.Kind.COMPLETION,
+                                         outcome=Commitment.Outcome.OPEN):
+        commitment_services.commitment_close(commitment=old, actor=actor, outcome=Commitment.Outcome.CANCELLED,
+                                             note=_("Moved with the customer's consent"))
+    owner = order.owner if order.owner_id and order.owner.is_active else actor
+    commitment_services.commitment_make(
+        order=order, actor=actor, kind=Commitment.Kind.COMPLETION, due_at=delay.new_promise, owner=owner,
+        description=(_("Finish by %(time)s (agreed by %(name)s): %(reason)s")
+                     % {"time": _local(delay.new_promise), "name": delay.consent_by,
+                        "reason": delay.get_reason_display()})[:200])
 
 
 # --- C4 the visit ---------------------------------------------------------------------------------------

@@ -231,6 +231,15 @@ def test_delay_with_new_promise_needs_consent(world, fw, dispatched):
     d = services.delay_record(order=dispatched, actor=tech, reason="parts", new_promise=tomorrow_at(17) + timedelta(1),
                               consent_by="王芳")
     assert d.consent_by == "王芳"
+    from anxin.sla.models import Commitment
+
+    promise = Commitment.objects.get(work_order=dispatched, kind="completion", outcome="open")
+    assert promise.due_at == d.new_promise and "王芳" in promise.description and promise.owner == world.tech_a
+    # moved again: the earlier promise is closed as cancelled, one open promise remains
+    services.delay_record(order=dispatched, actor=tech, reason="outsourcing", new_promise=tomorrow_at(17) + timedelta(2),
+                          consent_by="王芳")
+    assert Commitment.objects.filter(work_order=dispatched, kind="completion", outcome="open").count() == 1
+    assert Commitment.objects.filter(work_order=dispatched, kind="completion", outcome="cancelled").count() == 1
 
 
 def test_an_emergency_reaches_the_technician_on_the_duty_roster(world, fw):

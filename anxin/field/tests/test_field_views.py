@@ -190,3 +190,19 @@ def test_archive_history_shows_the_job_the_same_day(world, fw, client_for):
     row = next(line for line in page.splitlines() if order.number in line)
     assert "漏水维修" in row and row.count(today) >= 3  # received, work started, handed over
     assert str(world.tech_a) in row
+
+
+def test_time_board_shows_actual_against_standard_minutes(world, fw, client_for):
+    import time_machine
+
+    order = repair_order(world)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    tech = fresh(world.tech_a)
+    with time_machine.travel(tomorrow_at(9, 35), tick=False):
+        services.arrive(order=order, actor=tech)
+    with time_machine.travel(tomorrow_at(10, 50), tick=False):
+        services.completion_accept(order=order, actor=tech, signer_name="王芳", signature=signature_png())
+    page = client_for(world.dispatcher_a).get(f"/field/board/?site=SA&day={tomorrow_at(0).date().isoformat()}")
+    row = next(r for r in page.context["rows"] if r.profile.user == world.tech_a)
+    assert (row.actual, row.standard_done) == (75, 60)  # 15 minutes over the standard time: shown in red
+    assert "75 / 60" in page.content.decode()
