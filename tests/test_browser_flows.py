@@ -251,8 +251,18 @@ def test_technician_runs_a_job_on_a_phone_from_arrival_to_signed_acceptance(live
     page.goto(f"{live_server.url}/field/my/?day={tomorrow_at(0).date().isoformat()}")
     page.click(f"text={order.number}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
+    # no signal in the stairwell: the step is clearly not saved, and nothing is lost
+    page.locator("#step-visit details summary").click()
+    page.fill("#note-left", "门口等候中")
+    context.set_offline(True)
     page.click("#arrive")
+    page.wait_for_selector("#step-visit .offline-note:visible")
+    assert page.input_value("#note-left") == "门口等候中"
+    assert order.events.filter(type=301).count() == 0
+    context.set_offline(False)
+    page.click("#arrive")  # the retry goes through, once
     page.wait_for_selector("#step-inspection")
+    assert order.events.filter(type=301).count() == 1
 
     def sign(pad_id):
         pad = page.locator(f"canvas[data-signature-for={pad_id}]")
