@@ -22,20 +22,26 @@ def browser():
         browser.close()
 
 
+def _login(page, base, username):
+    from anxin.core.testing.personas import PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/orders/")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_agent_logs_an_unknown_caller_creates_customer_and_order_and_moves_it(live_server, browser):
-    from anxin.core.testing.personas import PASSWORD, build_world
+    from anxin.core.testing.personas import build_world
     from anxin.workorders.models import WorkOrder
 
     build_world()
     page = browser.new_page(locale="zh-CN")
     page.set_default_timeout(10000)
     # the agent logs in
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "agent_a")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/orders/")
+    _login(page, live_server.url, "agent_a")
     # a call from an unknown number
     page.click("text=新来电")
     page.fill("#lookup-phone", "139 1234 5678")
@@ -77,7 +83,7 @@ def test_agent_logs_an_unknown_caller_creates_customer_and_order_and_moves_it(li
 def test_agent_sees_the_promise_clock_makes_a_callback_promise_and_keeps_it(live_server, browser):
     from datetime import timedelta
 
-    from anxin.core.testing.personas import PASSWORD, build_world
+    from anxin.core.testing.personas import build_world
     from anxin.sla import services as sla_services
     from anxin.sla.models import Commitment, Metric, SlaPolicy
     from anxin.workorders.tests.factories import make_order
@@ -88,11 +94,7 @@ def test_agent_sees_the_promise_clock_makes_a_callback_promise_and_keeps_it(live
     sla_services.sweep(lag=timedelta(0))
     page = browser.new_page(locale="zh-CN")
     page.set_default_timeout(10000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "agent_a")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/orders/")
+    _login(page, live_server.url, "agent_a")
     page.goto(f"{live_server.url}/orders/{order.public_id}/")
     # the promises panel arrives by htmx (CSP allows only our own scripts)
     page.wait_for_selector("#clocks >> text=首次响应")
@@ -161,11 +163,7 @@ def test_complaint_officer_records_routes_proposes_and_confirms(live_server, bro
         order = services.workorder_transition(order=order, to=to, actor=world.manager)
     page = browser.new_page(locale="zh-CN")
     page.set_default_timeout(10000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "officer_a")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/orders/")
+    _login(page, live_server.url, "officer_a")
     page.goto(f"{live_server.url}/orders/{order.public_id}/")
     page.click("#complaint-link")
     page.fill("#id_what_happened", "维修师傅与客户争吵")
@@ -188,16 +186,6 @@ def test_complaint_officer_records_routes_proposes_and_confirms(live_server, bro
     page.wait_for_selector("#rounds >> text=客户同意")
     order.refresh_from_db()
     assert order.status == Status.RESOLVED
-
-
-def _login(page, base, username):
-    from anxin.core.testing.personas import PASSWORD
-
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/orders/")
 
 
 @pytest.mark.django_db(transaction=True)
