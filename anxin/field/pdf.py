@@ -15,6 +15,7 @@ from anxin.core.pdf import chinese_font
 from anxin.customers.selectors import phone_for_display
 from anxin.field import selectors, tracking
 from anxin.workorders.models import WorkOrder
+from anxin.workorders.states import OPEN_STATUSES
 
 COPIES = ["第一联 · 技术员联", "第二联 · 客户联", "第三联 · 服务台联"]
 
@@ -35,7 +36,8 @@ def fields_for(order: WorkOrder, viewer) -> list[tuple[str, str]]:
         ("安装/维修类别", job_type.name if job_type else ""),
         ("工时定额", f"{job_type.standard_minutes} 分钟" if job_type else ""),
         ("客户名称", customer.name if customer else ""),
-        ("联系电话", phone_for_display(viewer, contact.phone, active_own_order=order.owner_id == viewer.id)
+        ("联系电话", phone_for_display(viewer, contact.phone,
+                                   active_own_order=order.owner_id == viewer.id and order.status in OPEN_STATUSES)
          if contact else order.caller_number),
         ("地址", customer.address if customer else ""),
         ("产品", " ".join(p for p in (asset.brand, asset.name, asset.model, asset.serial_no) if p) if asset else ""),

@@ -93,8 +93,10 @@ def board(request):
                     order_id, username, start = value.split("|")
                     order = wo_selectors.workorder_get_for(user=request.user, public_id=order_id)
                     tech = selectors.technician_get_for(user=request.user, username=username)
-                    services.dispatch(order=order, technician=tech, start=datetime.fromisoformat(start),
-                                      actor=request.user, source="plan")
+                    planned = datetime.fromisoformat(start)
+                    if timezone.is_naive(planned):
+                        planned = timezone.make_aware(planned)
+                    services.dispatch(order=order, technician=tech, start=planned, actor=request.user, source="plan")
                     done += 1
                 except (DomainError, Http404, ValueError) as exc:
                     failed.append(f"{value.split('|')[0][:8]}: {exc}")
