@@ -250,7 +250,8 @@ COMPLAINT_LIMITS = {
 # --- field service (issue 3) -------------------------------------------------------------------
 FIELD_SPEED_KMH = envint("ANXIN_FIELD_SPEED_KMH", 25)  # city streets, Manhattan distance
 FIELD_DEFAULT_TRAVEL_MINUTES = envint("ANXIN_FIELD_DEFAULT_TRAVEL_MINUTES", 20)  # when a place has no coordinates
-FIELD_PLAN_SECONDS = envint("ANXIN_FIELD_PLAN_SECONDS", 5)  # the board's "propose plan" time limit
+FIELD_PLAN_SECONDS = envint("ANXIN_FIELD_PLAN_SECONDS", 5)
+FIELD_REWORK_DAYS = envint("ANXIN_FIELD_REWORK_DAYS", 30)  # a repeat repair within this many days is rework  # the board's "propose plan" time limit
 SIGNATURE_MAX_BYTES = envint("ANXIN_SIGNATURE_MAX_BYTES", 300_000)
 TRACKING_LINK_DAYS = envint("ANXIN_TRACKING_LINK_DAYS", 180)  # the QR code on the printed order
 

@@ -39,7 +39,7 @@ from anxin.notifications import services as notifications
 from anxin.workorders import attachments
 from anxin.workorders import services as wo
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
-from anxin.workorders.states import Family, Status
+from anxin.workorders.states import FAMILY_OF, Family, Status
 
 E = WorkOrderEvent.Type
 
@@ -82,8 +82,22 @@ def field_job_ensure(order: WorkOrder) -> FieldJob:
     if job is None:
         default = JobType.objects.filter(category_id=order.category_id, is_active=True).first() \
             if order.category_id else None
-        job, _created = FieldJob.objects.get_or_create(work_order=order, defaults={"job_type": default})
+        job, _created = FieldJob.objects.get_or_create(work_order=order, defaults={"job_type": default,
+                                                                                    "rework_of": rework_candidate(order)})
     return job
+
+
+def rework_candidate(order: WorkOrder) -> WorkOrder | None:
+    """C2 "rework": the same customer's same asset (or, without one, same category) was repaired in the last
+    REWORK_DAYS days — this visit is a second one for the same job. The desk can clear or change it."""
+    if order.customer_id is None or (order.asset_id is None and order.category_id is None):
+        return None
+    since = timezone.now() - timedelta(days=settings.FIELD_REWORK_DAYS)
+    same = {"asset_id": order.asset_id} if order.asset_id else {"category_id": order.category_id}
+    return (WorkOrder.objects.filter(customer_id=order.customer_id, type__in=[t for t in FAMILY_OF
+                                                                              if FAMILY_OF[t] == Family.FIELD],
+                                     status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__gte=since, **same)
+            .exclude(pk=order.pk).order_by("-resolved_at").first())
 
 
 def _once(order: WorkOrder, token: str) -> bool:

@@ -256,3 +256,19 @@ def test_customer_allowances_are_written_on_the_job(world, fw, dispatched):
     assert FieldJob.objects.get(work_order=dispatched).pre_authorised == "更换密封圈,50 元以内"
     with pytest.raises(PermissionDeniedError):
         services.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a2), text="x")
+
+
+def test_a_repeat_repair_of_the_same_job_is_marked_rework(world, fw, dispatched):
+    tech = fresh(world.tech_a)
+    services.arrive(order=dispatched, actor=tech)
+    services.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
+    again = repair_order(world, title="又漏水了")
+    services.appointment_set(order=again, actor=fresh(world.agent_a), window_from=tomorrow_at(14),
+                             window_to=tomorrow_at(16), agreed_with="王芳")
+    job = FieldJob.objects.get(work_order=again)
+    assert job.rework_of == dispatched and job.priority_class == "rework"
+    from anxin.workorders import services as wo
+
+    other = wo.workorder_create(actor=world.agent_b, type="repair", channel="hotline", site=world.site_b,
+                                title="别家的事", customer=world.customer_b, category=world.category)
+    assert services.rework_candidate(other) is None  # another customer's order is never rework of this one
