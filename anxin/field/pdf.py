@@ -100,3 +100,64 @@ def workorder_pdf(*, order: WorkOrder, viewer) -> bytes:
         pdf.showPage()
     pdf.save()  # lint: allow-write (a reportlab canvas, not a model)
     return out.getvalue()
+
+
+def quote_pdf(*, order: WorkOrder, quote, viewer) -> bytes:
+    """The 委托安装估价单 the customer keeps: items, total, what may be done without asking, warranty, and the
+    customer's signature with its time and SHA-256 (so a copy can be checked against the record)."""
+    from reportlab.lib.utils import ImageReader
+
+    font = chinese_font()
+    job = selectors.job_view(order=order).job
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle(f"委托安装估价单 {order.number} 第{quote.revision}版")
+    width, height = A4
+    y = height - 20 * mm
+    pdf.setFont(font, 16)
+    pdf.drawCentredString(width / 2, y, "委托安装估价单")
+    y -= 10 * mm
+    pdf.setFont(font, 10)
+    customer = order.customer
+    for label, value in (("工单号", order.number), ("版本", f"第 {quote.revision} 版 · {quote.get_status_display()}"),
+                         ("客户", customer.name if customer else ""), ("地址", customer.address if customer else ""),
+                         ("故障/需求", order.title), ("保修", job.get_warranty_display() if job else "")):
+        pdf.drawString(20 * mm, y, f"{label}:{value}")
+        y -= 6 * mm
+    y -= 2 * mm
+    columns = ((20, "类别"), (42, "项目"), (120, "数量"), (140, "单价(元)"), (165, "金额(元)"))
+    for x, title in columns:
+        pdf.drawString(x * mm, y, title)
+    pdf.line(20 * mm, y - 2 * mm, 190 * mm, y - 2 * mm)
+    y -= 7 * mm
+    for item in quote.items.all():
+        cells = (item.get_kind_display(), item.description[:30] + (" (价目表外)" if item.off_list else ""),
+                 str(item.quantity), str(item.unit_price), str(item.amount))
+        for (x, _title), text in zip(columns, cells, strict=True):
+            pdf.drawString(x * mm, y, text)
+        y -= 6 * mm
+    pdf.line(20 * mm, y + 4 * mm, 190 * mm, y + 4 * mm)
+    pdf.drawString(140 * mm, y, "合计")
+    pdf.drawString(165 * mm, y, f"¥{quote.total}")
+    y -= 10 * mm
+    if job and job.pre_authorised:
+        pdf.drawString(20 * mm, y, f"无需再次征询即可进行:{job.pre_authorised[:60]}")
+        y -= 8 * mm
+    sig = quote.signature
+    if sig is not None:
+        verdict = "同意" if sig.purpose == "quote_approved" else "拒绝"
+        pdf.drawString(20 * mm, y, f"客户意见:{verdict} · 签字人:{sig.signer_name} · 时间:{_fmt(sig.signed_at)}")
+        y -= 28 * mm
+        pdf.drawImage(ImageReader(io.BytesIO(bytes(sig.image))), 20 * mm, y, width=60 * mm, height=24 * mm,
+                      preserveAspectRatio=True, mask="auto")
+        y -= 6 * mm
+        pdf.setFont(font, 7)
+        pdf.drawString(20 * mm, y, f"SHA-256 {sig.sha256}")
+    else:
+        pdf.drawString(20 * mm, y, "客户签字:")
+        pdf.line(40 * mm, y - 1 * mm, 110 * mm, y - 1 * mm)
+    pdf.setFont(font, 8)
+    pdf.drawString(20 * mm, 12 * mm, f"安心客服 · 打印于 {_fmt(timezone.now())} · {viewer}")
+    pdf.showPage()
+    pdf.save()  # lint: allow-write (a reportlab canvas, not a model)
+    return out.getvalue()

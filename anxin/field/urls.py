@@ -7,6 +7,7 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("orders/<uuid:public_id>/", views.job, name="job"),
     path("orders/<uuid:public_id>/print/", views.print_order, name="print"),
+    path("orders/<uuid:public_id>/quotes/<int:revision>/print/", views.print_quote, name="print-quote"),
     path("orders/<uuid:public_id>/signatures/<uuid:signature_id>.png", views.signature_image, name="signature"),
     path("my/", views.my_day, name="my"),
     path("my/<uuid:public_id>/", views.my_job, name="my-job"),

@@ -23,7 +23,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError
 from anxin.field import planning, quote_services, selectors, services, stock_services, tracking
 from anxin.field.models import Delay, FieldJob, PriceItem
-from anxin.field.pdf import workorder_pdf
+from anxin.field.pdf import quote_pdf, workorder_pdf
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders.states import OPEN_STATUSES, Family
 
@@ -364,6 +364,24 @@ def print_order(request, public_id):
                  summary=f"{order.number} 派工单 PDF", request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def print_quote(request, public_id, revision: int):
+    """The quote (委托安装估价单) as a PDF for the customer's copy, with the signature if decided."""
+    order = _field_order(request, public_id)
+    if not request.user.has_perm("workorders.view_team_orders") and order.owner_id != request.user.id:
+        raise PermissionDenied()
+    quote = next((q for q in selectors.job_view(order=order).quotes if q.revision == revision), None)
+    if quote is None:
+        raise Http404()
+    pdf = quote_pdf(order=order, quote=quote, viewer=request.user)
+    audit_record(actor=request.user, action="export", object_type="field.quote", object_id=order.public_id,
+                 summary=f"{order.number} 估价单 r{revision} PDF", request=request)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{order.number}-quote-{revision}.pdf"'
     return response
 
 

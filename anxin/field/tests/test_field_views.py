@@ -206,3 +206,25 @@ def test_time_board_shows_actual_against_standard_minutes(world, fw, client_for)
     row = next(r for r in page.context["rows"] if r.profile.user == world.tech_a)
     assert (row.actual, row.standard_done) == (75, 60)  # 15 minutes over the standard time: shown in red
     assert "75 / 60" in page.content.decode()
+
+
+def test_signed_quote_prints_for_the_customer_with_signature_and_hash(world, fw, client_for):
+    from anxin.field import quote_services
+    from anxin.field.models import PriceItem
+
+    order = repair_order(world)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    tech = fresh(world.tech_a)
+    services.arrive(order=order, actor=tech)
+    quote_services.quote_add_item(order=order, actor=tech, price_item=PriceItem.objects.get(code="M-VALVE-15"),
+                                  quantity=2)
+    quote_services.quote_submit(order=order, actor=tech)
+    quote = quote_services.quote_decide(order=order, actor=tech, approve=True, signer_name="王芳",
+                                        signature=signature_png())
+    response = client_for(world.tech_a).get(f"/field/orders/{order.public_id}/quotes/1/print/")
+    assert response.status_code == 200
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    for words in ("委托安装估价单", "角阀 DN15", "70.00", "王芳", "同意", quote.signature.sha256[:16]):
+        assert words in text, words
+    assert client_for(world.tech_a2).get(f"/field/orders/{order.public_id}/quotes/1/print/").status_code == 404
+    assert client_for(world.agent_a).get(f"/field/orders/{order.public_id}/quotes/9/print/").status_code == 404
