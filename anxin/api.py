@@ -2,6 +2,7 @@ from ninja import NinjaAPI
 
 from anxin.core.api import AUTH, install_handlers
 from anxin.customers.api import router as customers_router
+from anxin.field.api import router as field_router
 from anxin.intake.api import router as intake_router
 from anxin.workorders.api import router as workorders_router
 
@@ -10,3 +11,4 @@ install_handlers(api)
 api.add_router("/customers/", customers_router)
 api.add_router("/workorders/", workorders_router)
 api.add_router("/intake/", intake_router)
+api.add_router("/field/", field_router)
