@@ -116,7 +116,10 @@ def _once(order: WorkOrder, token: str) -> bool:
 
 def job_details_set(*, order: WorkOrder, actor: User, job_type: JobType | None, is_recall: bool = False,
                     rework_of: WorkOrder | None = None, pre_authorised: str = "") -> FieldJob:
+    """The desk sets what the job is (trade, level, standard time via the job type) and its priority class."""
     _require_desk(actor)
+    if rework_of is not None and (rework_of.pk == order.pk or rework_of.customer_id != order.customer_id):
+        raise _invalid(_("Rework refers to an earlier order of the same customer."), "rework_of")
     with transaction.atomic():
         job = field_job_ensure(order)
         job.job_type, job.is_recall, job.rework_of = job_type, is_recall, rework_of
