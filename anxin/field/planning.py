@@ -86,7 +86,10 @@ def propose(*, user: User, site: OrgUnit, day: date, time_limit_s: float | None 
             if c and c.lat is not None:
                 x, y = xy(c.lat, c.lng)
         if row.on_duty:
-            start, end = min(start, _minutes(timezone.now(), day)) if day == timezone.localdate() else start, 1440
+            # on the duty roster: available until midnight (and, today, from now if that is before the shift)
+            end = 1440
+            if day == timezone.localdate():
+                start = min(start, _minutes(timezone.now(), day))
         end = max(end, start)
         key = f"t{p.user_id}"
         users[key] = p.user

@@ -2,6 +2,7 @@
 pages, the warehouse, the printed work order and the customer's tracking page. Thin: forms shape the
 input, services decide."""
 
+import logging
 import uuid
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from anxin.accounts import selectors as account_selectors
-from anxin.audit.services import audit_record
+from anxin.audit.services import audit_record, client_ip
 from anxin.core.errors import DomainError
 from anxin.field import planning, quote_services, selectors, services, stock_services, tracking
 from anxin.field.models import Delay, FieldJob, PriceItem
@@ -27,6 +28,7 @@ from anxin.field.pdf import quote_pdf, workorder_pdf
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders.states import OPEN_STATUSES, Family
 
+logger = logging.getLogger("anxin.security")
 INSPECTION_POINTS = ["外观", "安装位置", "管路/线路", "功能测试", "配件齐全"]
 
 
@@ -390,5 +392,7 @@ def track(request, token):
     """The customer's tracking page (QR code on the printed order): public facts only, no login."""
     order = tracking.order_for_token(token)
     if order is None:
+        # SECURITY-CASES 1: failed attempts are logged (a signed link cannot be guessed, so many mean probing)
+        logger.warning("bad tracking link from %s", client_ip(request))
         return render(request, "field/track.html", {"bad_link": True}, status=404)
     return render(request, "field/track.html", tracking.public_view(order))
