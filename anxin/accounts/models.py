@@ -32,6 +32,11 @@ class OrgUnit(PublicIdMixin, TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """This unit and every unit above it, HQ first (from the materialised path)."""
+        return [int(x) for x in self.path.strip("/").split("/") if x]
+
 
 class User(AbstractUser):
     """A staff member. `org_unit` is both where they work and the root of what they may see."""

@@ -57,7 +57,7 @@ def on_duty_for(*, site_id: int) -> list[User]:
     from django.utils import timezone
 
     site = OrgUnit.objects.get(pk=site_id)
-    ancestors = [int(x) for x in site.path.strip("/").split("/") if x]
+    ancestors = site.ancestor_ids
     roster = apps.get_model("field", "OnDuty").objects.filter(day=timezone.localdate(), technician__org_unit_id=site_id)
     return list(User.objects.filter(
         Q(org_unit_id__in=ancestors, groups__name__in=["dispatcher", "service_manager"])

@@ -66,7 +66,7 @@ def _batch_warning(complaint: Complaint) -> None:
     if similar < settings.COMPLAINT_BATCH_COUNT:
         return
     managers = list(User.objects.filter(is_active=True, groups__name="service_manager",
-                                        org_unit_id__in=[int(x) for x in order.site.path.strip("/").split("/") if x]))
+                                        org_unit_id__in=order.site.ancestor_ids))
     bucket = timezone.now().strftime("%Y%m%d")  # at most one warning a day per site and category
     notifications.notify(
         recipients=managers, kind="complaint_batch", urgent=True, url=f"/orders/{order.public_id}/",
@@ -111,8 +111,8 @@ def handling_form_return(*, complaint: Complaint, actor: User, note: str = "") -
         complaint.handling_form_returned_at = timezone.now()
         complaint.handling_form_note = (note or "").strip()[:300]
         complaint.save(update_fields=["handling_form_returned_at", "handling_form_note", "updated_at"])
-        wo_services.workorder_record_field_event(order=order, type=WorkOrderEvent.Type.HANDLING_FORM_RETURNED,
-                                                 actor=actor, body=complaint.handling_form_note)
+        wo_services.workorder_record_step(order=order, type=WorkOrderEvent.Type.HANDLING_FORM_RETURNED,
+                                          actor=actor, body=complaint.handling_form_note)
         audit_record(actor=actor, action="update", object_type="complaints.complaint", object_id=order.public_id,
                      summary=f"{order.number} handling form returned")
     return complaint
@@ -177,7 +177,7 @@ def proposal_make(*, complaint: Complaint, actor: User, kind: str, amount, measu
         proposal.save()
         if proposal.approval == Proposal.Approval.PENDING:
             approvers = [u for u in User.objects.filter(is_active=True).prefetch_related("groups")
-                         if (_limit(u, kind, table) or -1) >= amount and u.org_unit_id in _ancestor_ids(order)]
+                         if (_limit(u, kind, table) or -1) >= amount and u.org_unit_id in order.site.ancestor_ids]
             notifications.notify(recipients=approvers, kind="complaint_approval", url=f"/complaints/{order.public_id}/",
                                  subject=_("Approve %(kind)s of %(amount)s yuan for %(number)s")
                                  % {"kind": proposal.get_kind_display(), "amount": amount, "number": order.number},
@@ -185,10 +185,6 @@ def proposal_make(*, complaint: Complaint, actor: User, kind: str, amount, measu
         audit_record(actor=actor, action="create", object_type="complaints.proposal", object_id=proposal.pk,
                      summary=f"{order.number} round {proposal.round} {kind} {amount}")
     return proposal
-
-
-def _ancestor_ids(order: WorkOrder) -> list[int]:
-    return [int(x) for x in order.site.path.strip("/").split("/") if x]
 
 
 def proposal_decide(*, proposal: Proposal, actor: User, approve: bool) -> Proposal:

@@ -17,6 +17,7 @@ from anxin.field.services import (
     _once,
     _require_field,
     _require_own,
+    positive_amount,
     signature_take,
     supervisors_for,
 )
@@ -36,18 +37,6 @@ def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
 
 def quote_total(amounts) -> Decimal:
     return sum(amounts, Decimal("0.00")).quantize(CENT)
-
-
-def _positive(value, field: str, limit: Decimal) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError as exc:
-        raise _invalid(_("Enter a number."), field) from exc
-    if not number.is_finite() or number <= 0:
-        raise _invalid(_("Must be more than 0."), field)
-    if number > limit or number != number.quantize(CENT):
-        raise _invalid(_("Too large or more than two decimals."), field)
-    return number
 
 
 def quote_open(order: WorkOrder) -> Quote | None:
@@ -78,7 +67,7 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
     """Add a line: from the price list (its price), or off the list (needs a supervisor's approval)."""
     _require_field(order)
     _require_own(order, actor)
-    qty = _positive(quantity, "quantity", MAX_QUANTITY)
+    qty = positive_amount(quantity, "quantity", MAX_QUANTITY)
     if price_item is not None:
         if not price_item.is_active:
             raise _invalid(_("This price-list item is no longer offered."), "price_item")
@@ -88,7 +77,7 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
             raise _invalid(_("Choose labour, parts or transport."), "kind")
         if not description.strip():
             raise _invalid(_("Describe the item."), "description")
-        price = _positive(unit_price, "unit_price", MAX_PRICE)
+        price = positive_amount(unit_price, "unit_price", MAX_PRICE)
     with transaction.atomic():
         wo._lock(order)
         quote = _editable(order, actor)
@@ -96,10 +85,10 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
                                         description=description.strip()[:100], quantity=qty, unit_price=price,
                                         amount=line_amount(qty, price))
         _refresh(quote)
-        wo.workorder_record_field_event(order=order, type=E.QUOTE_CHANGED, actor=actor,
-                                        reason=_("Item added") if price_item else _("Off-list item added"),
-                                        data={"revision": quote.revision, "item": item.description,
-                                              "amount": str(item.amount), "off_list": price_item is None})
+        wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor,
+                                 reason=_("Item added") if price_item else _("Off-list item added"),
+                                 data={"revision": quote.revision, "item": item.description,
+                                       "amount": str(item.amount), "off_list": price_item is None})
     return item
 
 
@@ -112,8 +101,8 @@ def quote_remove_item(*, order: WorkOrder, actor: User, item_id: int) -> Quote:
         if not deleted:
             raise _invalid(_("No such item on this quote."), "item")
         _refresh(quote)
-        wo.workorder_record_field_event(order=order, type=E.QUOTE_CHANGED, actor=actor, reason=_("Item removed"),
-                                        data={"revision": quote.revision})
+        wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor, reason=_("Item removed"),
+                                 data={"revision": quote.revision})
     return quote
 
 
@@ -149,8 +138,8 @@ def quote_approve_items(*, order: WorkOrder, actor: User) -> Quote:
         quote.items.filter(price_item__isnull=True, approved_by__isnull=True).update(approved_by=actor)
         quote.status = Quote.Status.READY
         quote.save(update_fields=["status"])
-        wo.workorder_record_field_event(order=order, type=E.QUOTE_CHANGED, actor=actor,
-                                        reason=_("Off-list items approved"), data={"revision": quote.revision})
+        wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor,
+                                 reason=_("Off-list items approved"), data={"revision": quote.revision})
         audit_record(actor=actor, action="approve", object_type="field.quote", object_id=order.public_id,
                      summary=f"{order.number} quote r{quote.revision} {quote.total}")
     return quote
@@ -177,10 +166,10 @@ def quote_decide(*, order: WorkOrder, actor: User, approve: bool, signer_name: s
         quote.status = Quote.Status.APPROVED if approve else Quote.Status.DECLINED
         quote.decided_at = timezone.now()
         quote.save(update_fields=["signature", "status", "decided_at"])
-        wo.workorder_record_field_event(order=order, type=E.QUOTE_DECIDED, actor=actor, is_public=True,
-                                        reason=quote.get_status_display(), body=content,
-                                        data={"revision": quote.revision, "total": str(quote.total),
-                                              "approved": approve})
+        wo.workorder_record_step(order=order, type=E.QUOTE_DECIDED, actor=actor, is_public=True,
+                                 reason=quote.get_status_display(), body=content,
+                                 data={"revision": quote.revision, "total": str(quote.total),
+                                       "approved": approve})
     return quote
 
 
@@ -200,7 +189,7 @@ def quote_revise(*, order: WorkOrder, actor: User) -> Quote:
             QuoteItem(quote=new, kind=i.kind, price_item=i.price_item, description=i.description,
                       quantity=i.quantity, unit_price=i.unit_price, amount=i.amount, approved_by=i.approved_by)
             for i in current.items.all()])
-        wo.workorder_record_field_event(order=order, type=E.QUOTE_CHANGED, actor=actor,
-                                        reason=_("New revision %(rev)d") % {"rev": new.revision},
-                                        data={"revision": new.revision})
+        wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor,
+                                 reason=_("New revision %(rev)d") % {"rev": new.revision},
+                                 data={"revision": new.revision})
     return new

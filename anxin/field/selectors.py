@@ -27,9 +27,9 @@ from anxin.field.models import (
 )
 from anxin.workorders.models import WorkOrder
 from anxin.workorders.selectors import workorder_qs_for
-from anxin.workorders.states import FAMILY_OF, Family, Status
+from anxin.workorders.states import Family, Status, types_of
 
-FIELD_TYPES = [t for t, f in FAMILY_OF.items() if f == Family.FIELD]
+FIELD_TYPES = types_of(Family.FIELD)
 DISPATCHABLE = (Status.NEW, Status.ACCEPTED, Status.SCHEDULED)
 
 
@@ -99,10 +99,12 @@ def board_for(*, user: User, site: OrgUnit, day: date) -> list[TechDay]:
     return list(rows.values())
 
 
-def register_for(*, user: User, day: date) -> QuerySet[Assignment]:
-    """每日工作分派登记表: every dispatch of the day, cancelled ones included."""
-    return (Assignment.objects.filter(day=day).filter(scope_filter(user, site_field="work_order__site"))
-            .select_related("work_order", "technician", "dispatched_by").order_by("created_at"))
+def register_for(*, user: User, day: date, site: OrgUnit | None = None) -> QuerySet[Assignment]:
+    """每日工作分派登记表: every dispatch of the day (of one site, or all in scope), cancelled ones included."""
+    qs = Assignment.objects.filter(day=day).filter(scope_filter(user, site_field="work_order__site"))
+    if site is not None:
+        qs = qs.filter(work_order__site=site)
+    return qs.select_related("work_order", "technician", "dispatched_by").order_by("created_at")
 
 
 def my_jobs(*, user: User, day: date) -> list[Assignment]:
@@ -194,12 +196,8 @@ def part_get(number: str) -> Part:
     return part
 
 
-def warehouses_for(*, user: User) -> list[Warehouse]:
-    return list(Warehouse.objects.filter(site_id__in=visible_unit_ids(user)).order_by("code"))
-
-
 def warehouse_for_order(*, order: WorkOrder) -> Warehouse | None:
-    ancestors = [int(x) for x in order.site.path.strip("/").split("/") if x]
+    ancestors = order.site.ancestor_ids
     return (Warehouse.objects.filter(site_id=order.site_id).first()
             or Warehouse.objects.filter(site_id__in=ancestors).order_by("-site__path").first())
 
@@ -232,13 +230,6 @@ def approvals_for(*, user: User) -> dict:
         "warranty": list(FieldJob.objects.filter(scope, warranty=FieldJob.Warranty.ASSESSMENT)
                          .select_related("work_order")),
     }
-
-
-def service_history_jobs(*, orders: list[WorkOrder]) -> dict[int, dict]:
-    """The archive's installation history (S2): job class, started / handed over, technician — per order."""
-    jobs = FieldJob.objects.filter(work_order__in=orders).select_related("job_type", "work_order__owner")
-    return {j.work_order_id: {"job_type": j.job_type, "started_at": j.started_at, "completed_at": j.completed_at,
-                              "technician": j.work_order.owner} for j in jobs}
 
 
 def order_for_rework(*, user: User, number: str) -> WorkOrder:

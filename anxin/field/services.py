@@ -39,7 +39,7 @@ from anxin.notifications import services as notifications
 from anxin.workorders import attachments
 from anxin.workorders import services as wo
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
-from anxin.workorders.states import FAMILY_OF, Family, Status
+from anxin.workorders.states import Family, Status, types_of
 
 E = WorkOrderEvent.Type
 
@@ -83,7 +83,7 @@ def field_job_ensure(order: WorkOrder) -> FieldJob:
         default = JobType.objects.filter(category_id=order.category_id, is_active=True).first() \
             if order.category_id else None
         job, _created = FieldJob.objects.get_or_create(work_order=order, defaults={"job_type": default,
-                                                                                    "rework_of": rework_candidate(order)})
+                                                                                   "rework_of": rework_candidate(order)})
     return job
 
 
@@ -94,10 +94,22 @@ def rework_candidate(order: WorkOrder) -> WorkOrder | None:
         return None
     since = timezone.now() - timedelta(days=settings.FIELD_REWORK_DAYS)
     same = {"asset_id": order.asset_id} if order.asset_id else {"category_id": order.category_id}
-    return (WorkOrder.objects.filter(customer_id=order.customer_id, type__in=[t for t in FAMILY_OF
-                                                                              if FAMILY_OF[t] == Family.FIELD],
+    return (WorkOrder.objects.filter(customer_id=order.customer_id, type__in=types_of(Family.FIELD),
                                      status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__gte=since, **same)
             .exclude(pk=order.pk).order_by("-resolved_at").first())
+
+
+def positive_amount(value, field: str, limit: Decimal) -> Decimal:
+    """A quantity or price typed by a person: a number above 0, at most `limit`, at most two decimals."""
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError as exc:
+        raise _invalid(_("Enter a number."), field) from exc
+    if not number.is_finite() or number <= 0:
+        raise _invalid(_("Must be more than 0."), field)
+    if number > limit or number != number.quantize(Decimal("0.01")):
+        raise _invalid(_("Too large or more than two decimals."), field)
+    return number
 
 
 def _once(order: WorkOrder, token: str) -> bool:
@@ -137,8 +149,8 @@ def pre_authorised_set(*, order: WorkOrder, actor: User, text: str) -> FieldJob:
         job = field_job_ensure(order)
         job.pre_authorised = text.strip()[:500]
         job.save(update_fields=["pre_authorised", "updated_at"])
-        wo.workorder_record_field_event(order=order, type=E.QUOTE_CHANGED, actor=actor,
-                                        reason=_("May do without asking again"), body=job.pre_authorised)
+        wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor,
+                                 reason=_("May do without asking again"), body=job.pre_authorised)
     return job
 
 
@@ -169,7 +181,7 @@ def appointment_set(*, order: WorkOrder, actor: User, window_from: datetime, win
                                           agreed_with=agreed_with.strip()[:50], reason=reason.strip()[:200],
                                           created_by=actor)
         field_job_ensure(locked)
-        wo.workorder_record_field_event(
+        wo.workorder_record_step(
             order=locked, type=E.APPOINTMENT_SET, actor=actor, reason=reason.strip(), is_public=True,
             body=_("Visit agreed for %(from)s – %(to)s") % {"from": _local(window_from), "to": _local(window_to)},
             data={"from": window_from.isoformat(), "to": window_to.isoformat(), "agreed_with": appt.agreed_with,
@@ -308,7 +320,7 @@ def dispatch(*, order: WorkOrder, technician: User, start: datetime, actor: User
         locked = wo.workorder_assign(order=locked, owner=technician, actor=actor, reason=_("Dispatched"))
         if locked.status != Status.DISPATCHED:
             locked = wo.workorder_transition(order=locked, to=Status.DISPATCHED, actor=actor)
-        wo.workorder_record_field_event(
+        wo.workorder_record_step(
             order=locked, type=E.DISPATCHED, actor=actor, reason=assignment.override_reason,
             data={"technician": str(technician), "planned": f"{_local(start)}–{_local(check.end)[-5:]}",
                   "start": start.isoformat(), "end": check.end.isoformat(),
@@ -337,7 +349,7 @@ def delay_record(*, order: WorkOrder, actor: User, reason: str, note: str = "", 
                                      consent_by=consent_by.strip()[:50], recorded_by=actor)
         if new_promise is not None:
             _move_completion_promise(order, actor, delay)
-        wo.workorder_record_field_event(
+        wo.workorder_record_step(
             order=order, type=E.DELAY_RECORDED, actor=actor, reason=Delay.Reason(reason).label, body=delay.note,
             data={"reason": reason, "new_promise": new_promise.isoformat() if new_promise else None,
                   "consent_by": delay.consent_by})
@@ -381,8 +393,8 @@ def travel_start(*, order: WorkOrder, actor: User, token: str = "") -> Visit | N
         visit = _open_visit(order, actor)
         visit.travel_started_at = timezone.now()
         visit.save(update_fields=["travel_started_at"])
-        wo.workorder_record_field_event(order=order, type=E.TRAVEL_STARTED, actor=actor, is_public=True,
-                                        body=_("The technician is on the way."))
+        wo.workorder_record_step(order=order, type=E.TRAVEL_STARTED, actor=actor, is_public=True,
+                                 body=_("The technician is on the way."))
     return visit
 
 
@@ -401,8 +413,8 @@ def arrive(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
         job = field_job_ensure(locked)
         job.started_at = job.started_at or visit.arrived_at
         job.save(update_fields=["started_at", "updated_at"])
-        wo.workorder_record_field_event(order=locked, type=E.ARRIVED, actor=actor, is_public=True,
-                                        body=_("The technician has arrived."))
+        wo.workorder_record_step(order=locked, type=E.ARRIVED, actor=actor, is_public=True,
+                                 body=_("The technician has arrived."))
         wo.workorder_transition(order=locked, to=Status.IN_PROGRESS, actor=actor, reason=_("Arrived on site"))
     return visit
 
@@ -427,7 +439,7 @@ def nobody_home(*, order: WorkOrder, actor: User, waited_minutes: int, note_left
         Appointment.objects.filter(work_order=locked, is_current=True).update(is_current=False)
         Assignment.objects.filter(work_order=locked, cancelled_at__isnull=True).update(
             cancelled_at=now, cancel_reason=_("Nobody home"))
-        wo.workorder_record_field_event(
+        wo.workorder_record_step(
             order=locked, type=E.NOBODY_HOME, actor=actor, body=visit.note_left, is_public=True,
             reason=_("Waited %(min)d minutes; a new appointment is needed.") % {"min": waited_minutes},
             data={"waited_minutes": waited_minutes})
@@ -521,8 +533,8 @@ def inspection_record(*, order: WorkOrder, actor: User, items: list[dict], diagn
             job = field_job_ensure(order)
             job.diagnosis = diagnosis.strip()[:2000]
             job.save(update_fields=["diagnosis", "updated_at"])
-        wo.workorder_record_field_event(order=order, type=E.INSPECTED, actor=actor, body=content,
-                                        data={"ng": sum(not i["ok"] for i in clean), "signed_by": signed.signer_name})
+        wo.workorder_record_step(order=order, type=E.INSPECTED, actor=actor, body=content,
+                                 data={"ng": sum(not i["ok"] for i in clean), "signed_by": signed.signer_name})
     return inspection
 
 
@@ -540,9 +552,9 @@ def warranty_decide(*, order: WorkOrder, actor: User, decision: str, note: str =
         job = field_job_ensure(order)
         job.warranty, job.warranty_note, job.warranty_approved_by = decision, note.strip()[:300], None
         job.save(update_fields=["warranty", "warranty_note", "warranty_approved_by", "updated_at"])
-        wo.workorder_record_field_event(order=order, type=E.WARRANTY_DECIDED, actor=actor,
-                                        reason=FieldJob.Warranty(decision).label, body=job.warranty_note,
-                                        data={"decision": decision})
+        wo.workorder_record_step(order=order, type=E.WARRANTY_DECIDED, actor=actor,
+                                 reason=FieldJob.Warranty(decision).label, body=job.warranty_note,
+                                 data={"decision": decision})
         if decision == FieldJob.Warranty.ASSESSMENT:
             notifications.notify(recipients=supervisors_for(order), kind="warranty_assessment",
                                  url=f"/field/orders/{order.public_id}/",
@@ -552,7 +564,7 @@ def warranty_decide(*, order: WorkOrder, actor: User, decision: str, note: str =
 
 
 def supervisors_for(order: WorkOrder) -> list[User]:
-    ancestors = [int(x) for x in order.site.path.strip("/").split("/") if x]
+    ancestors = order.site.ancestor_ids
     return [u for u in User.objects.filter(is_active=True, org_unit_id__in=ancestors,
                                            groups__name__in=["dispatcher", "service_manager"]).distinct()]
 
@@ -568,9 +580,9 @@ def warranty_settle(*, order: WorkOrder, actor: User, covered: bool, note: str =
         job.warranty_approved_by = actor
         job.warranty_note = (job.warranty_note + " / " + note.strip())[:300] if note.strip() else job.warranty_note
         job.save(update_fields=["warranty", "warranty_approved_by", "warranty_note", "updated_at"])
-        wo.workorder_record_field_event(order=order, type=E.WARRANTY_DECIDED, actor=actor,
-                                        reason=job.get_warranty_display(), body=note.strip(),
-                                        data={"decision": job.warranty, "assessment": True})
+        wo.workorder_record_step(order=order, type=E.WARRANTY_DECIDED, actor=actor,
+                                 reason=job.get_warranty_display(), body=note.strip(),
+                                 data={"decision": job.warranty, "assessment": True})
         audit_record(actor=actor, action="approve", object_type="field.fieldjob", object_id=order.public_id,
                      summary=f"{order.number} warranty {job.warranty}")
     return job
@@ -602,21 +614,24 @@ def completion_accept(*, order: WorkOrder, actor: User, signer_name: str, signat
                                         signer_name=signer_name, data_url=signature, content=content)
         job.completed_at = timezone.now()
         job.save(update_fields=["acceptance", "completed_at", "updated_at"])
-        wo.workorder_record_field_event(order=locked, type=E.ACCEPTED_BY_CUSTOMER, actor=actor, is_public=True,
-                                        body=content, data={"signed_by": job.acceptance.signer_name})
+        wo.workorder_record_step(order=locked, type=E.ACCEPTED_BY_CUSTOMER, actor=actor, is_public=True,
+                                 body=content, data={"signed_by": job.acceptance.signer_name})
         wo.workorder_transition(order=locked, to=Status.RESOLVED, actor=actor, reason=_("Accepted by the customer"))
     return job
 
 
-def payment_record(*, order: WorkOrder, actor: User, method: str, amount: Decimal | None) -> FieldJob:
+def payment_record(*, order: WorkOrder, actor: User, method: str, amount=None) -> FieldJob:
+    """C9: how the customer paid; the amount as typed (checked here), none for warranty / free."""
     _require_field(order)
     _require_own(order, actor)
     if method not in (FieldJob.Payment.DESK, FieldJob.Payment.ON_SITE, FieldJob.Payment.WARRANTY):
         raise _invalid(_("Choose how the customer paid."), "method")
     if method == FieldJob.Payment.WARRANTY:
         amount = Decimal("0")
-    elif amount is None or amount <= 0:
+    elif amount in (None, ""):
         raise _invalid(_("Enter the amount paid (more than 0)."), "amount")
+    else:
+        amount = positive_amount(amount, "amount", Decimal("99999999"))
     with transaction.atomic():
         job = field_job_ensure(order)
         if job.completed_at is None:
@@ -624,8 +639,8 @@ def payment_record(*, order: WorkOrder, actor: User, method: str, amount: Decima
                               status=409)
         job.payment_method, job.payment_amount, job.paid_at = method, amount, timezone.now()
         job.save(update_fields=["payment_method", "payment_amount", "paid_at", "updated_at"])
-        wo.workorder_record_field_event(order=order, type=E.PAYMENT_RECORDED, actor=actor,
-                                        reason=job.get_payment_method_display(), data={"amount": str(amount)})
+        wo.workorder_record_step(order=order, type=E.PAYMENT_RECORDED, actor=actor,
+                                 reason=job.get_payment_method_display(), data={"amount": str(amount)})
         audit_record(actor=actor, action="update", object_type="field.payment", object_id=order.public_id,
                      summary=f"{order.number} {method} {amount}")
     return job

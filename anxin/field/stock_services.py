@@ -48,7 +48,7 @@ def requisition_create(*, order: WorkOrder, actor: User, warehouse: Warehouse, l
                              in_stock_when_requested=on_hand.get(p.pk, 0) >= q) for p, q in lines]
             + [RequisitionLine(requisition=req, description=d.strip()[:100], quantity=q, customer_supplied=True,
                                inspection_note=n.strip()[:200]) for d, q, n in customer_supplied])
-        wo.workorder_record_field_event(
+        wo.workorder_record_step(
             order=order, type=E.MATERIALS_REQUESTED, actor=actor, reason=warehouse.name,
             data={"requisition": str(req.public_id),
                   "lines": [{"part": p.number, "quantity": q, "in_stock": on_hand.get(p.pk, 0) >= q} for p, q in lines],
@@ -87,9 +87,9 @@ def requisition_issue(*, requisition: Requisition, actor: User) -> Requisition:
             if stock.quantity < stock.safe_quantity:
                 low.append(f"{line.part} ({stock.quantity}/{stock.safe_quantity})")
         order = requisition.work_order
-        wo.workorder_record_field_event(order=order, type=E.MATERIALS_ISSUED, actor=actor,
-                                        reason=requisition.warehouse.name,
-                                        data={"requisition": str(requisition.public_id)})
+        wo.workorder_record_step(order=order, type=E.MATERIALS_ISSUED, actor=actor,
+                                 reason=requisition.warehouse.name,
+                                 data={"requisition": str(requisition.public_id)})
         if low:
             notifications.notify(recipients=[actor], kind="stock_low", url="/field/warehouse/",
                                  subject=_("Below safe stock: %(parts)s") % {"parts": ", ".join(low)},

@@ -5,7 +5,6 @@ input, services decide."""
 import logging
 import uuid
 from datetime import datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET
 from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record, client_ip
 from anxin.core.errors import DomainError
+from anxin.customers.selectors import contacts_for_display
 from anxin.field import planning, quote_services, selectors, services, stock_services, tracking
 from anxin.field.models import Delay, FieldJob, PriceItem
 from anxin.field.pdf import quote_pdf, workorder_pdf
@@ -125,7 +125,7 @@ def board(request):
     return render(request, "field/board.html", {
         "day": day, "site": site, "sites": sites, "rows": rows, "proposal": proposal,
         "unassigned": selectors.unassigned_for(user=request.user, site=site),
-        "register": selectors.register_for(user=request.user, day=day).filter(work_order__site=site),
+        "register": selectors.register_for(user=request.user, day=day, site=site),
         "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
         "approvals": selectors.approvals_for(user=request.user),
         "form_start": request.POST.get("start", ""), "form_reason": request.POST.get("override_reason", ""),
@@ -173,7 +173,7 @@ def job(request, public_id):
             return _saved(request, order)
         if step == "payment":
             services.payment_record(order=order, actor=request.user, method=request.POST.get("method", ""),
-                                    amount=_decimal(request.POST.get("amount")))
+                                    amount=request.POST.get("amount"))
             return _saved(request, order)
         if step:
             messages.error(request, _("Check the fields."))
@@ -195,13 +195,6 @@ def job(request, public_id):
 def _saved(request, order):
     messages.success(request, _("Saved."))
     return redirect("field:job", public_id=order.public_id)
-
-
-def _decimal(value):
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return Decimal("-1")  # the service answers "more than 0"
 
 
 # --- the technician's phone ------------------------------------------------------------------------
@@ -298,7 +291,7 @@ def my_job(request, public_id):
                                        signature=request.POST.get("signature", ""), token=token)
         elif step == "payment":
             services.payment_record(order=order, actor=u, method=request.POST.get("method", ""),
-                                    amount=_decimal(request.POST.get("amount")))
+                                    amount=request.POST.get("amount"))
         if step:
             messages.success(request, _("Saved."))
             return redirect("field:my-job", public_id=order.public_id)
@@ -309,8 +302,6 @@ def my_job(request, public_id):
     order.refresh_from_db()
     view = selectors.job_view(order=order)
     warehouse = selectors.warehouse_for_order(order=order)
-    from anxin.customers.selectors import contacts_for_display
-
     active_own = order.owner_id == u.id and order.status in OPEN_STATUSES
     contacts = contacts_for_display(u, list(order.customer.contacts.all()), active_own_order=active_own) \
         if order.customer else []

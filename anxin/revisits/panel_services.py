@@ -63,10 +63,14 @@ def panel_add(*, panel: Panel, customer: Customer, actor: User) -> PanelMember:
 
 
 def panel_remove(*, member: PanelMember, actor: User) -> PanelMember:
+    """A member leaves: past surveys stay in the trend, an open one is dropped."""
     _manage(actor, member.panel.site)
-    member.removed_at = timezone.now()
-    member.save(update_fields=["removed_at"])
-    PanelSurvey.objects.filter(member=member, status=Revisit.Status.PENDING).delete()
+    with transaction.atomic():
+        member.removed_at = timezone.now()
+        member.save(update_fields=["removed_at"])
+        PanelSurvey.objects.filter(member=member, status=Revisit.Status.PENDING).delete()
+        audit_record(actor=actor, action="update", object_type="revisits.panel", object_id=member.panel_id,
+                     summary=f"{member.panel.name} - {member.customer.name}")
     return member
 
 

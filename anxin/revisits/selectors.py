@@ -1,10 +1,12 @@
 from datetime import datetime
 
 from django.db.models import Avg, Count, F, Q
+from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import visible_unit_ids
-from anxin.core.errors import NotFound
+from anxin.core.errors import DomainError, ErrorCode, NotFound
+from anxin.customers.selectors import customer_search
 from anxin.revisits.models import Panel, PanelSurvey, Revisit
 from anxin.workorders.selectors import workorder_qs_for
 
@@ -64,6 +66,13 @@ def panel_members(*, panel) -> list:
     return list(panel.members.filter(removed_at__isnull=True).select_related("customer"))
 
 
+def panel_member_get(*, panel, pk: int):
+    member = panel.members.filter(pk=pk, removed_at__isnull=True).select_related("panel__site").first()
+    if member is None:
+        raise NotFound()
+    return member
+
+
 def panel_surveys_open(*, panel, quarter: str) -> list:
     return list(PanelSurvey.objects.filter(member__panel=panel, quarter=quarter, status=Revisit.Status.PENDING)
                 .select_related("member__customer"))
@@ -94,3 +103,15 @@ def panel_trend(*, panel) -> list[dict]:
         trend.append(item)
         previous = item
     return trend
+
+
+def panel_candidate(*, user: User, panel, query: str):
+    """The one customer of the panel's site that `query` (name, phone, last four digits) finds; ambiguity is an
+    error, never a guess."""
+    found = [c for c in customer_search(user=user, query=query, limit=20) if c.site_id == panel.site_id]
+    if not found:
+        raise DomainError(ErrorCode.INVALID, _("No customer of this site matches."), {"field": "q"})
+    if len(found) > 1:
+        raise DomainError(ErrorCode.INVALID, _("%(n)d customers match; type more of the name or the full phone.")
+                          % {"n": len(found)}, {"field": "q"})
+    return found[0]

@@ -18,7 +18,7 @@ from anxin.sla.calendar import CalendarError
 from anxin.sla.selectors import calendar_for
 from anxin.workorders import services as wo_services
 from anxin.workorders.models import WorkOrder
-from anxin.workorders.states import FAMILY_OF, Family, Status
+from anxin.workorders.states import Family, Status, types_of
 
 MAX_ATTEMPTS = 3
 RETRY_AFTER = (timedelta(hours=2), timedelta(hours=24))
@@ -56,8 +56,8 @@ def _due(order: WorkOrder) -> datetime:
 
 def revisits_schedule(*, since_days: int = 30, limit: int = 2000) -> int:
     """F1: a revisit task for every completed field order and every closed complaint (idempotent)."""
-    field_types = [t for t, f in FAMILY_OF.items() if f == Family.FIELD]
-    complaint_types = [t for t, f in FAMILY_OF.items() if f == Family.COMPLAINT]
+    field_types = types_of(Family.FIELD)
+    complaint_types = types_of(Family.COMPLAINT)
     recent = timezone.now() - timedelta(days=since_days)
     orders = (WorkOrder.objects.filter(revisit__isnull=True)
               .filter(Q(type__in=field_types, status__in=DONE_STATES, resolved_at__gte=recent)

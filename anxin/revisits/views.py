@@ -163,19 +163,19 @@ def panels(request):
 @permission_required("workorders.view_team_orders", raise_exception=True)
 def panel(request, pk: int):
     """F5: members, this quarter's surveys to call, and the trend per aspect over quarters."""
-    from anxin.customers.selectors import customer_search
-
     the_panel = selectors.panel_get_for(user=request.user, pk=pk)
     quarter = panel_services.quarter_of(timezone.localdate())
     step = request.POST.get("step", "") if request.method == "POST" else ""
     try:
         if step == "add":
-            found = [c for c in customer_search(user=request.user, query=request.POST.get("q", ""), limit=5)
-                     if c.site_id == the_panel.site_id]
-            if not found:
-                raise DomainError("invalid", _("No customer of this site matches."), {"field": "q"})
-            panel_services.panel_add(panel=the_panel, customer=found[0], actor=request.user)
-            messages.success(request, _("%(name)s joined the panel.") % {"name": found[0].name})
+            customer = selectors.panel_candidate(user=request.user, panel=the_panel, query=request.POST.get("q", ""))
+            panel_services.panel_add(panel=the_panel, customer=customer, actor=request.user)
+            messages.success(request, _("%(name)s joined the panel.") % {"name": customer.name})
+            return redirect("revisits:panel", pk=pk)
+        if step.startswith("remove:"):
+            member = selectors.panel_member_get(panel=the_panel, pk=int(step.split(":")[1]))
+            panel_services.panel_remove(member=member, actor=request.user)
+            messages.success(request, _("Saved."))
             return redirect("revisits:panel", pk=pk)
         if step.startswith("survey:"):
             survey = selectors.panel_survey_get(panel=the_panel, pk=int(step.split(":")[1]))

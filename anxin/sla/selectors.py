@@ -75,7 +75,7 @@ def ladder_recipients(*, order: WorkOrder, step: str) -> list[User]:
     if step == "owner":
         return [u for u in (order.owner or order.taken_by,) if u is not None]
     site = OrgUnit.objects.get(pk=order.site_id)
-    ancestors = [int(x) for x in site.path.strip("/").split("/") if x]
+    ancestors = site.ancestor_ids
     group = {"dept_head": "dept_head", "service_manager": "service_manager",
              "general_manager": "administrator"}.get(step)
     if group is None:

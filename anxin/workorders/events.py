@@ -56,7 +56,7 @@ def attachment_added_event(*, order: WorkOrder, actor, name: str, attachment_id:
     return _event(order, E.ATTACHMENT_ADDED, actor, data={"name": name, "attachment": attachment_id})
 
 
-def field_event(*, order: WorkOrder, type_: int, actor, reason: str = "", body: str = "", data: dict | None = None,
-                is_public: bool = False) -> WorkOrderEvent:
-    """Dispatch (2xx) and on-site (3xx) steps written by the field service."""
+def step_event(*, order: WorkOrder, type_: int, actor, reason: str = "", body: str = "", data: dict | None = None,
+               is_public: bool = False) -> WorkOrderEvent:
+    """Dispatch (2xx), on-site (3xx) and complaint (6xx) steps written by the field and complaints services."""
     return _event(order, type_, actor, reason=reason[:500], body=body[:5000], data=data or {}, is_public=is_public)

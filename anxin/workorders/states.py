@@ -115,6 +115,10 @@ def family_of(order_type: str) -> Family:
     return FAMILY_OF[Type(order_type)]
 
 
+def types_of(family: Family) -> list[Type]:
+    return [t for t, f in FAMILY_OF.items() if f == family]
+
+
 def statuses_of(family: Family) -> list[Status]:
     return list(TRANSITIONS[family])
 

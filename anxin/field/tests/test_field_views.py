@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from anxin.core.errors import DomainError, PermissionDeniedError
 from anxin.core.testing.field import build_field, repair_order, tomorrow_at
 from anxin.core.testing.personas import fresh
 from anxin.field import services, tracking
@@ -54,7 +55,8 @@ def test_manual_override_needs_a_reason_and_is_registered(world, fw, client_for)
     data = {"step": "assign", "site": "SA", "day": day, "order": str(order.public_id), "technician": "tech_a",
             "start": "15:00"}
     page = client.post("/field/board/", data)
-    assert page.status_code == 200 and "预约" in page.content.decode()
+    assert page.status_code == 200 and "不在与客户约定的时间段内" in page.content.decode()
+    assert "如仍要派工,请填写违规派工原因" in page.content.decode()
     assert not Assignment.objects.exists()
     client.post("/field/board/", data | {"override_reason": "客户电话同意下午"})
     a = Assignment.objects.get()
@@ -105,7 +107,7 @@ def test_desk_books_and_reschedules_on_the_job_page(world, fw, client_for):
     assert r.status_code == 302
     page = client.post(url, {"step": "appointment", "window_from": tomorrow_at(14).strftime(fmt),
                              "window_to": tomorrow_at(16).strftime(fmt), "agreed_with": "王芳"})
-    assert "原因" in page.content.decode()  # a reschedule needs its reason
+    assert "请填写改约原因" in page.content.decode()  # a reschedule needs its reason
     assert order.appointments.count() == 1
 
 
@@ -122,7 +124,7 @@ def test_technician_runs_the_job_on_the_phone_page(world, fw, client_for):
              "note_1": "锈蚀", "signer_name": "王芳", "signature": signature_png()}
     assert client.post(url, items).status_code == 302
     page = client.post(url, {"step": "accept", "token": "c1", "signer_name": "王芳", "signature": ""})
-    assert "签" in page.content.decode() and page.status_code == 200  # not signed: refused, clear message
+    assert page.status_code == 200 and "客户尚未签字" in page.content.decode()  # not signed: refused, clear message
     assert client.post(url, {"step": "accept", "token": "c2", "signer_name": "王芳",
                              "signature": signature_png()}).status_code == 302
     assert client.post(url, {"step": "payment", "method": "warranty"}).status_code == 302
@@ -228,3 +230,25 @@ def test_signed_quote_prints_for_the_customer_with_signature_and_hash(world, fw,
         assert words in text, words
     assert client_for(world.tech_a2).get(f"/field/orders/{order.public_id}/quotes/1/print/").status_code == 404
     assert client_for(world.agent_a).get(f"/field/orders/{order.public_id}/quotes/9/print/").status_code == 404
+
+
+def test_technicians_cannot_do_the_desks_part(world, fw, client_for):
+    order = repair_order(world)
+    tech = fresh(world.tech_a)
+    with pytest.raises(PermissionDeniedError):
+        services.appointment_set(order=order, actor=tech, window_from=tomorrow_at(9), window_to=tomorrow_at(11),
+                                 agreed_with="王芳")
+    with pytest.raises(PermissionDeniedError):
+        services.job_details_set(order=order, actor=tech, job_type=fw.circuit)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    client = client_for(world.tech_a)
+    assert client.get(f"/field/orders/{order.public_id}/").status_code == 403  # the desk's panel
+    assert client.get(f"/field/my/{order.public_id}/").status_code == 200  # his own phone page
+    assert client_for(world.tech_a2).get(f"/field/orders/{order.public_id}/print/").status_code == 404
+
+
+def test_rework_must_point_at_the_same_customers_earlier_order(world, fw):
+    order = repair_order(world)
+    with pytest.raises(DomainError) as exc:
+        services.job_details_set(order=order, actor=fresh(world.dispatcher_a), job_type=fw.leak, rework_of=order)
+    assert exc.value.extra["field"] == "rework_of"

@@ -73,3 +73,16 @@ def test_panel_page_adds_a_member_and_records_a_survey(world, panel, client_for)
     assert response.status_code == 302
     page = client.get(url).content.decode()
     assert "4.00" in page and "王芳" in page
+    member = panel.members.get()
+    assert client.post(url, {"step": f"remove:{member.pk}"}).status_code == 302
+    member.refresh_from_db()
+    assert member.removed_at is not None and PanelSurvey.objects.filter(status="done").count() == 1  # history kept
+    assert client_for(world.agent_b).post(url, {"step": f"remove:{member.pk}"}).status_code == 404
+
+
+def test_an_ambiguous_search_adds_nobody(world, panel, client_for):
+    customer_services.customer_create(actor=None, site=world.site_a, name="王芳", address_text="上海市浦东新区张杨路9号",
+                                      contacts=[{"phone": "13700137001"}])
+    page = client_for(world.agent_a).post(f"/revisits/panels/{panel.pk}/", {"step": "add", "q": "王芳"})
+    assert page.status_code == 200 and "2 位客户符合" in page.content.decode()
+    assert not panel.members.exists()
