@@ -128,17 +128,20 @@ def test_customer_rates_a_closed_order_on_a_phone(live_server, browser, settings
     page.goto(url)
     # one-handed on a 375-px screen: the form fits the width
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # each aspect is a row of five big buttons for a thumb
+    box = page.locator("#score-overall label.score").nth(4).bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
     for field, value in (("overall", "5"), ("timeliness", "4"), ("attitude", "5"), ("quality", "5")):
-        page.check(f"input[name={field}][value='{value}']")
+        page.click(f"#score-{field} label.score:has-text('{value}')")
+    assert page.is_checked("input[name=timeliness][value='4']")
+    page.screenshot(path="/tmp/anxin-rate.png", full_page=True)
     page.fill("textarea[name=comment]", "师傅很专业")
     page.click("button[type=submit]")
     page.wait_for_selector("#rating-message:has-text('感谢您的评价')")
-    # the same link again: already rated, nothing changes
+    # the same link again says at once that it was used: no form to fill in again
     page.goto(url)
-    for field in ("overall", "timeliness", "attitude", "quality"):
-        page.check(f"input[name={field}][value='1']")
-    page.click("button[type=submit]")
     page.wait_for_selector("#rating-message:has-text('已经评价过')")
+    assert page.locator("form input[name=overall]").count() == 0
     assert SelfRating.objects.get().overall == 5
 
 
@@ -287,4 +290,83 @@ def test_technician_runs_a_job_on_a_phone_from_arrival_to_signed_acceptance(live
     assert Quote.objects.get(work_order=order).status == "approved"
     assert Signature.objects.filter(work_order=order).count() == 3
     assert order.field_job.payment_method == "on_site" and str(order.field_job.payment_amount) == "80.00"
+    context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quote_line_is_added_once_across_double_taps_dropped_responses_and_two_tabs(live_server, browser):
+    from anxin.core.testing.field import build_field, repair_order, tomorrow_at
+    from anxin.core.testing.personas import build_world, fresh
+    from anxin.field import services
+    from anxin.field.models import Quote
+
+    world = build_world()
+    build_field(world)
+    order = repair_order(world)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    order.refresh_from_db()
+    services.arrive(order=order, actor=fresh(world.tech_a))
+    context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 812}, has_touch=True,
+                                  is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    _login(page, live_server.url, "tech_a")
+    url = f"{live_server.url}/field/my/{order.public_id}/"
+    page.goto(url)
+    page.locator("#step-quote > summary").click()  # the job is at the inspection; open the quote by hand
+
+    def off_list(item, price):
+        page.locator("#step-quote details summary").first.click()
+        page.fill("#step-quote input[name=description]", item)
+        page.fill("#step-quote input[name=unit_price]", price)
+
+    def lines():
+        quote = Quote.objects.filter(work_order=order).first()
+        return (quote.items.count(), str(quote.total)) if quote else (0, "0")
+
+    # a double tap sends once
+    off_list("更换角阀", "180")
+    page.fill("#qty", "2")
+    page.locator("#step-quote form[data-phone-step=quote_item] button[type=submit]").dblclick()
+    page.wait_for_selector("#quote-total:has-text('360.00')")
+    assert lines() == (1, "360.00")
+    # the server saves but the answer is lost on the way back: "not saved", and the re-send adds nothing
+    off_list("密封圈", "5")
+    page.fill("#qty", "1")
+
+    def drop_answer(route):
+        route.fetch()  # the request reaches the server and is saved …
+        route.abort()  # … and the phone never hears back
+
+    def job_page(address):
+        return f"/field/my/{order.public_id}/" in address
+
+    page.route(job_page, drop_answer)
+    page.locator("#step-quote form[data-phone-step=quote_item] button[type=submit]").click()
+    page.wait_for_selector("#step-quote form[data-phone-step=quote_item] .offline-note:visible")
+    assert lines() == (2, "365.00")
+    page.unroute(job_page)
+    page.locator("#step-quote form[data-phone-step=quote_item] button[type=submit]").click()  # signal is back
+    page.wait_for_selector("text=此步骤已保存")
+    page.wait_for_selector("#quote-total:has-text('365.00')")  # the server's real state
+    assert lines() == (2, "365.00")
+    # a second tab with the page from before: its line is its own, and it then shows all of them
+    def open_quote(tab):
+        if not tab.is_visible("#price-item"):
+            tab.locator("#step-quote > summary").click()
+
+    other = context.new_page()
+    other.goto(url)
+    open_quote(other)
+    page.reload()
+    open_quote(page)
+    page.select_option("#price-item", label="工时 · 维修工时费 ¥80.00/小时")
+    page.locator("#step-quote form[data-phone-step=quote_item] button[type=submit]").click()
+    page.wait_for_selector("#quote-total:has-text('445.00')")
+    other.select_option("#price-item", label="工时 · 维修工时费 ¥80.00/小时")
+    other.locator("#step-quote form[data-phone-step=quote_item] button[type=submit]").click()
+    other.wait_for_selector("#quote-total:has-text('525.00')")
+    assert lines() == (4, "525.00")
+    assert order.events.filter(type=order.events.model.Type.QUOTE_CHANGED).count() == 4
+    page.screenshot(path="/tmp/anxin-quote.png", full_page=True)
     context.close()

@@ -63,8 +63,12 @@ def _refresh(quote: Quote) -> None:
 
 
 def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: PriceItem | None = None,
-                   description: str = "", kind: str = "", unit_price=None) -> QuoteItem:
-    """Add a line: from the price list (its price), or off the list (needs a supervisor's approval)."""
+                   description: str = "", kind: str = "", unit_price=None, token: str = "") -> QuoteItem | None:
+    """Add a line: from the price list (its price), or off the list (needs a supervisor's approval).
+
+    A line is money the customer signs for: the step token makes a re-send, a double tap or a retry after a
+    dropped response add it once (None when the token was already used).
+    """
     _require_field(order)
     _require_own(order, actor)
     qty = positive_amount(quantity, "quantity", MAX_QUANTITY)
@@ -80,6 +84,8 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
         price = positive_amount(unit_price, "unit_price", MAX_PRICE)
     with transaction.atomic():
         wo._lock(order)
+        if not _once(order, token):
+            return None
         quote = _editable(order, actor)
         item = QuoteItem.objects.create(quote=quote, kind=kind, price_item=price_item,
                                         description=description.strip()[:100], quantity=qty, unit_price=price,
@@ -92,10 +98,12 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
     return item
 
 
-def quote_remove_item(*, order: WorkOrder, actor: User, item_id: int) -> Quote:
+def quote_remove_item(*, order: WorkOrder, actor: User, item_id: int, token: str = "") -> Quote | None:
     _require_own(order, actor)
     with transaction.atomic():
         wo._lock(order)
+        if not _once(order, token):
+            return None
         quote = _editable(order, actor)
         deleted, _rows = QuoteItem.objects.filter(quote=quote, pk=item_id).delete()
         if not deleted:
@@ -106,11 +114,13 @@ def quote_remove_item(*, order: WorkOrder, actor: User, item_id: int) -> Quote:
     return quote
 
 
-def quote_submit(*, order: WorkOrder, actor: User) -> Quote:
+def quote_submit(*, order: WorkOrder, actor: User, token: str = "") -> Quote | None:
     """Done adding items: ready for the customer, or first to a supervisor when an item is off the list."""
     _require_own(order, actor)
     with transaction.atomic():
         wo._lock(order)
+        if not _once(order, token):
+            return None
         quote = _editable(order, actor)
         items = list(quote.items.all())
         if not items:
@@ -173,11 +183,13 @@ def quote_decide(*, order: WorkOrder, actor: User, approve: bool, signer_name: s
     return quote
 
 
-def quote_revise(*, order: WorkOrder, actor: User) -> Quote:
+def quote_revise(*, order: WorkOrder, actor: User, token: str = "") -> Quote | None:
     """A decided quote is changed only as a new revision (items copied), which needs approval again."""
     _require_own(order, actor)
     with transaction.atomic():
         wo._lock(order)
+        if not _once(order, token):
+            return None
         current = quote_open(order)
         if current is None or not current.is_frozen:
             raise DomainError(ErrorCode.CONFLICT, _("The current quote can still be edited."), status=409)

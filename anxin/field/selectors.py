@@ -20,6 +20,7 @@ from anxin.field.models import (
     Quote,
     Requisition,
     Signature,
+    StepToken,
     Stock,
     TechnicianProfile,
     Visit,
@@ -156,6 +157,25 @@ def job_view(*, order: WorkOrder) -> JobView:
     )
 
 
+def phone_step(view: JobView) -> str:
+    """The one step a technician on site is at: the visit, the inspection, the quote, the acceptance, the payment.
+
+    Warranty, materials and delays are asked for only when needed, so they never hold the job's step.
+    """
+    status = view.order.status
+    if view.job and view.job.completed_at:
+        return "payment" if not view.job.payment_method else "done"
+    if status == Status.DISPATCHED:
+        return "visit"
+    if status not in (Status.IN_PROGRESS, Status.WAITING_PARTS, Status.WAITING_CUSTOMER):
+        return "none"
+    if not view.inspections:
+        return "inspection"
+    if view.quote is None or not view.quote.is_frozen:
+        return "quote"
+    return "accept"
+
+
 def signature_get_for(*, user: User, order: WorkOrder, public_id) -> Signature:
     sig = Signature.objects.filter(work_order=order, public_id=public_id).first()
     if sig is None:
@@ -244,3 +264,7 @@ def sites_with_technicians(*, user: User) -> list[OrgUnit]:
         .values_list("user__org_unit_id", flat=True)
     return list(OrgUnit.objects.filter(pk__in=ids).order_by("path"))
 
+
+def step_token_used(*, order: WorkOrder, token: str) -> bool:
+    """Has this phone step's one-time token already been saved for the order?"""
+    return bool(token) and StepToken.objects.filter(work_order=order, token=token[:64]).exists()

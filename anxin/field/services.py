@@ -334,7 +334,7 @@ def dispatch(*, order: WorkOrder, technician: User, start: datetime, actor: User
 # --- C3 delays ----------------------------------------------------------------------------------------
 
 def delay_record(*, order: WorkOrder, actor: User, reason: str, note: str = "", new_promise: datetime | None = None,
-                 consent_by: str = "") -> Delay:
+                 consent_by: str = "", token: str = "") -> Delay | None:
     """Why the job is late. A new promised time is only taken with the customer's recorded consent."""
     _require_field(order)
     _require_own(order, actor)
@@ -345,6 +345,8 @@ def delay_record(*, order: WorkOrder, actor: User, reason: str, note: str = "", 
     if new_promise is not None and new_promise <= timezone.now():
         raise _invalid(_("The new promised time must be in the future."), "new_promise")
     with transaction.atomic():
+        if not _once(order, token):
+            return None
         delay = Delay.objects.create(work_order=order, reason=reason, note=note.strip()[:300], new_promise=new_promise,
                                      consent_by=consent_by.strip()[:50], recorded_by=actor)
         if new_promise is not None:

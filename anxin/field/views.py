@@ -3,7 +3,6 @@ pages, the warehouse, the printed work order and the customer's tracking page. T
 input, services decide."""
 
 import logging
-import uuid
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -12,10 +11,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from anxin.accounts import selectors as account_selectors
@@ -225,6 +225,23 @@ def _int(value) -> int:
         return 0
 
 
+# the folded section a step belongs to stays open after it, so the technician sees what he just saved
+SECTION_OF_STEP = {"quote_item": "quote", "quote_submit": "quote", "quote_approve": "quote", "quote_decline": "quote",
+                   "quote_revise": "quote", "pre_authorised": "quote", "warranty": "warranty", "materials": "materials",
+                   "delay": "materials"}
+
+
+def _back_to(order, step: str):
+    section = SECTION_OF_STEP.get("quote_item" if step.startswith("quote_remove:") else step)
+    url = reverse("field:my-job", kwargs={"public_id": order.public_id})
+    return redirect(f"{url}?open={section}" if section else url)
+
+
+PHONE_STEPS = [("visit", pgettext_lazy("phone step", "Arrive")), ("inspection", pgettext_lazy("phone step", "Inspect")),
+               ("quote", pgettext_lazy("phone step", "Quote")), ("accept", pgettext_lazy("phone step", "Accept")),
+               ("payment", pgettext_lazy("phone step", "Pay"))]
+
+
 @login_required
 @permission_required("workorders.change_workorder", raise_exception=True)
 def my_job(request, public_id):
@@ -235,6 +252,10 @@ def my_job(request, public_id):
     step = request.POST.get("step", "") if request.method == "POST" else ""
     token = request.POST.get("token", "")
     u = request.user
+    if step and selectors.step_token_used(order=order, token=token):
+        # a re-send of a step the server already has: show what it has, do nothing again
+        messages.info(request, _("This step was already saved. This is what is recorded now."))
+        return _back_to(order, step)
     try:
         if step == "travel":
             services.travel_start(order=order, actor=u, token=token)
@@ -260,11 +281,11 @@ def my_job(request, public_id):
                 order=order, actor=u, quantity=request.POST.get("quantity", ""),
                 price_item=selectors.price_item_get(price_id) if price_id else None,
                 kind=request.POST.get("kind", ""), description=request.POST.get("description", ""),
-                unit_price=request.POST.get("unit_price", ""))
+                unit_price=request.POST.get("unit_price", ""), token=token)
         elif step.startswith("quote_remove:"):
-            quote_services.quote_remove_item(order=order, actor=u, item_id=_int(step.split(":")[1]))
+            quote_services.quote_remove_item(order=order, actor=u, item_id=_int(step.split(":")[1]), token=token)
         elif step == "quote_submit":
-            quote_services.quote_submit(order=order, actor=u)
+            quote_services.quote_submit(order=order, actor=u, token=token)
         elif step in ("quote_approve", "quote_decline"):
             quote_services.quote_decide(order=order, actor=u, approve=step == "quote_approve",
                                         signer_name=request.POST.get("signer_name", ""),
@@ -272,7 +293,7 @@ def my_job(request, public_id):
         elif step == "pre_authorised":
             services.pre_authorised_set(order=order, actor=u, text=request.POST.get("pre_authorised", ""))
         elif step == "quote_revise":
-            quote_services.quote_revise(order=order, actor=u)
+            quote_services.quote_revise(order=order, actor=u, token=token)
         elif step == "materials":
             warehouse = selectors.warehouse_for_order(order=order)
             if warehouse is None:
@@ -285,7 +306,7 @@ def my_job(request, public_id):
                                               customer_supplied=supplied, token=token)
         elif step == "delay":
             services.delay_record(order=order, actor=u, reason=request.POST.get("reason", ""),
-                                  note=request.POST.get("note", ""))
+                                  note=request.POST.get("note", ""), token=token)
         elif step == "accept":
             services.completion_accept(order=order, actor=u, signer_name=request.POST.get("signer_name", ""),
                                        signature=request.POST.get("signature", ""), token=token)
@@ -294,7 +315,7 @@ def my_job(request, public_id):
                                     amount=request.POST.get("amount"))
         if step:
             messages.success(request, _("Saved."))
-            return redirect("field:my-job", public_id=order.public_id)
+            return _back_to(order, step)
     except DomainError as exc:
         messages.error(request, str(exc))
     except Http404:
@@ -305,8 +326,13 @@ def my_job(request, public_id):
     active_own = order.owner_id == u.id and order.status in OPEN_STATUSES
     contacts = contacts_for_display(u, list(order.customer.contacts.all()), active_own_order=active_own) \
         if order.customer else []
+    at_step = selectors.phone_step(view)
+    keys = [key for key, _label in PHONE_STEPS]
+    done = keys[:keys.index(at_step)] if at_step in keys else (keys if at_step == "done" else [])
     return render(request, "field/my_job.html", {
-        "order": order, "v": view, "token": uuid.uuid4().hex, "points": INSPECTION_POINTS,
+        "order": order, "v": view, "points": INSPECTION_POINTS,
+        "step": at_step, "step_labels": PHONE_STEPS, "steps_done": done,
+        "open": request.GET.get("open", ""),
         "prices": selectors.price_list(), "kinds": PriceItem.Kind.choices,
         "parts": selectors.parts_with_stock(warehouse=warehouse) if warehouse else [],
         "delay_reasons": Delay.Reason.choices, "payment_choices": FieldJob.Payment.choices[1:],

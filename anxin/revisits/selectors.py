@@ -115,3 +115,10 @@ def panel_candidate(*, user: User, panel, query: str):
         raise DomainError(ErrorCode.INVALID, _("%(n)d customers match; type more of the name or the full phone.")
                           % {"n": len(found)}, {"field": "q"})
     return found[0]
+
+
+def rating_already_given(*, public_id) -> bool:
+    """Has the order behind a (valid) rating link already been rated? The link then says so at once."""
+    from anxin.revisits.models import SelfRating
+
+    return SelfRating.objects.filter(work_order__public_id=public_id).exists()

@@ -70,9 +70,13 @@ def revisit_call(request, pk: int):
 def rate(request, token: str):
     """F4: the customer's page, without logging in; the signed token is the only key."""
     try:
-        order_id_from_rating_token(token)
+        public_id = order_id_from_rating_token(token)
     except BadLink:
         return render(request, "revisits/rate.html", {"invalid": True}, status=404)
+    if selectors.rating_already_given(public_id=public_id):
+        return render(request, "revisits/rate.html", {
+            "done": True, "message": _("Thank you — this order has already been rated.")},
+            status=409 if request.method == "POST" else 200)
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -91,13 +95,11 @@ class CompetitivenessForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for i, label in enumerate((_("Our customers"), _("Competitor A's customers"), _("Competitor B's customers"))):
-            self.fields[f"asked_{i}"] = forms.IntegerField(label=label, min_value=0, required=i == 0,
-                                                           help_text=_("respondents"))
-            self.fields[f"yes_{i}"] = forms.IntegerField(min_value=0, required=i == 0,
-                                                         help_text=_("would choose us"))
-            self.fields[f"population_{i}"] = forms.IntegerField(min_value=0, required=i == 0,
-                                                                help_text=_("customers the group stands for"))
+        for i, group in enumerate((_("Our customers"), _("Competitor A's customers"), _("Competitor B's customers"))):
+            for name, label in (("asked", _("%(group)s: respondents")), ("yes", _("%(group)s: would choose us")),
+                                ("population", _("%(group)s: customers the group stands for"))):
+                self.fields[f"{name}_{i}"] = forms.IntegerField(label=label % {"group": group}, min_value=0,
+                                                                required=i == 0)
 
 
 @require_GET

@@ -66,30 +66,41 @@
     if (box) { box.hidden = !show; }
   }
 
+  function offline(form, submitter) {
+    saveDraft(form);
+    banner(form, true);
+    delete form.dataset.sending;
+    if (submitter) { submitter.disabled = false; }
+  }
+
+  function show(response, html) {
+    // the server's answer, whatever it is, is the truth: saved → redirected to the job; refused → the page again
+    var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+    var main = document.querySelector("main");
+    if (!fresh || !main) { location.assign(response.url); return; }
+    history.replaceState(null, "", response.url);
+    main.innerHTML = fresh.innerHTML;
+    init(main);
+    window.scrollTo(0, 0);
+  }
+
   function send(form, submitter) {
+    if (form.dataset.sending) { return; }  // a double tap sends once
+    form.dataset.sending = "1";
     var body = new FormData(form);
     if (submitter && submitter.name) { body.append(submitter.name, submitter.value); }
     banner(form, false);
     fetch(form.action || location.href, { method: "POST", body: body, credentials: "same-origin" })
       .then(function (response) {
         return response.text().then(function (html) {
-          // saved → the server redirects; a refused step re-renders, and the draft refills the form
           if (response.redirected) {
             try { localStorage.removeItem(key(form)); } catch (err) { /* nothing stored */ }
           }
-          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
-          var main = document.querySelector("main");
-          if (!fresh || !main) { location.assign(response.url); return; }
-          history.replaceState(null, "", response.url);
-          main.innerHTML = fresh.innerHTML;
-          init(main);
-          window.scrollTo(0, 0);
-        });
-      })
-      .catch(function () {
-        saveDraft(form);
-        banner(form, true);
-        if (submitter) { submitter.disabled = false; }
+          try { show(response, html); } catch (err) { location.assign(response.url); }
+        }, function () { offline(form, submitter); });
+      }, function () {
+        // only a failed connection is "not saved"; the same token on the retry keeps it from being done twice
+        offline(form, submitter);
       });
   }
 

@@ -16,3 +16,11 @@ def duration_minutes(value) -> str:
     parts = [(days, _("%(n)d d")), (hours, _("%(n)d h")), (mins, _("%(n)d min"))]
     shown = [label % {"n": n} for n, label in parts if n][:2]
     return " ".join(shown) or _("%(n)d min") % {"n": 0}
+
+
+@register.simple_tag
+def new_token() -> str:
+    """A fresh one-time token per form, so a step saved from one form never swallows another form's step."""
+    import uuid
+
+    return uuid.uuid4().hex

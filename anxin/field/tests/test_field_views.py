@@ -252,3 +252,46 @@ def test_rework_must_point_at_the_same_customers_earlier_order(world, fw):
     with pytest.raises(DomainError) as exc:
         services.job_details_set(order=order, actor=fresh(world.dispatcher_a), job_type=fw.leak, rework_of=order)
     assert exc.value.extra["field"] == "rework_of"
+
+
+def _on_site(world, order):
+    _book(world, order)
+    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    order.refresh_from_db()
+    services.arrive(order=order, actor=fresh(world.tech_a))
+
+
+def test_a_quote_line_sent_twice_with_its_token_is_added_once(world, fw, client_for):
+    from anxin.field.models import Quote
+
+    order = repair_order(world)
+    _on_site(world, order)
+    client = client_for(world.tech_a)
+    url = f"/field/my/{order.public_id}/"
+    line = {"step": "quote_item", "token": "q1", "quantity": "2", "kind": "part", "description": "角阀",
+            "unit_price": "180"}
+    first = client.post(url, line)
+    assert first.status_code == 302, [str(m) for m in first.context["messages"]]
+    again = client.post(url, line, follow=True)  # the re-send after a dropped response
+    assert "此步骤已保存" in again.content.decode()
+    quote = Quote.objects.get(work_order=order)
+    assert quote.items.count() == 1 and str(quote.total) == "360.00"
+    assert order.events.filter(type=order.events.model.Type.QUOTE_CHANGED).count() == 1
+    # a second form on the same page carries its own token: it is not swallowed as a repeat
+    page = client.get(url).content.decode()
+    tokens = re.findall(r'name="token" value="([0-9a-f]{32})"', page)
+    assert len(tokens) == len(set(tokens)) > 3
+    assert client.post(url, {**line, "token": tokens[0], "description": "密封圈", "unit_price": "5",
+                             "quantity": "1"}).status_code == 302
+    assert str(Quote.objects.get(work_order=order).total) == "365.00"
+
+
+def test_the_phone_page_opens_only_the_step_the_job_is_at(world, fw, client_for):
+    order = repair_order(world)
+    _on_site(world, order)
+    page = client_for(world.tech_a).get(f"/field/my/{order.public_id}/")
+    assert page.context["step"] == "inspection"
+    html = page.content.decode()
+    assert re.search(r'id="step-inspection" open', html)
+    assert not re.search(r'id="step-(quote|accept|materials|warranty)" open', html)
+    assert 'class="topbar phonebar"' in html and "API 令牌" not in html  # the phone's own one-line header

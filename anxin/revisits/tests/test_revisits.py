@@ -112,6 +112,8 @@ def test_closing_texts_the_customer_a_rating_link_that_works_once(world, client)
         assert client.post(f"/rate/{token}/", data).status_code == 200
         again = client.post(f"/rate/{token}/", data)
         assert again.status_code == 409
+        used = client.get(f"/rate/{token}/").content.decode()  # the used link says so at once, no form
+        assert "已经评价过" in used and 'name="overall"' not in used
     assert SelfRating.objects.count() == 1 and SelfRating.objects.get().comment == "<script>x</script>"
 
 
