@@ -120,17 +120,24 @@ def promise_state(*, order: WorkOrder, now=None) -> tuple[bool, object] | None:
 
 
 def attainment_report(*, user: User, since, until) -> list[dict]:
-    """E4/H1: per site and metric, promises that ended (met or broken) in the period, within the user's scope."""
+    """E4/H1: per site and metric, the promises that started in the period, within the user's scope.
+
+    Every promise is in exactly one column, so the columns add up to the total:
+    met on time + met late + broken (not met, past due) + still open (running or paused, not yet broken).
+    Attainment = met on time ÷ (total − still open), i.e. of the promises that have ended or are broken.
+    """
     from django.db.models import Count, F, Q
 
+    met = Q(state=Clock.State.MET)
+    on_time = met & Q(breached_at__isnull=True) & (Q(due_at__isnull=True) | Q(met_at__lte=F("due_at")))
+    still_open = Q(state__in=[Clock.State.RUNNING, Clock.State.PAUSED], breached_at__isnull=True)
     qs = (Clock.objects.filter(work_order__in=workorder_qs_for(user), started_at__gte=since, started_at__lt=until)
           .exclude(state=Clock.State.STOPPED)
           .values("work_order__site__name", "metric")
-          .annotate(total=Count("id"),
-                    met_on_time=Count("id", filter=Q(state=Clock.State.MET, breached_at__isnull=True)
-                                      & (Q(due_at__isnull=True) | Q(met_at__lte=F("due_at")))),
-                    breached=Count("id", filter=Q(breached_at__isnull=False)),
-                    open=Count("id", filter=Q(state__in=[Clock.State.RUNNING, Clock.State.PAUSED])))
+          .annotate(total=Count("id"), met_on_time=Count("id", filter=on_time),
+                    met_late=Count("id", filter=met & ~on_time),
+                    breached=Count("id", filter=~met & ~still_open),
+                    open=Count("id", filter=still_open))
           .order_by("work_order__site__name", "metric"))
     rows, labels = [], dict(Metric.choices)
     for row in qs:

@@ -11,7 +11,7 @@ worker killed mid-sweep leaves every act either done once or not done.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,6 +179,23 @@ def clocks_sync(*, order: WorkOrder, cache: selectors.CalendarCache | None = Non
         clock.save()
         result.append(clock)
     return result
+
+
+def clocks_ensure(*, order: WorkOrder) -> tuple[list[Clock], bool]:
+    """The order's clocks, computed now if the worker has not reached a new order yet; and whether any applies.
+
+    Clocks are derived from the timeline, so computing them here gives what the next sweep would.
+    """
+    clocks = list(order.clocks.all())
+    applies = bool(clocks) or any(selectors.policy_for(order, m) for m in METRICS_BY_FAMILY[order.family])
+    if not clocks and applies:
+        try:
+            with transaction.atomic():
+                clocks_sync(order=order)
+        except IntegrityError:
+            pass  # the sweep wrote them at the same moment: read what it wrote
+        clocks = list(order.clocks.all())
+    return clocks, applies
 
 
 def sync_new_events(*, limit: int = 5000, lag: timedelta = timedelta(seconds=5)) -> int:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from anxin.core.errors import DomainError
-from anxin.sla import commitment_services, selectors
+from anxin.sla import commitment_services, selectors, services
 from anxin.sla.models import Commitment
 from anxin.workorders import selectors as wo_selectors
 
@@ -21,13 +21,14 @@ def order_clocks(request, public_id):
     order = wo_selectors.workorder_get_for(user=request.user, public_id=public_id)
     now = timezone.now()
     rows = []
-    for clock in selectors.clocks_for(order=order):
+    clocks, applies = services.clocks_ensure(order=order)
+    for clock in clocks:
         minutes = round((clock.due_at - now).total_seconds() / 60) if clock.due_at else None
         rows.append({"clock": clock, "left": minutes if minutes is not None and minutes >= 0 else None,
                      "over": -minutes if minutes is not None and minutes < 0 else None,
                      "late": bool(clock.met_at and clock.due_at and clock.met_at > clock.due_at)})
     return render(request, "sla/order_clocks.html", {
-        "rows": rows, "order": order, "form": CommitmentForm(),
+        "rows": rows, "applies": applies, "order": order, "form": CommitmentForm(),
         "commitments": selectors.commitments_for_order(order=order)})
 
 

@@ -202,3 +202,47 @@ def test_the_urge_screen_uses_the_clocks(world, policies, client_for):
     with time_machine.travel(NOW + timedelta(minutes=32), tick=False):
         html = client_for(world.agent_a).get("/intake/call/?phone=13800138000").content.decode()
     assert "已超时" in html
+
+
+def test_every_promise_is_in_exactly_one_column_of_the_report(world, policies, client_for):
+    """A fixed set worked out by hand: 7 first-response promises at site A, one of each kind, plus one stopped."""
+    policy = SlaPolicy.objects.get(metric=Metric.FIRST_RESPONSE, tier="")
+    due = NOW + timedelta(minutes=30)
+    kinds = [  # state, met_at, breached_at
+        ("met", NOW + timedelta(minutes=10), None),           # met on time
+        ("met", NOW + timedelta(minutes=20), None),           # met on time
+        ("met", NOW + timedelta(minutes=45), None),           # met late (the sweep had not breached it yet)
+        ("met", NOW + timedelta(minutes=50), due),            # met late after it was broken
+        ("breached", None, due),                              # broken, still not met
+        ("running", None, due),                               # past due and still running: broken
+        ("running", None, None),                              # still open
+        ("paused", None, None),                               # still open
+        ("stopped", None, None),                              # order cancelled: not counted at all
+    ]
+    with time_machine.travel(NOW, tick=False):
+        orders = [make_order(world) for _kind in kinds]
+    Clock.objects.filter(work_order__in=orders).delete()
+    for order, (state, met_at, breached_at) in zip(orders, kinds, strict=True):
+        Clock.objects.create(work_order=order, policy=policy, metric=Metric.FIRST_RESPONSE, target_minutes=30,
+                             started_at=NOW, due_at=due, state=state, met_at=met_at, breached_at=breached_at)
+    [row] = [r for r in services.selectors.attainment_report(
+        user=world.manager, since=NOW - timedelta(days=1), until=NOW + timedelta(days=1))
+        if r["metric"] == "首次响应" and r["site"] == "A站"]
+    assert (row["total"], row["met_on_time"], row["met_late"], row["breached"], row["open"]) == (8, 2, 2, 2, 2)
+    assert row["met_on_time"] + row["met_late"] + row["breached"] + row["open"] == row["total"]
+    assert row["attainment"] == round(100 * 2 / 6, 1)  # met on time ÷ (total − still open) = 2 ÷ 6
+    page = client_for(world.manager).get("/sla/report/?since=2026-03-01&until=2026-03-31").content.decode()
+    assert "达成率 = 按时达成 ÷ (总数 − 进行中)" in page and "逾期达成" in page
+
+
+def test_a_new_order_shows_its_clocks_at_once_or_says_none_applies(world, policies, client_for):
+    order = make_order(world)
+    assert not Clock.objects.filter(work_order=order).exists()  # the worker has not swept yet
+    client = client_for(world.agent_a)
+    page = client.get(f"/sla/orders/{order.public_id}/clocks/").content.decode()
+    assert "首次响应" in page and 'id="no-clocks"' not in page
+    assert Clock.objects.filter(work_order=order).exists()
+    SlaPolicy.objects.update(is_active=False)
+    other = make_order(world)
+    page = client.get(f"/sla/orders/{other.public_id}/clocks/").content.decode()
+    assert "不适用服务承诺：没有与该工单的类型、优先级和客户等级匹配的有效 SLA 策略。" in page
