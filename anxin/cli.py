@@ -92,6 +92,23 @@ def cmd_setup(args) -> None:
         _manage("loaddemo")
 
 
+def site_url_warning(site_url: str, host: str, port: int) -> str | None:
+    """Links in SMS and email are built from ANXIN_SITE_URL: say so when it points at this machine on another port.
+
+    A public address (behind a reverse proxy) is left alone: it is expected to differ from the local port.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(site_url)
+    local = {"127.0.0.1", "localhost", "::1", "0.0.0.0", host}
+    site_port = parts.port or (443 if parts.scheme == "https" else 80)
+    if parts.hostname in local and site_port != port:
+        return (f"注意 / warning: ANXIN_SITE_URL={site_url} 与服务端口 {port} 不一致，短信和邮件中的客户链接将无法打开。"
+                f" Customer links in SMS and email use ANXIN_SITE_URL, which does not match port {port}:"
+                f" set ANXIN_SITE_URL=http://{parts.hostname}:{port}")
+    return None
+
+
 def cmd_run(args) -> None:
     cmd_setup(args)
     from anxin.core.demo import DEMO_PASSWORD, demo_logins
@@ -104,6 +121,11 @@ def cmd_run(args) -> None:
     print(f"演示账号 / demo logins (密码 password: {DEMO_PASSWORD}):")
     for username, label in demo_logins():
         print(f"  {username:<12} {label}")
+    from django.conf import settings
+
+    warning = site_url_warning(settings.SITE_URL, args.host, args.port)
+    if warning:
+        print(warning)
     print("按 Ctrl-C 停止 / press Ctrl-C to stop.\n", flush=True)
 
     stopping = _stop_on_signals()

@@ -56,7 +56,8 @@ def _embedded_secret_key() -> str:
 DEBUG = envbool("ANXIN_DEBUG", "0")
 SECRET_KEY = envsecret("ANXIN_SECRET_KEY") or _embedded_secret_key()
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ANXIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-SITE_URL = os.environ.get("ANXIN_SITE_URL", "http://127.0.0.1:8000")
+# customer links in SMS and email are built from it; by default it follows the port `anxin run` serves on
+SITE_URL = os.environ.get("ANXIN_SITE_URL", f"http://127.0.0.1:{os.environ.get('ANXIN_PORT', '8000')}")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
 INSTALLED_APPS = [

@@ -1,6 +1,7 @@
 """Fill empty msgstr entries of a .po file from a TSV (msgid<TAB>msgstr); report what is still missing.
 
 Usage: python tools/fill_po.py anxin/locale/zh_Hans/LC_MESSAGES/django.po [translations.tsv]
+A TSV key "context::msgid" fills a pgettext entry.
 Without a TSV it only reports untranslated entries (exit 1 if any), so CI can check completeness.
 """
 
@@ -40,6 +41,8 @@ def main() -> int:
         msgid = unquote(m.group(1))
         if not msgid:
             continue
+        ctxt = re.search(r'^msgctxt ((?:".*"\n?)+)', entry, re.M)
+        lookup = f"{unquote(ctxt.group(1))}::{msgid}" if ctxt else msgid  # TSV key "context::msgid" for pgettext
         if re.search(r"^#,.*\bfuzzy\b", entry, re.M):
             # makemessages' fuzzy guess is often another string's translation: never keep it.
             entry = re.sub(r"^#\|.*\n", "", entry, flags=re.M)
@@ -53,14 +56,14 @@ def main() -> int:
         key = r"msgstr\[0\]" if "msgid_plural" in entry else r"msgstr"
         m_str = re.search(rf'^{key} ((?:".*"\n?)+)', entry, re.M)
         translated = bool(m_str and unquote(m_str.group(1)))
-        if not translated and msgid in table:
+        if not translated and lookup in table:
             # Chinese has one plural form (nplurals=1): msgstr[0] only.
-            line = f"{key.replace(chr(92), '')} {quote(table[msgid])}\n"
+            line = f"{key.replace(chr(92), '')} {quote(table[lookup])}\n"
             entry = re.sub(rf'^{key} ((?:".*"\n?)+)', lambda _m, line=line: line, entry, flags=re.M).rstrip("\n")
             entry = re.sub(r'\nmsgstr\[1\] .*', "", entry)
             translated = True
         if not translated:
-            missing.append(msgid)
+            missing.append(lookup)
         entries[i] = entry
     open(path, "w", encoding="utf-8").write("\n\n".join(entries))
     for msgid in missing:

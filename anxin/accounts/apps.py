@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_roles(sender, **kwargs):
@@ -10,6 +11,7 @@ def _ensure_roles(sender, **kwargs):
 
 class AccountsConfig(AppConfig):
     name = "anxin.accounts"
+    verbose_name = _("Accounts and organisation")
     label = "accounts"
 
     def ready(self) -> None:

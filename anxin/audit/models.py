@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,4 +36,5 @@ class AuditLog(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"
+        # the site's time zone, as everywhere a user reads a time (the list and the detail must agree)
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}"

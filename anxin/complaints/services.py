@@ -67,7 +67,7 @@ def _batch_warning(complaint: Complaint) -> None:
         return
     managers = list(User.objects.filter(is_active=True, groups__name="service_manager",
                                         org_unit_id__in=order.site.ancestor_ids))
-    bucket = timezone.now().strftime("%Y%m%d")  # at most one warning a day per site and category
+    bucket = timezone.localdate().strftime("%Y%m%d")  # at most one warning a day per site and category
     notifications.notify(
         recipients=managers, kind="complaint_batch", urgent=True, url=f"/orders/{order.public_id}/",
         subject=_("%(n)d complaints about “%(category)s” at %(site)s in %(hours)d hours")

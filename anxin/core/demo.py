@@ -21,6 +21,7 @@ from anxin.workorders.models import Channel, Priority, WorkOrder
 from anxin.workorders.states import TRANSITIONS, Family, Status, Type, family_of
 
 DEMO_PASSWORD = "anxin-demo-2026"
+DEMO_UNREAD = 5  # unread messages each demo user starts with: a normal morning
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
@@ -153,6 +154,7 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
     _load_promises()
     _load_field(sites, users, all_customers, rng)
     _load_panels(sites, users, all_customers, rng)
+    _settle_history()
     return {"customers": len(all_customers), "orders": WorkOrder.objects.count(), "users": len(users)}
 
 
@@ -286,6 +288,22 @@ def _load_promises() -> None:
     from anxin.revisits.services import revisits_schedule
 
     revisits_schedule(since_days=100, limit=10_000)
+
+
+def _settle_history() -> None:
+    """Make the first start look like a normal morning, not months of backlog.
+
+    The promises of the demo's past months are breached and escalated up their ladders now (hourly sweeps over the
+    last hours), so the worker does not flood the desk with them once it starts; then every user keeps only the
+    newest few messages unread.
+    """
+    from anxin.notifications.services import inbox_settle
+    from anxin.sla import services as sla_services
+
+    now = timezone.now()
+    for hours_ago in (4, 3, 2, 1, 0):
+        sla_services.sweep(now=now - timedelta(hours=hours_ago), limit=1_000_000, lag=timedelta(0))
+    inbox_settle(keep_unread=DEMO_UNREAD)
 
 
 def demo_logins() -> list[tuple[str, str]]:

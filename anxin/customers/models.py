@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.accounts.models import OrgUnit
 from anxin.core.models import PublicIdMixin, TimeStampedModel
@@ -45,7 +46,7 @@ class Customer(PublicIdMixin, TimeStampedModel):
     city = models.CharField(_("city"), max_length=20, blank=True)
     district = models.CharField(_("district"), max_length=20, blank=True)
     street = models.CharField(_("street"), max_length=50, blank=True)
-    number = models.CharField(_("number"), max_length=20, blank=True)
+    number = models.CharField(pgettext_lazy("street address", "number"), max_length=20, blank=True)
     address_detail = models.CharField(_("building / room"), max_length=100, blank=True)
     postcode = models.CharField(_("postcode"), max_length=6, blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -79,7 +80,7 @@ class Contact(TimeStampedModel):
 
     class Kind(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("phone type", "Home")
         OFFICE = "office", _("Office")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")

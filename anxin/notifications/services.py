@@ -162,6 +162,17 @@ def inbox_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
+def inbox_settle(*, keep_unread: int) -> int:
+    """Mark each user's in-app messages read except the newest `keep_unread` (the demo's history of past months)."""
+    now, settled = timezone.now(), 0
+    unread = Notification.objects.filter(channel=Channel.IN_APP, read_at__isnull=True)
+    for recipient_id in unread.values_list("recipient_id", flat=True).distinct():
+        keep = list(unread.filter(recipient_id=recipient_id).order_by("-created_at", "-id")
+                    .values_list("id", flat=True)[:keep_unread])
+        settled += unread.filter(recipient_id=recipient_id).exclude(id__in=keep).update(read_at=now)
+    return settled
+
+
 def preference_set(*, user: User, channels: list[str], quiet_from=None, quiet_to=None, wechat_openid: str = ""
                    ) -> Preference:
     allowed = {Channel.EMAIL, Channel.SMS, Channel.WECHAT}

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.accounts.models import OrgUnit
 from anxin.core.models import PublicIdMixin, TimeStampedModel
@@ -52,7 +53,7 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
     `taken_by` is the agent who took the request; `owner` is who must act on it now.
     """
 
-    number = models.CharField(_("number"), max_length=20, unique=True)
+    number = models.CharField(pgettext_lazy("work order", "number"), max_length=20, unique=True)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("category"))
