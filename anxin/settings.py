@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "anxin.field",
     "anxin.revisits",
     "anxin.complaints",
+    "anxin.knowledge",
+    "anxin.search",
 ]
 
 MIDDLEWARE = [

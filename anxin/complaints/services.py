@@ -13,6 +13,7 @@ from anxin.accounts.models import User
 from anxin.audit.services import audit_record
 from anxin.complaints.models import AuthorisationLimit, Case, Complaint, CorrectiveAction, Proposal
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, domain_error_from
+from anxin.core.signals import changed
 from anxin.notifications import services as notifications
 from anxin.workorders import services as wo_services
 from anxin.workorders.models import Priority, WorkOrder, WorkOrderEvent
@@ -285,6 +286,7 @@ def case_publish(*, complaint: Complaint, actor: User, title: str, lesson: str) 
     with transaction.atomic():
         case.save()
         audit_record(actor=actor, action="create", object_type="complaints.case", object_id=case.pk, summary=case.title)
+        changed("case", case.pk)
     return case
 
 

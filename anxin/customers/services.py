@@ -13,6 +13,7 @@ from anxin.audit.services import audit_record
 from anxin.core.address import split_address
 from anxin.core.errors import DomainError, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import last_four, normalize_phone, phone_kind
+from anxin.core.signals import changed
 from anxin.customers.errors import CustomerErrorCode
 from anxin.customers.models import Asset, Contact, Customer
 
@@ -23,6 +24,7 @@ def _refresh_search_text(customer: Customer) -> None:
     names = " ".join(c.name for c in customer.contacts.all() if c.name)
     customer.search_text = f"{customer.name} {customer.address} {names}".lower()
     Customer.objects.filter(pk=customer.pk).update(search_text=customer.search_text)
+    changed("customer", customer.pk)
 
 
 def _check_site(actor: User | None, site: OrgUnit) -> None:

@@ -8,6 +8,7 @@ from ninja.files import UploadedFile
 from anxin.accounts import selectors as account_selectors
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.customers import selectors as customer_selectors
+from anxin.search.selectors import order_ids_matching
 from anxin.workorders import attachments, selectors, services
 from anxin.workorders.schemas import (
     AttachmentOut,
@@ -59,6 +60,7 @@ def workorder_list(request: HttpRequest, query: Query[QueueQuery]):
         priority=query.priority, unassigned=query.unassigned,
         owner_id=account_selectors.staff_get_for(user=request.user, username=query.owner).id if query.owner else None,
         received_from=query.received_from, received_to=query.received_to, q=query.q, sort=query.sort,
+        match_ids=order_ids_matching(user=request.user, query=query.q),
     )
     qs = selectors.workorder_list_for_queue(user=request.user, filters=filters).select_related("asset", "taken_by")
     start = (query.page - 1) * query.page_size

@@ -70,13 +70,11 @@ def safe_display_name(name: str) -> str:
     return (base or "file")[:120]
 
 
-def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = False) -> Attachment:
-    """Check, clean and store an upload on an order; writes ATTACHMENT_ADDED on the timeline.
+def checked_upload(file) -> tuple[bytes, str, str]:
+    """The bytes of an upload that passed the checks (size, type by content, image re-encoded), its type and name.
 
     Raises DomainError(attachment_type | attachment_size).
     """
-    if not actor.has_perm("workorders.change_workorder"):
-        raise PermissionDeniedError()
     size = getattr(file, "size", None)
     if size is None or size > settings.ATTACHMENT_MAX_BYTES:
         raise DomainError(WorkOrderErrorCode.ATTACHMENT_SIZE,
@@ -91,6 +89,17 @@ def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = Fal
                           _("Only photos (JPEG, PNG, WebP) and PDF files can be attached."), {"field": "file"})
     if content_type.startswith("image/"):
         data = _clean_image(data, content_type)
+    return data, content_type, safe_display_name(getattr(file, "name", ""))
+
+
+def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = False) -> Attachment:
+    """Check, clean and store an upload on an order; writes ATTACHMENT_ADDED on the timeline.
+
+    Raises DomainError(attachment_type | attachment_size).
+    """
+    if not actor.has_perm("workorders.change_workorder"):
+        raise PermissionDeniedError()
+    data, content_type, name = checked_upload(file)
     stored_name = f"{secrets.token_hex(16)}.{ALLOWED[content_type]}"
     root = settings.MEDIA_ROOT / "attachments"
     root.mkdir(parents=True, exist_ok=True)
@@ -99,7 +108,7 @@ def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = Fal
     try:
         with transaction.atomic():
             attachment = Attachment.objects.create(
-                work_order=order, original_name=safe_display_name(getattr(file, "name", "")), stored_name=stored_name,
+                work_order=order, original_name=name, stored_name=stored_name,
                 content_type=content_type, size=len(data), uploaded_by=actor, is_public=is_public,
             )
             events.attachment_added_event(order=order, actor=actor, name=attachment.original_name,

@@ -56,6 +56,11 @@ def attachment_added_event(*, order: WorkOrder, actor, name: str, attachment_id:
     return _event(order, E.ATTACHMENT_ADDED, actor, data={"name": name, "attachment": attachment_id})
 
 
+def knowledge_used_event(*, order: WorkOrder, actor, title: str, article_id: str, audience: str) -> WorkOrderEvent:
+    return _event(order, WorkOrderEvent.Type.KNOWLEDGE_USED, actor, reason=title[:500],
+                  data={"article": article_id, "audience": audience})
+
+
 def step_event(*, order: WorkOrder, type_: int, actor, reason: str = "", body: str = "", data: dict | None = None,
                is_public: bool = False) -> WorkOrderEvent:
     """Dispatch (2xx), on-site (3xx) and complaint (6xx) steps written by the field and complaints services."""

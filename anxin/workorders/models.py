@@ -149,6 +149,7 @@ class WorkOrderEvent(models.Model):
         COMMITMENT_MADE = 404, _("Promise made")
         COMMITMENT_CLOSED = 405, _("Promise closed")
         ATTACHMENT_ADDED = 410, _("Attachment added")
+        KNOWLEDGE_USED = 420, _("Knowledge used")
         SLA_WARNED = 500, _("Promise at risk")
         SLA_BREACHED = 501, _("Promise broken")
         ESCALATED = 502, _("Escalated")

@@ -43,6 +43,8 @@ class QueueFilters:
     received_to: date | None = None
     q: str = ""
     sort: str = "newest"
+    # the orders the search index found for `q` (computed by the caller with search.selectors.matching_ids)
+    match_ids: tuple[int, ...] | None = None
 
 
 def workorder_qs_for(user: User) -> QuerySet[WorkOrder]:
@@ -93,7 +95,9 @@ def workorder_list_for_queue(*, user: User, filters: QueueFilters) -> QuerySet[W
         qs = qs.filter(received_at__gte=datetime.combine(filters.received_from, time.min, SHANGHAI))
     if filters.received_to:
         qs = qs.filter(received_at__lte=datetime.combine(filters.received_to, time.max, SHANGHAI))
-    if filters.q:
+    if filters.match_ids is not None:
+        qs = qs.filter(id__in=filters.match_ids)
+    elif filters.q:
         term = filters.q.strip()[:50]
         qs = qs.filter(number=term.upper()) if term.upper().startswith("GD") else qs.filter(title__contains=term)
     return qs.order_by(*SORTS.get(filters.sort, SORTS["newest"]))

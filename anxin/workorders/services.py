@@ -14,6 +14,7 @@ from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import normalize_phone
+from anxin.core.signals import changed
 from anxin.customers.models import Asset, Customer
 from anxin.workorders import events, notices
 from anxin.workorders.errors import WorkOrderErrorCode
@@ -176,6 +177,7 @@ def _insert(order: WorkOrder, *, actor: User) -> None:
         notices.emergency_created(order)
     audit_record(actor=actor, action="create", object_type="workorders.workorder", object_id=order.public_id,
                  summary=order.number)
+    changed("order", order.pk)
     return order
 
 
@@ -280,6 +282,7 @@ def workorder_assign(*, order: WorkOrder, owner: User | None, actor: User, reaso
             notices.dispatched_to(locked, owner)
         audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=locked.public_id,
                      summary=f"{locked.number} owner→{owner or '-'}")
+        changed("order", locked.pk)  # technicians find only their own orders
     return locked
 
 
@@ -322,6 +325,7 @@ def workorder_update(*, order: WorkOrder, actor: User, data: dict[str, Any],
         events.updated_event(order=locked, actor=actor, changes=changes)
         audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=locked.public_id,
                      summary=locked.number, data=changes)
+        changed("order", locked.pk)
     return locked
 
 
@@ -382,6 +386,12 @@ def workorder_record_step(*, order: WorkOrder, type: int, actor: User | None, re
         raise ValueError(f"not a step event type: {type}")
     return events.step_event(order=order, type_=type, actor=actor, reason=reason, body=body, data=data,
                              is_public=is_public)
+
+
+def workorder_record_knowledge_used(*, order: WorkOrder, actor: User, title: str, article_id: str,
+                                    audience: str) -> WorkOrderEvent:
+    """G2/G4: the agent used an article or script on this order (internal: never shown to the customer)."""
+    return events.knowledge_used_event(order=order, actor=actor, title=title, article_id=article_id, audience=audience)
 
 
 def workorder_record_sla_event(*, order: WorkOrder, type: int, reason: str, data: dict) -> WorkOrderEvent:

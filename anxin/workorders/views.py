@@ -12,6 +12,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, NotFound
 from anxin.core.exports import xlsx_export
 from anxin.customers import selectors as customer_selectors
+from anxin.search.selectors import order_ids_matching
 from anxin.workorders import attachments, selectors, services
 from anxin.workorders.forms import (
     AssignForm,
@@ -45,7 +46,7 @@ def _label(rows: list) -> list:
     return rows
 
 
-def _filters_from(form: QueueFilterForm, *, sites, staff) -> selectors.QueueFilters:
+def _filters_from(form: QueueFilterForm, *, sites, staff, user) -> selectors.QueueFilters:
     data = form.cleaned_data if form.is_valid() else {}
     status = data.get("status") or ""
     owner = data.get("owner") or ""
@@ -56,7 +57,7 @@ def _filters_from(form: QueueFilterForm, *, sites, staff) -> selectors.QueueFilt
         open_only=status == "open", type=data.get("type") or "", channel=data.get("channel") or "",
         site_id=sites.get(data.get("site") or ""), priority=data.get("priority"), unassigned=owner == "-",
         owner_id=staff.get(owner), received_from=data.get("received_from"), received_to=data.get("received_to"),
-        q=data.get("q") or "", sort=data.get("sort") or "newest",
+        q=data.get("q") or "", sort=data.get("sort") or "newest", match_ids=order_ids_matching(user=user, query=data.get("q")),
     )
 
 
@@ -84,7 +85,7 @@ def _queue(request):
     user = request.user
     sites, staff = account_selectors.site_list_for(user=user), account_selectors.staff_list_for(user=user)
     form = QueueFilterForm(request.GET or None, sites=sites, staff=staff)
-    qs = selectors.workorder_list_for_queue(user=user, filters=_filters_from(form, sites=sites, staff=staff))
+    qs = selectors.workorder_list_for_queue(user=user, filters=_filters_from(form, sites=sites, staff=staff, user=user))
     return form, qs, staff
 
 

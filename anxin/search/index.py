@@ -1,0 +1,140 @@
+"""The full-text half of the index, one implementation per database behind the same three calls.
+
+SQLite: an FTS5 table `search_fts` whose rowid is the entry's id, ranked by BM25 (the title's words weigh
+more). PostgreSQL: a `vector` tsvector column on `search_searchentry` with a GIN index, ranked by ts_rank; the
+vector is written as a literal of our own tokens (never re-parsed by a text-search configuration), so both
+databases match exactly the same words.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+# FTS5 ranks by bm25(head, body, keys): a word in the title counts 4×, an exact key 10×
+SQLITE_CREATE = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+    "head, body, keys, kind UNINDEXED, site UNINDEXED, owner UNINDEXED, audience UNINDEXED, "
+    "tokenize = 'unicode61 remove_diacritics 0')",
+]
+SQLITE_DROP = ["DROP TABLE IF EXISTS search_fts"]
+PG_CREATE = [
+    "ALTER TABLE search_searchentry ADD COLUMN IF NOT EXISTS vector tsvector",
+    "CREATE INDEX IF NOT EXISTS search_vector_gin ON search_searchentry USING gin (vector)",
+]
+PG_DROP = ["DROP INDEX IF EXISTS search_vector_gin", "ALTER TABLE search_searchentry DROP COLUMN IF EXISTS vector"]
+MAX_POSITION = 16383  # PostgreSQL's limit for a lexeme position
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer may find, per kind: sites (None = any), an owner (technicians), audiences (articles)."""
+
+    order_sites: frozenset[int] | None = None  # None: no orders at all
+    order_owner: int | None = None
+    customer_sites: frozenset[int] | None = None
+    article_audiences: frozenset[str] = frozenset()
+    cases: bool = False
+
+    def sql(self) -> tuple[str, list]:
+        parts, params = [], []
+        if self.order_sites:
+            clause = f"(kind = 'order' AND site IN ({','.join('%s' for _ in self.order_sites)})"
+            params += sorted(self.order_sites)
+            if self.order_owner is not None:
+                clause += " AND owner = %s"
+                params.append(self.order_owner)
+            parts.append(clause + ")")
+        if self.customer_sites:
+            parts.append(f"(kind = 'customer' AND site IN ({','.join('%s' for _ in self.customer_sites)}))")
+            params += sorted(self.customer_sites)
+        if self.article_audiences:
+            parts.append(f"(kind = 'article' AND audience IN ({','.join('%s' for _ in self.article_audiences)}))")
+            params += sorted(self.article_audiences)
+        if self.cases:
+            parts.append("(kind = 'case')")
+        return ("(" + " OR ".join(parts) + ")" if parts else "(1 = 0)"), params
+
+
+def _sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def create(schema_editor) -> None:
+    statements = SQLITE_CREATE if schema_editor.connection.vendor == "sqlite" else PG_CREATE
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def drop(schema_editor) -> None:
+    statements = SQLITE_DROP if schema_editor.connection.vendor == "sqlite" else PG_DROP
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def _vector(head: list[str], body: list[str], keys: list[str]) -> str:
+    """A tsvector literal: 'word':positions with weight A for the title and the keys, D for the body."""
+    positions: dict[str, list[str]] = {}
+    for offset, (words, weight) in enumerate(((keys, "A"), (head, "A"), (body, ""))):
+        start = 1 + offset * 2000
+        for i, word in enumerate(words[:1990]):
+            positions.setdefault(word, []).append(f"{min(start + i, MAX_POSITION)}{weight}")
+    return " ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(p)
+                    for w, p in positions.items())
+
+
+def put(rows: list[tuple[int, str, int | None, int | None, str, list[str], list[str], list[str]]]) -> None:
+    """(entry id, kind, site, owner, audience, head tokens, body tokens, keys) for entries already saved."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if _sqlite():
+            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(r[0],) for r in rows])
+            cursor.executemany(
+                "INSERT INTO search_fts (rowid, head, body, keys, kind, site, owner, audience) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [(pk, " ".join(head), " ".join(body), " ".join(keys), kind, site, owner, audience)
+                 for pk, kind, site, owner, audience, head, body, keys in rows])
+        else:
+            cursor.executemany("UPDATE search_searchentry SET vector = %s::tsvector WHERE id = %s",
+                               [(_vector(head, body, keys), pk) for pk, _k, _s, _o, _a, head, body, keys in rows])
+
+
+def remove(ids: list[int]) -> None:
+    if ids and _sqlite():
+        with connection.cursor() as cursor:
+            cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(i,) for i in ids])
+
+
+def clear() -> None:
+    if _sqlite():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM search_fts")
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tuple[str, ...] = (), limit: int = 20
+          ) -> list[tuple[int, float]]:
+    """(entry id, score) best first, for entries with all (or, with any_word, any) of the words, within scope."""
+    if not words:
+        return []
+    where, params = scope.sql()
+    if kinds:
+        where += f" AND kind IN ({','.join('%s' for _ in kinds)})"
+        params += list(kinds)
+    with connection.cursor() as cursor:
+        if _sqlite():
+            expression = (" OR " if any_word else " ").join(_quoted(w) for w in words)
+            cursor.execute(
+                f"SELECT rowid, bm25(search_fts, 4.0, 1.0, 10.0) AS score FROM search_fts "
+                f"WHERE search_fts MATCH %s AND {where} ORDER BY score LIMIT %s", [expression, *params, limit])
+            return [(row[0], -row[1]) for row in cursor.fetchall()]
+        query = (" | " if any_word else " & ").join("'" + w.replace("\\", "\\\\").replace("'", "''") + "'"
+                                                    for w in words)
+        where = where.replace("site IN", "site_id IN").replace("owner =", "owner_id =")
+        cursor.execute(
+            f"SELECT id, ts_rank(vector, q) AS score FROM search_searchentry, CAST(%s AS tsquery) AS q "
+            f"WHERE vector @@ q AND {where} ORDER BY score DESC, id DESC LIMIT %s", [query, *params, limit])
+        return [(row[0], row[1]) for row in cursor.fetchall()]

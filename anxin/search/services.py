@@ -1,0 +1,110 @@
+"""Keeping the index equal to the records: on every write (through `core.signals.changed`) and by `anxin reindex`."""
+
+import time
+
+from django.apps import apps
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from anxin.audit.services import audit_record
+from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
+from anxin.search import documents, index
+from anxin.search import text as zh
+from anxin.search.models import Kind, SearchEntry, SearchTerm
+
+FIELDS = ["site_id", "owner_id", "audience", "title", "text", "head_tokens", "tokens", "keys", "url"]
+_terms = {"loaded_at": 0.0}
+TERMS_TTL = 60  # seconds: another process's new term is used within a minute
+
+
+def terms_load(force: bool = False) -> None:
+    """Give the segmenter the admin's search terms (once a minute per process at most)."""
+    if force or time.monotonic() - _terms["loaded_at"] > TERMS_TTL:
+        zh.add_terms(SearchTerm.objects.values_list("word", flat=True))
+        _terms["loaded_at"] = time.monotonic()
+
+
+def index_records(kind: str, ids) -> int:
+    """(Re)index these records of one kind; records that no longer qualify (deleted, unpublished) leave the index."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return 0
+    terms_load()
+    built = {d["object_id"]: d for d in documents.BUILDERS[kind](ids)}
+    existing = dict(SearchEntry.objects.filter(kind=kind, object_id__in=ids).values_list("object_id", "id"))
+    gone = [existing[i] for i in ids if i in existing and i not in built]
+    if gone:
+        index.remove(gone)
+        SearchEntry.objects.filter(id__in=gone).delete()
+    rows, new, changed = [], [], []
+    for object_id, doc in built.items():
+        entry = SearchEntry(id=existing.get(object_id), kind=kind, object_id=object_id, site_id=doc["site_id"],
+                            owner_id=doc["owner_id"], audience=doc["audience"], title=doc["title"], text=doc["text"],
+                            head_tokens=" ".join(doc["head"]), tokens=" ".join(doc["body"]),
+                            keys=" ".join(doc["keys"]), url=doc["url"])
+        (changed if entry.id else new).append(entry)
+    if changed:
+        SearchEntry.objects.bulk_update(changed, FIELDS)
+    if new:
+        SearchEntry.objects.bulk_create(new)
+        if any(e.id is None for e in new):  # databases that do not return ids from a bulk insert
+            ids_now = dict(SearchEntry.objects.filter(kind=kind, object_id__in=[e.object_id for e in new])
+                           .values_list("object_id", "id"))
+            for e in new:
+                e.id = ids_now[e.object_id]
+    for entry in [*changed, *new]:
+        doc = built[entry.object_id]
+        rows.append((entry.id, kind, entry.site_id, entry.owner_id, entry.audience, doc["head"], doc["body"],
+                     doc["keys"]))
+    index.put(rows)
+    return len(rows)
+
+
+def on_record_changed(sender, ids, **kwargs) -> None:
+    """A service wrote records (inside its transaction): index them now, and a customer's orders with them."""
+    kind = str(sender)
+    if kind not in documents.BUILDERS:
+        return
+    index_records(kind, ids)
+    if kind == Kind.CUSTOMER:
+        from anxin.workorders.models import WorkOrder
+
+        # an order's entry carries its customer's name and phones
+        orders = WorkOrder.objects.filter(customer_id__in=ids).order_by("-id").values_list("id", flat=True)[:5000]
+        index_records(Kind.ORDER, list(orders))
+
+
+def reindex(*, kinds=None, batch: int = 2000, progress=None) -> dict[str, int]:
+    """Rebuild the index from the records, kind by kind in batches (one transaction per batch)."""
+    counts = {}
+    terms_load(force=True)
+    for kind in kinds or list(documents.BUILDERS):
+        model = apps.get_model(documents.MODELS[kind])
+        all_ids = list(model.objects.order_by("id").values_list("id", flat=True))
+        with transaction.atomic():
+            stale = list(SearchEntry.objects.filter(kind=kind).exclude(object_id__in=model.objects.values("id"))
+                         .values_list("id", flat=True))
+            index.remove(stale)
+            SearchEntry.objects.filter(id__in=stale).delete()
+        done = 0
+        for start in range(0, len(all_ids), batch):
+            with transaction.atomic():
+                done += index_records(kind, all_ids[start:start + batch])
+            if progress:
+                progress(kind, min(start + batch, len(all_ids)), len(all_ids))
+        counts[kind] = done
+    return counts
+
+
+def term_add(*, actor, word: str, request=None) -> SearchTerm:
+    """The admin teaches search a domain word; records indexed before keep their old words until `anxin reindex`."""
+    if not actor.has_perm("search.add_searchterm"):
+        raise PermissionDeniedError()
+    word = zh.normalise(word).strip()
+    if not word or len(word) > 30 or not zh.WORD.fullmatch(word):
+        raise DomainError(ErrorCode.INVALID, _("One word: letters or digits only, at most 30 characters."), {"field": "word"})
+    term, _created = SearchTerm.objects.get_or_create(word=word)
+    audit_record(actor=actor, action="create", object_type="search.searchterm", object_id=term.pk, summary=word,
+                 request=request)
+    zh.add_terms([word])
+    return term

@@ -1,0 +1,82 @@
+"""Chinese text for the index: one normalisation and one segmentation, used at index time and at query time.
+
+normalise: NFKC (full-width → half-width), traditional → simplified (OpenCC t2s), lower case.
+tokens: jieba's search-mode segmentation (long words also yield their dictionary sub-words, so 漏水 is found in
+厨房水管漏水), each token reduced to its word characters, stop words dropped. The same function on both sides is
+what makes "空調 漏水" find 空调漏水.
+"""
+
+import re
+import threading
+import unicodedata
+
+WORD = re.compile(r"\w+")
+CJK = re.compile(r"[\u3400-\u9fff]")
+STOP = frozenset("的 了 和 与 及 是 在 我 有 就 不 也 都 吗 呢 啊 吧 呀 请 您 你 他 她 我们 你们 一下 这个 那个 还 又 被 "
+                 "把 给 很 要 想 说 对 但 而 或 及其 等".split())
+# the domain's words (the admin adds more as search terms); jieba's own dictionary does not know all of them
+DOMAIN_TERMS = ("水管 漏水 渗水 滴水 跳闸 门禁 空调 热水器 燃气 燃气灶 地漏 堵塞 停电 停水 电梯 困人 水表 电表 抽油烟机 "
+                "马桶 龙头 水龙头 角阀 返潮 外墙 防水 防水层 墙面 开关 插座 漏电 暖气 地暖 下水道 化粪池 物业费 "
+                "保修 报修 投诉 催办 回访 噪音 异响 不制冷 不制热 不出水 水压 爆管 断电 短路 窗户 玻璃 门锁 "
+                "对讲 监控 车库 道闸 草坪 绿化 保洁 垃圾 宽带 网络 信号 机顶盒 安装 维修 上门").split()
+
+_lock = threading.Lock()
+_state: dict = {}
+
+
+def _converter():
+    if "t2s" not in _state:
+        import opencc
+
+        _state["t2s"] = opencc.OpenCC("t2s.json")
+    return _state["t2s"]
+
+
+def _jieba():
+    """jieba with the domain words, loaded on first use (about 0.5 s and its dictionary, once per process)."""
+    if "jieba" not in _state:
+        with _lock:
+            if "jieba" not in _state:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for word in DOMAIN_TERMS:
+                    tokenizer.add_word(word, freq=20000)
+                _state["terms"] = set(DOMAIN_TERMS)
+                _state["jieba"] = tokenizer
+    return _state["jieba"]
+
+
+def add_terms(words) -> None:
+    """Teach the segmenter more of the desk's words (the admin's search terms)."""
+    tokenizer = _jieba()
+    with _lock:
+        for word in words:
+            word = normalise(word).strip()
+            if word and word not in _state["terms"]:
+                tokenizer.add_word(word, freq=20000)
+                _state["terms"].add(word)
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "")
+    if CJK.search(text):
+        text = _converter().convert(text)
+    return text.lower()
+
+
+def tokens(text: str, *, limit: int | None = None) -> list[str]:
+    """The words of a text as the index knows them, in order, each once."""
+    text = normalise(text)
+    seen: dict[str, None] = {}
+    for piece in _jieba().cut_for_search(text):
+        for word in WORD.findall(piece):
+            if word not in STOP and word not in seen:
+                seen[word] = None
+                if limit is not None and len(seen) >= limit:
+                    return list(seen)
+    return list(seen)
