@@ -4,6 +4,8 @@ from django.views.generic import RedirectView
 
 from anxin.api import api
 from anxin.field.views import track as track_view
+from anxin.knowledge.urls import faq_patterns
+from anxin.knowledge.views import unified_search
 from anxin.revisits.views import rate as rate_view
 from anxin.workorders.views import healthz
 
@@ -18,6 +20,9 @@ urlpatterns = [
     path("revisits/", include("anxin.revisits.urls")),
     path("complaints/", include("anxin.complaints.urls")),
     path("field/", include("anxin.field.urls")),
+    path("kb/", include("anxin.knowledge.urls")),
+    path("faq/", include(faq_patterns)),
+    path("search/", unified_search, name="search"),
     path("t/<str:token>/", track_view, name="track"),
     path("rate/<str:token>/", rate_view, name="rate"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -370,3 +370,71 @@ def test_a_quote_line_is_added_once_across_double_taps_dropped_responses_and_two
     assert order.events.filter(type=order.events.model.Type.QUOTE_CHANGED).count() == 4
     page.screenshot(path="/tmp/anxin-quote.png", full_page=True)
     context.close()
+
+
+def _knowledge(world):
+    from anxin.accounts import services as account_services
+    from anxin.accounts.roles import Role
+    from anxin.knowledge.demo import load_knowledge
+
+    editor = account_services.user_create(username="editor_k", password="x" * 12, role=Role.KNOWLEDGE_EDITOR,
+                                          org_unit=world.site_a)
+    reviewer = account_services.user_create(username="qa_k", password="x" * 12, role=Role.QA_INSPECTOR,
+                                            org_unit=world.site_a)
+    load_knowledge(editor=editor, reviewer=reviewer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_agent_types_a_fault_sees_scripts_and_articles_uses_one_and_it_is_on_the_order(live_server, browser):
+    from anxin.core.testing.personas import build_world
+    from anxin.workorders.models import WorkOrder, WorkOrderEvent
+
+    world = build_world()
+    _knowledge(world)
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(10000)
+    _login(page, live_server.url, "agent_a")
+    page.goto(f"{live_server.url}/intake/call/?phone=13800138000")
+    page.wait_for_selector("#kb-scripts >> text=开场问候")  # the call's own scripts before anything is typed
+    page.select_option("#id_category", "install_repair")
+    page.fill("#id_content", "厨房水管漏水，楼下说天花板在滴水")
+    page.wait_for_selector("#kb-articles >> text=家里水管漏水了怎么办")  # suggestions while typing (debounced)
+    page.click("#kb-articles button:has-text('家里水管漏水了怎么办')")
+    page.wait_for_selector("#kb-view >> text=关闭入户总阀门")  # shown beside the form
+    page.wait_for_selector("#kb-used")
+    page.fill("#id_order_title", "厨房水管漏水")
+    page.screenshot(path="/tmp/anxin-call-kb.png", full_page=True)
+    page.click("#log-and-order")
+    page.wait_for_selector("#order-status")
+    page.wait_for_selector("#timeline >> text=使用了知识")
+    order = WorkOrder.objects.get(number=page.inner_text("h1").split()[0])
+    assert order.events.get(type=WorkOrderEvent.Type.KNOWLEDGE_USED).reason == "家里水管漏水了怎么办？"
+    # the order page offers the scripts that fit it, filled from the order
+    page.wait_for_selector("#kb-scripts >> text=投诉未超时，客户重复来电")
+    page.click("#kb-scripts button:has-text('投诉未超时，客户重复来电')")
+    page.wait_for_selector(f"#kb-view >> text=王芳您好，您反映的问题（工单{order.number}）")
+    # the queue's text search goes through the index: two words in any order, traditional characters
+    page.goto(f"{live_server.url}/orders/?q=漏水+廚房")
+    page.wait_for_selector(f"#queue-table >> text={order.number}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_reads_the_faq_on_a_phone_without_signing_in(live_server, browser):
+    from anxin.core.testing.personas import build_world
+
+    world = build_world()
+    _knowledge(world)
+    page = browser.new_page(locale="zh-CN", viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page.set_default_timeout(10000)
+    page.goto(f"{live_server.url}/faq/")
+    page.wait_for_selector("#faq-articles >> text=报修后多久能上门？")
+    page.fill("#faq-q", "跳閘")  # traditional characters, as a customer may type them
+    page.click("button[type=submit]")
+    page.wait_for_selector("#faq-hits >> text=停电或跳闸怎么办")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path="/tmp/anxin-faq.png", full_page=True)
+    page.click("#faq-hits a")
+    page.wait_for_selector("#faq-title")
+    page.click("#faq-vote button[value=yes]")
+    page.wait_for_selector("#faq-vote >> text=感谢您的反馈")
+    page.screenshot(path="/tmp/anxin-faq-article.png", full_page=True)

@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     SERVICE_MANAGER = "service_manager", _("Service manager")
     DEPT_HEAD = "dept_head", _("Head of department")
     ADMINISTRATOR = "administrator", _("Administrator")
+    KNOWLEDGE_EDITOR = "knowledge_editor", _("Knowledge editor")
 
 
 _READ = ["customers.view_customer", "workorders.view_workorder", "intake.view_contactlog"]
@@ -34,10 +35,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Technicians see only orders assigned to them, and full phones only on their active ones (J2).
     Role.TECHNICIAN: ["workorders.view_workorder", "workorders.change_workorder", "customers.view_customer"],
     Role.WAREHOUSE: _READ + ["workorders.view_team_orders", "field.issue_materials"],
-    Role.QA_INSPECTOR: _READ + ["workorders.view_team_orders"],
+    # G2: the QA inspector reviews and publishes knowledge (four eyes: never their own version)
+    Role.QA_INSPECTOR: _READ + ["workorders.view_team_orders", "knowledge.edit_article", "knowledge.publish_article"],
+    Role.KNOWLEDGE_EDITOR: _READ + ["workorders.view_team_orders", "knowledge.edit_article"],
     # D2: the complaint officer routes complaints to an owner
     Role.COMPLAINT_OFFICER: _DESK + ["workorders.close_workorder", "workorders.assign_workorder"],
-    Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials"],
+    Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials",
+                                     "knowledge.edit_article", "knowledge.publish_article"],
     Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder"],
-    Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials"],
+    Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials",
+                                   "knowledge.edit_article", "knowledge.publish_article", "search.add_searchterm",
+                                   "search.view_searchterm", "search.delete_searchterm"],
 }

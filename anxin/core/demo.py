@@ -37,6 +37,7 @@ STAFF = [
     ("admin", "系统管理员", Role.ADMINISTRATOR, None),
     ("complaints", "孙投诉", Role.COMPLAINT_OFFICER, None),
     ("qa", "钱质检", Role.QA_INSPECTOR, None),
+    ("editor1", "吴编辑", Role.KNOWLEDGE_EDITOR, None),
     ("agent1", "李客服", Role.AGENT, 0),
     ("agent2", "王客服", Role.AGENT, 0),
     ("dispatcher1", "赵调度", Role.DISPATCHER, 0),
@@ -154,6 +155,9 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
     _load_promises()
     _load_field(sites, users, all_customers, rng)
     _load_panels(sites, users, all_customers, rng)
+    from anxin.knowledge.demo import load_knowledge
+
+    load_knowledge(editor=users["editor1"], reviewer=users["qa"])
     _settle_history()
     return {"customers": len(all_customers), "orders": WorkOrder.objects.count(), "users": len(users)}
 

@@ -14,6 +14,8 @@ from anxin.core.phone import try_normalize_phone
 from anxin.customers import selectors as customer_selectors
 from anxin.intake import selectors, services
 from anxin.intake.forms import CallForm
+from anxin.knowledge import selectors as knowledge_selectors
+from anxin.knowledge import services as knowledge_services
 from anxin.sla import selectors as sla_selectors
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders import services as wo_services
@@ -70,9 +72,11 @@ def call_new(request):
         response = _handle_call(request, form, customer, assets, context)
         if response is not None:
             return response
+    extra = {"form": form, "kb_enabled": knowledge_selectors.can_read_knowledge(user),
+             "used_articles": (request.POST.get("used_articles") or "")[:400]}
     if request.htmx and request.GET.get("lookup"):
-        return render(request, "intake/call_new.html#caller", {**context, "form": form})
-    return render(request, "intake/call_new.html", {**context, "form": form})
+        return render(request, "intake/call_new.html#caller", {**context, **extra})
+    return render(request, "intake/call_new.html", {**context, **extra})
 
 
 def _handle_call(request, form, customer, assets, context):
@@ -116,6 +120,8 @@ def _handle_call(request, form, customer, assets, context):
                 category=data["order_category"], priority=data["priority"] or 2, is_emergency=data["is_emergency"],
                 asset=asset, visit_from=data["requested_visit_at"],
             )
+            knowledge_services.articles_used_on_order(ids=(request.POST.get("used_articles") or "").split(","),
+                                                      actor=user, order=order)
             messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
             return redirect("workorders:detail", public_id=order.public_id)
     except DomainError as exc:

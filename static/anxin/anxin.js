@@ -6,6 +6,15 @@ document.addEventListener("DOMContentLoaded", function () {
       document.querySelectorAll("input[name=orders]").forEach(function (box) { box.checked = e.target.checked; });
     }
   });
+  // A suggested article or script used on the call screen goes on the order the call creates.
+  document.body.addEventListener("click", function (e) {
+    var used = e.target.closest("[data-use-article]"), box = document.getElementById("used-articles");
+    if (used && box) {
+      var ids = box.value ? box.value.split(",") : [];
+      if (ids.indexOf(used.dataset.useArticle) < 0) { ids.push(used.dataset.useArticle); }
+      box.value = ids.join(",");
+    }
+  });
   // Disable a submit button after the first click; the server still de-duplicates by token.
   document.body.addEventListener("submit", function (e) {
     var btn = e.target.querySelector("button[type=submit][data-once]");

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ def test_an_audit_entry_reads_in_the_sites_time_zone_on_the_list_and_the_detail(
     from anxin.accounts.roles import Role
 
     entry = AuditLog.objects.create(actor=world.manager, action="view", object_type="customers.customer")
-    AuditLog.objects.filter(pk=entry.pk).update(created_at=datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc))
+    AuditLog.objects.filter(pk=entry.pk).update(created_at=datetime(2026, 3, 2, 1, 30, tzinfo=UTC))
     entry.refresh_from_db()
     assert str(entry).startswith("2026-03-02 09:30")  # 01:30 UTC is 09:30 in Shanghai
     admin = account_services.user_create(username="root", password="x" * 12, role=Role.ADMINISTRATOR,
