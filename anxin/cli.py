@@ -52,6 +52,7 @@ def cmd_worker(args) -> None:
     from django.conf import settings
 
     from anxin.revisits.tasks import schedule_panel_surveys_task, schedule_revisits_task
+    from anxin.search.tasks import train_classifier_task
     from anxin.sla.tasks import (
         deliver_notifications_task,
         maintenance_reminders_task,
@@ -72,6 +73,7 @@ def cmd_worker(args) -> None:
             if time.monotonic() >= next_daily:
                 maintenance_reminders_task.enqueue()  # once per due date per asset, so hourly is harmless
                 schedule_panel_surveys_task.enqueue()
+                train_classifier_task.enqueue()  # retrains when the model is a day old
                 next_daily = time.monotonic() + 3600
             time.sleep(0.5)
     finally:
@@ -227,6 +229,39 @@ def cmd_dispatch_bench(args) -> None:
     print(f"{instance.name}: {visited}/{len(instance.orders)} orders planned in {seconds:.1f} s -> {args.out}")
 
 
+def cmd_reindex(args) -> None:
+    """G4: rebuild the search index from the records, with a progress bar."""
+    _django()
+    from anxin.search.services import reindex
+
+    started = time.monotonic()
+
+    def progress(kind, done, total):
+        width = 30
+        filled = width * done // max(total, 1)
+        rate = done / max(time.monotonic() - started, 1e-9)
+        print(f"\r{kind:<9} [{'#' * filled}{'.' * (width - filled)}] {done:>9,}/{total:,}  {rate:,.0f}/s",
+              end="" if done < total else "\n", flush=True)
+
+    counts = reindex(kinds=args.kind or None, batch=args.batch, progress=progress)
+    print(f"indexed {sum(counts.values()):,} records in {time.monotonic() - started:.1f} s: "
+          + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+
+
+def cmd_train_classifier(args) -> None:
+    """A8: train the suggestion model now and print its accuracy on the held-out orders."""
+    _django()
+    from anxin.search.classify_services import train
+
+    result = train()
+    print(f"trained on {result['docs']:,} resolved/closed orders; {result['held_out']:,} held out")
+    for field, figures in result["accuracy"].items():
+        print(f"  {field:<13} accuracy {figures['accuracy']}  (majority-class baseline {figures['majority_baseline']},"
+              f" {figures['held_out']} held-out orders)")
+    if not result["accuracy"]:
+        print("  not enough history: the model suggests nothing until there are 50 resolved orders")
+
+
 def cmd_manage(args) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
     from django.core.management import execute_from_command_line
@@ -267,6 +302,13 @@ def main(argv: list[str] | None = None) -> None:
     where.add_argument("--site", help="org-unit code: its working hours and overrides")
     where.add_argument("--hours", help="working hours, e.g. 08:30-12:00,13:30-17:30 (public calendar only)")
     p.set_defaults(func=cmd_sla_due)
+    p = sub.add_parser("reindex", help="rebuild the search index (orders, customers, articles, cases)")
+    p.add_argument("--kind", action="append", choices=["order", "customer", "article", "case"],
+                   help="only this kind (repeatable)")
+    p.add_argument("--batch", type=int, default=2000)
+    p.set_defaults(func=cmd_reindex)
+    p = sub.add_parser("train-classifier", help="train the type/category/priority suggestion model (A8) now")
+    p.set_defaults(func=cmd_train_classifier)
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
@@ -281,6 +323,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--solver", choices=["ortools", "greedy"], default="ortools")
     p.add_argument("--time-limit", type=float, default=None, help="seconds of search (default: by size, ≤ 15)")
     p.set_defaults(func=cmd_dispatch_bench)
+    p = sub.add_parser("bench-search", help="benchmark search, suggestions and the queue's text filter (issue 9)")
+    p.add_argument("--orders", type=int, default=100_000)
+    p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
+    p.add_argument("--var-dir", default=None)
+    p.set_defaults(func=lambda a: __import__("anxin.search.bench", fromlist=["x"]).run_search_bench(
+        orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
     p = sub.add_parser("bench-sla", help="benchmark one SLA sweep over N open orders with clocks")
     p.add_argument("--orders", type=int, default=100_000)
     p.add_argument("--var-dir", default=None)

@@ -60,6 +60,9 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ANXIN_ALLOWED_HOSTS", "127.0
 SITE_URL = os.environ.get("ANXIN_SITE_URL", f"http://127.0.0.1:{os.environ.get('ANXIN_PORT', '8000')}")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
+# G4: the search index follows every write. Off only to measure intake without it (bench/search); then reindex.
+SEARCH_INDEX_ON_WRITE = os.environ.get("ANXIN_SEARCH_INDEX_ON_WRITE", "1") != "0"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

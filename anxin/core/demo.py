@@ -158,6 +158,9 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
     from anxin.knowledge.demo import load_knowledge
 
     load_knowledge(editor=users["editor1"], reviewer=users["qa"])
+    from anxin.search.classify_services import train
+
+    train()  # A8: suggestions from the demo's history on the first start
     _settle_history()
     return {"customers": len(all_customers), "orders": WorkOrder.objects.count(), "users": len(users)}
 

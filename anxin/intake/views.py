@@ -16,6 +16,7 @@ from anxin.intake import selectors, services
 from anxin.intake.forms import CallForm
 from anxin.knowledge import selectors as knowledge_selectors
 from anxin.knowledge import services as knowledge_services
+from anxin.search import classify_services
 from anxin.sla import selectors as sla_selectors
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders import services as wo_services
@@ -79,6 +80,16 @@ def call_new(request):
     return render(request, "intake/call_new.html", {**context, **extra})
 
 
+def _json_or_empty(raw: str | None) -> dict:
+    import json
+
+    try:
+        value = json.loads((raw or "{}")[:2000])
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _handle_call(request, form, customer, assets, context):
     data = form.cleaned_data
     action = request.POST.get("action", "log")
@@ -122,6 +133,8 @@ def _handle_call(request, form, customer, assets, context):
             )
             knowledge_services.articles_used_on_order(ids=(request.POST.get("used_articles") or "").split(","),
                                                       actor=user, order=order)
+            classify_services.suggestion_record(order=order, actor=user,
+                                                suggested=_json_or_empty(request.POST.get("suggested")))
             messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
             return redirect("workorders:detail", public_id=order.public_id)
     except DomainError as exc:

@@ -258,3 +258,19 @@ def category_create(*, actor: User | None, name: str, parent: KnowledgeCategory 
     category, _created = KnowledgeCategory.objects.get_or_create(parent=parent, name=name,
                                                                  defaults={"position": position})
     return category
+
+
+def category_save(*, obj: KnowledgeCategory, actor: User, request=None) -> KnowledgeCategory:
+    """A category edited in the admin: validated and audited."""
+    from django.core.exceptions import ValidationError
+
+    from anxin.core.errors import domain_error_from
+
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise domain_error_from(exc) from exc
+    obj.save()
+    audit_record(actor=actor, action="update", object_type="knowledge.category", object_id=obj.pk, summary=str(obj),
+                 request=request)
+    return obj

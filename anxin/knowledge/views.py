@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -59,7 +60,9 @@ def article_detail(request, public_id):
 @permission_required("knowledge.edit_article", raise_exception=True)
 def article_edit(request, public_id=None):
     article = selectors.article_get_for(user=request.user, public_id=public_id) if public_id else None
-    initial = {"audience": Audience.INTERNAL}
+    initial = {"audience": request.GET.get("audience") if request.GET.get("audience") in Audience.values
+               else Audience.INTERNAL, "title": (request.GET.get("title") or "")[:120],
+               "category": request.GET.get("category") or None}
     if article is not None:
         initial = {"title": article.title, "audience": article.audience, "situation": article.situation,
                    "category": article.category, "body": article.body, "edit_seq": article.edit_seq}
@@ -198,6 +201,63 @@ def suggest(request):
         "hits": [(h, articles.get(h.object_id)) for h in hits],
         "scripts": selectors.scripts_for(user=request.user, situations=situations), "order": order,
         "text": text.strip()})
+
+
+@require_GET
+@login_required
+@permission_required("intake.add_contactlog", raise_exception=True)
+def classify_suggest(request):
+    """A8 while typing on the call screen: type, category, priority and emergency with the model's confidence."""
+    import json
+
+    from anxin.search.classify_services import suggest as classify
+    from anxin.workorders.models import Priority
+    from anxin.workorders.states import Type
+
+    text = " ".join(request.GET.get(k, "") for k in ("content", "fault_symptom", "order_title"))[:500]
+    found = classify(text)
+    categories = wo_selectors.categories_by_id(ids=[int(found["category"][0])] if "category" in found else [])
+    labels = {"type": dict(Type.choices), "priority": {str(k): v for k, v in Priority.choices},
+              "is_emergency": {"1": _("Emergency"), "0": _("Not an emergency")}}
+    rows = []
+    for field, (value, confidence) in found.items():
+        if field == "category":
+            category = categories.get(int(value))
+            if category is None:
+                continue
+            label, apply = category.name, category.code  # the form's select is keyed by code
+        else:
+            label, apply = labels[field].get(value, value), value
+        rows.append({"field": field, "value": value, "apply": apply, "label": label,
+                     "confidence": round(confidence * 100)})
+    payload = json.dumps({r["field"]: {"value": r["value"], "confidence": r["confidence"] / 100} for r in rows})
+    return render(request, "knowledge/_classify.html", {"rows": rows, "payload": payload, "text": text.strip()})
+
+
+@require_GET
+@login_required
+@permission_required("workorders.view_team_orders", raise_exception=True)
+def faults(request):
+    """G5: the most common faults per category and asset model, each a link to write its FAQ entry."""
+    from datetime import datetime, timedelta
+
+    from anxin.knowledge.faults import fault_statistics
+    from anxin.sla.calendar import SHANGHAI
+
+    today = timezone.localdate()
+    try:
+        since = datetime.fromisoformat(request.GET.get("since") or (today - timedelta(days=90)).isoformat()).date()
+        until = datetime.fromisoformat(request.GET.get("until") or today.isoformat()).date()
+    except ValueError:
+        messages.error(request, _("Enter dates as YYYY-MM-DD."))
+        since, until = today - timedelta(days=90), today
+    if until < since:
+        messages.error(request, _("The end of the period is before its start."))
+        since, until = until, since
+    start = datetime.combine(since, datetime.min.time(), SHANGHAI)
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    return render(request, "knowledge/faults.html", {
+        "since": since, "until": until, **fault_statistics(user=request.user, since=start, until=end)})
 
 
 # --- the public FAQ (no login) --------------------------------------------------------------------------

@@ -8,7 +8,10 @@ class SearchConfig(AppConfig):
     label = "search"
 
     def ready(self):
+        from django.conf import settings
+
         from anxin.core.signals import record_changed
         from anxin.search import services
 
-        record_changed.connect(services.on_record_changed, dispatch_uid="search-index")
+        if settings.SEARCH_INDEX_ON_WRITE:
+            record_changed.connect(services.on_record_changed, dispatch_uid="search-index")

@@ -47,3 +47,12 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class Classifier(models.Model):
+    """A8: the trained suggestion model (naive Bayes per field, see classify.py); only the newest is kept."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    docs = models.PositiveIntegerField()
+    data = models.JSONField(default=dict)
+    accuracy = models.JSONField(default=dict)

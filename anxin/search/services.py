@@ -108,3 +108,12 @@ def term_add(*, actor, word: str, request=None) -> SearchTerm:
                  request=request)
     zh.add_terms([word])
     return term
+
+
+def term_remove(*, actor, term: SearchTerm, request=None) -> None:
+    """Forget a term (takes effect for the segmenter at the next process start and `anxin reindex`)."""
+    if not actor.has_perm("search.delete_searchterm"):
+        raise PermissionDeniedError()
+    audit_record(actor=actor, action="delete", object_type="search.searchterm", object_id=term.pk, summary=term.word,
+                 request=request)
+    term.delete()

@@ -61,6 +61,10 @@ def knowledge_used_event(*, order: WorkOrder, actor, title: str, article_id: str
                   data={"article": article_id, "audience": audience})
 
 
+def classification_event(*, order: WorkOrder, actor, summary: str, data: dict) -> WorkOrderEvent:
+    return _event(order, WorkOrderEvent.Type.CLASSIFICATION_SUGGESTED, actor, reason=summary[:500], data=data)
+
+
 def step_event(*, order: WorkOrder, type_: int, actor, reason: str = "", body: str = "", data: dict | None = None,
                is_public: bool = False) -> WorkOrderEvent:
     """Dispatch (2xx), on-site (3xx) and complaint (6xx) steps written by the field and complaints services."""

@@ -150,6 +150,7 @@ class WorkOrderEvent(models.Model):
         COMMITMENT_CLOSED = 405, _("Promise closed")
         ATTACHMENT_ADDED = 410, _("Attachment added")
         KNOWLEDGE_USED = 420, _("Knowledge used")
+        CLASSIFICATION_SUGGESTED = 421, _("Classification suggested")
         SLA_WARNED = 500, _("Promise at risk")
         SLA_BREACHED = 501, _("Promise broken")
         ESCALATED = 502, _("Escalated")

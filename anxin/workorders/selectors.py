@@ -167,3 +167,8 @@ def category_get(*, code: str) -> Category:
     if category is None:
         raise NotFound(_("Unknown category."))
     return category
+
+
+def categories_by_id(*, ids: list[int]) -> dict[int, Category]:
+    """Active categories by id (shared reference data, not scoped)."""
+    return Category.objects.filter(is_active=True).in_bulk(ids) if ids else {}

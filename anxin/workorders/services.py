@@ -394,6 +394,11 @@ def workorder_record_knowledge_used(*, order: WorkOrder, actor: User, title: str
     return events.knowledge_used_event(order=order, actor=actor, title=title, article_id=article_id, audience=audience)
 
 
+def workorder_record_classification(*, order: WorkOrder, actor: User, summary: str, data: dict) -> WorkOrderEvent:
+    """A8: what the model suggested for the order and what the agent chose (internal)."""
+    return events.classification_event(order=order, actor=actor, summary=summary, data=data)
+
+
 def workorder_record_sla_event(*, order: WorkOrder, type: int, reason: str, data: dict) -> WorkOrderEvent:
     """E4/E5: a warning, breach, escalation or a promise made/closed becomes a fact on the order's timeline."""
     if type not in SLA_EVENTS:

@@ -15,6 +15,15 @@ document.addEventListener("DOMContentLoaded", function () {
       box.value = ids.join(",");
     }
   });
+  // A classification suggestion taken with one click: the agent still sees and can change every field.
+  document.body.addEventListener("click", function (e) {
+    var take = e.target.closest("[data-apply-field]");
+    if (!take) { return; }
+    var field = document.getElementById(take.dataset.applyField);
+    if (!field) { return; }
+    if (field.type === "checkbox") { field.checked = take.dataset.applyValue === "1"; } else { field.value = take.dataset.applyValue; }
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  });
   // Disable a submit button after the first click; the server still de-duplicates by token.
   document.body.addEventListener("submit", function (e) {
     var btn = e.target.querySelector("button[type=submit][data-once]");

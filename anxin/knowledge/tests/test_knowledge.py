@@ -181,3 +181,24 @@ def test_an_attachment_is_checked_by_its_content(world, kb):
     pdf = services.attachment_add(article=article, actor=editor,
                                   file=SimpleUploadedFile("说明.pdf", b"%PDF-1.4\n%test\n"))
     assert pdf.content_type == "application/pdf" and pdf.original_name == "说明.pdf"
+
+
+def test_fault_statistics_count_the_causes_per_category_and_model_within_scope(world, client_for):
+    from anxin.customers import services as customer_services
+    from anxin.workorders.models import WorkOrder
+
+    asset = customer_services.asset_create(customer=world.customer_a, actor=None, name="热水器", brand="万和",
+                                           model="JSQ24")
+    for description in ("热水器漏水，阀门老化", "热水器漏水", "阀门滴水"):
+        make_order(world, title="热水器故障", description=description, category=world.category, asset=asset)
+    make_order(world, actor=world.agent_b, customer=world.customer_b, title="热水器漏水", category=world.category)
+    make_order(world, title="还没修好的漏水", category=world.category)  # still open: not counted
+    WorkOrder.objects.exclude(title="还没修好的漏水").update(status="resolved")
+    page = client_for(world.dispatcher_a).get("/kb/faults/")
+    [leak] = page.context["categories"]
+    assert leak.label == "漏水" and leak.orders == 3  # site A only, resolved only
+    assert dict(leak.causes)["热水器"] == 3 and dict(leak.causes)["阀门"] == 2 and "漏水" not in dict(leak.causes)
+    [model] = page.context["models"]
+    assert model.label == "万和 JSQ24" and model.orders == 3
+    assert client_for(world.agent_a).get("/kb/faults/?since=bad").status_code == 200
+    assert client_for(world.tech_a).get("/kb/faults/").status_code == 403

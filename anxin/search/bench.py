@@ -1,0 +1,199 @@
+"""Search benchmark (issue 9): index N orders shaped like a busy desk, check recall, load the pages over HTTP.
+
+`anxin bench-search --orders 100000` (SQLite in a temp folder) or with DATABASE_URL pointing at an empty scratch
+PostgreSQL database. Prints: load and reindex time, the recall of a fixed query set, then p50/p95/p99, requests/s and
+server CPU per request for the search page, the suggestions and the queue's text filter under 8 connections (wrk) to
+gunicorn with 2 workers, and API creation with and without indexing on write. Never part of the test suite.
+"""
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+PLACES = ["厨房", "卫生间", "客厅", "主卧", "次卧", "阳台", "书房", "地下车库", "楼道", "电梯厅", "单元门口", "屋顶"]
+THINGS = ["水管", "下水道", "地漏", "马桶", "水龙头", "角阀", "热水器", "空调", "插座", "开关", "灯", "配电箱", "门禁",
+          "窗户", "门锁", "油烟机", "燃气灶", "暖气片", "地暖", "电梯", "防盗门", "天花板", "墙面", "外墙"]
+SYMPTOMS = ["漏水", "堵塞", "渗水", "滴水", "不出水", "跳闸", "没电", "打不着火", "不制冷", "有异响", "关不严", "刷卡没反应",
+            "松动", "裂缝", "发霉", "返潮", "冒烟", "漏电", "卡住", "坏了"]
+EXTRAS = ["楼下邻居说天花板在滴水", "已经关了总阀", "老人在家请尽快", "上次修过又坏了", "周末才有人在家", "晚上七点后方便",
+          "请师傅带配件", "小孩在家注意安全", "物业上周检查过", "租户报修，房东同意费用", "", "", ""]
+NEEDLES = [  # (title, description) planted once each; each query below must find its needle in the first three
+    ("阳台推拉门滑轮脱落", "推拉门滑轮脱落，门推不动，轨道变形"),
+    ("储藏室排风扇噪音", "排风扇转起来噪音很大，扇叶碰到外壳"),
+    ("车位充电桩无法启动", "新装的充电桩刷卡后无法启动，指示灯红色闪烁"),
+]
+QUERIES = [  # (query, needle index or key, what it checks)
+    ("滑轮", 0, "a word inside a longer text"), ("脱落 滑轮", 0, "two words, any order"),
+    ("滑輪脫落", 0, "traditional characters"), ("排风扇 噪音", 1, "two words"), ("排風扇", 1, "traditional"),
+    ("充电桩", 2, "a domain word"), ("充電樁 無法啟動", 2, "traditional, two words"),
+    ("phone", "phone", "full phone number"), ("tail", "phone", "last four digits"),
+    ("number", "number", "order number"), ("name", "phone", "customer name"),
+]
+
+
+def _pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
+
+
+def _text(rng: random.Random) -> tuple[str, str]:
+    place, thing, symptom = rng.choice(PLACES), rng.choice(THINGS), rng.choice(SYMPTOMS)
+    title = f"{place}{thing}{symptom}"
+    return title, f"{title}，{rng.choice(EXTRAS)}{rng.choice(['', '，麻烦尽快安排', '，急'])}"
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError):
+            continue
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid, *map(int, out)]
+
+
+def _wrk(*, port: int, paths: list[str], cookie: str, seconds: int, pids: list[int], label: str) -> None:
+    script = Path(tempfile.mkdtemp()) / "paths.lua"
+    quoted = ",".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
+    script.write_text(f'local paths = {{{quoted}}}\nlocal i = 0\n'
+                      f'request = function()\n  i = i % #paths + 1\n'
+                      f'  return wrk.format("GET", paths[i], {{["Cookie"] = "{cookie}"}})\nend\n')
+    cpu0 = _cpu_seconds(pids)
+    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script),
+                          f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout
+    cpu = _cpu_seconds(pids) - cpu0
+    rate = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", out)) else 0.0
+    total = int(m.group(1)) if (m := re.search(r"(\d+) requests in", out)) else 0
+    lat = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M))
+    bad = m.group(1) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else "0"
+    print(f"{label:<30} {rate:7.0f} req/s  p50={lat.get('50')}  p90={lat.get('90')}  p99={lat.get('99')}  "
+          f"server CPU {1000 * cpu / max(total, 1):.1f} ms/req  non-2xx={bad}")
+
+
+def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port: int = 8766, seconds: int = 15) -> None:
+    var_dir = var_dir or tempfile.mkdtemp(prefix="anxin-search-bench-")
+    os.environ["ANXIN_VAR_DIR"] = var_dir
+    os.environ["ANXIN_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from anxin.accounts.models import OrgUnit, User
+    from anxin.core.demo import load_demo
+    from anxin.search import services as search_services
+    from anxin.search.models import SearchEntry
+    from anxin.search.selectors import search
+    from anxin.workorders.models import WorkOrder
+    from anxin.workorders.services import NUMBER_PREFIX
+    from anxin.workorders.states import OPEN_STATUSES, Status
+
+    print(f"database: {connection.vendor}  ({var_dir})")
+    call_command("migrate", "-v", "0")
+    if WorkOrder.objects.exists():
+        sys.exit(f"{var_dir} already holds data: the benchmark needs an empty database")
+    load_demo(customers=300, orders=50)
+    site = OrgUnit.objects.get(code="PD01")
+    customers = list(site.customers.values_list("id", flat=True))
+    rng = random.Random(9)
+    now = timezone.now()
+    statuses = list(OPEN_STATUSES) + [Status.CLOSED] * 6
+    t0 = time.perf_counter()
+    batch = []
+    for i in range(orders):
+        title, description = _text(rng)
+        batch.append(WorkOrder(number=f"{NUMBER_PREFIX}B-{i:07d}", type="repair", channel="hotline", priority=2,
+                               status=rng.choice(statuses), customer_id=rng.choice(customers), site_id=site.id,
+                               title=title, description=description,
+                               received_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 365))))
+        if len(batch) == 10_000:
+            WorkOrder.objects.bulk_create(batch)  # lint: allow-write (bench fixture, throw-away DB)
+            batch = []
+    WorkOrder.objects.bulk_create(batch)  # lint: allow-write (bench fixture)
+    print(f"loaded {orders:,} orders in one site in {time.perf_counter() - t0:.1f} s")
+
+    from anxin.customers import services as customer_services
+    from anxin.workorders import services as wo_services
+
+    agent = User.objects.get(username="agent1")
+    needle_customer = customer_services.customer_create(actor=None, site=site, name="欧阳明远", address_text="浦东新区张杨路8号",
+                                                        contacts=[{"phone": "13912345678"}])
+    needles = [wo_services.workorder_create(actor=agent, type="repair", channel="hotline", site=site,
+                                            customer=needle_customer, title=t, description=d) for t, d in NEEDLES]
+    t0 = time.perf_counter()
+    counts = search_services.reindex()
+    took = time.perf_counter() - t0
+    print(f"reindex: {SearchEntry.objects.count():,} entries in {took:.1f} s "
+          f"({counts.get('order', 0) / took:,.0f} orders/s; 1 M orders ≈ {1_000_000 / max(counts['order'] / took, 1) / 60:.1f} min)")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as c:
+            c.execute("ANALYZE")
+
+    found = 0
+    for query, target, what in QUERIES:
+        q = {"phone": "13912345678", "tail": "5678", "number": needles[0].number, "name": "欧阳明远"}.get(query, query)
+        hits = search(user=agent, query=q, limit=3)
+        ok = (any(h.kind == "customer" and h.title == "欧阳明远" or h.object_id == needles[0].id for h in hits)
+              if target in ("phone", "number") else any(h.object_id == needles[target].id for h in hits))
+        found += ok
+        print(f"  recall {'✓' if ok else '✗'} {q!r:<22} {what}")
+    common = search(user=agent, query="漏水", limit=20)
+    precise = sum(1 for h in common if "漏水" in h.title + h.snippet)
+    print(f"recall@3 of the fixed set: {found}/{len(QUERIES)}; the first 20 results for 漏水 all contain it: "
+          f"{precise}/{len(common)}")
+
+    client = Client()
+    client.force_login(agent)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    queries = ["漏水", "厨房 漏水", "漏水 厨房", "空調 不製冷", "跳闸", "门禁 刷卡", "5678", "热水器 异响 楼下",
+               "天花板 滴水", needles[0].number, "13912345678", "欧阳明远"]
+    from urllib.parse import quote
+
+    search_paths = [f"/search/?q={quote(q)}" for q in queries]
+    suggest_paths = [f"/kb/suggest/?content={quote(q)}" for q in queries[:6]]
+    queue_paths = [f"/orders/?q={quote(q)}" for q in queries[:6]]
+    connection.close()
+    _serve_and_load(port=port, cookie=cookie, seconds=seconds, label_paths=[
+        ("search page", search_paths), ("suggestions while typing", suggest_paths),
+        ("queue with a text filter", queue_paths)])
+
+
+def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths) -> None:
+    if not shutil.which("wrk"):
+        print("wrk is not installed (apt-get install wrk): HTTP figures skipped")
+        return
+    env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind",
+                               f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], env=env)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        pids = _children(server.pid)
+        for label, paths in label_paths:
+            _wrk(port=port, paths=paths[:1], cookie=cookie, seconds=3, pids=pids, label=f"(warm-up) {label}")
+            _wrk(port=port, paths=paths, cookie=cookie, seconds=seconds, pids=pids, label=label)
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
