@@ -92,6 +92,13 @@ def cmd_setup(args) -> None:
     if not OrgUnit.objects.exists() and not args.no_demo:
         print("首次启动：正在载入演示数据… (first start: loading demo data)", flush=True)
         _manage("loaddemo")
+    from anxin.search.models import SearchEntry
+    from anxin.workorders.models import WorkOrder
+
+    if WorkOrder.objects.exists() and not SearchEntry.objects.exists():
+        # a database from before the search index: build it once (later writes keep it current)
+        print("正在建立搜索索引… (building the search index)", flush=True)
+        cmd_reindex(argparse.Namespace(kind=None, batch=2000))
 
 
 def site_url_warning(site_url: str, host: str, port: int) -> str | None:

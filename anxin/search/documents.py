@@ -1,7 +1,7 @@
 """What each kind of record puts into the index: its title, the snippet's text, its words and its exact keys.
 
 Exact keys are prefixed so they can never collide with an ordinary word: zzo + order number, zzp + national
-phone number, zzl + its last four digits, zzn + a customer's name. Phone numbers are keys only — never in the text
+phone number, zzl + its last four digits, zzn + a customer's name, zzk + the entry's kind. Phone numbers are keys only — never in the text
 a snippet is cut from, so a snippet cannot show an unmasked number.
 """
 
@@ -14,6 +14,11 @@ from anxin.search import text as zh
 from anxin.search.models import Kind
 
 BODY_WORDS = 400
+
+
+def kind_key(kind: str) -> str:
+    """Every entry carries its kind as a word, so "articles and cases only" is an index intersection, not a scan."""
+    return f"zzk{kind}"
 
 
 def order_key(number: str) -> str:
@@ -35,7 +40,7 @@ def _entry(kind, obj_id, *, site_id, owner_id=None, audience="", title, text, ke
     text = " ".join((text or "").split())
     return {"kind": kind, "object_id": obj_id, "site_id": site_id, "owner_id": owner_id, "audience": audience,
             "title": title[:200], "text": text[:2000], "head": zh.tokens(title, limit=60),
-            "body": zh.tokens(text, limit=BODY_WORDS), "keys": list(dict.fromkeys(keys)), "url": url}
+            "body": zh.tokens(text, limit=BODY_WORDS), "keys": list(dict.fromkeys([kind_key(kind), *keys])), "url": url}
 
 
 def orders(ids):

@@ -80,7 +80,7 @@ def parse(query: str, *, full_phones: bool) -> tuple[list[str], list[str], bool]
     name = documents.name_key(text)
     if 2 <= len(name) - 3 <= 20:
         keys.append(name)
-    return zh.tokens(text, limit=MAX_WORDS), keys, False
+    return zh.tokens(text, limit=MAX_WORDS, query=True), keys, False
 
 
 def highlight(text: str, words: list[str], *, width: int = 120) -> str:
@@ -147,7 +147,7 @@ def matching_ids(*, user: User, query: str, kind: str, limit: int = 1000) -> lis
     return [found[pk] for pk in pks if pk in found]
 
 
-QUEUE_MATCHES = 1000  # a text filter in the queue shows the best thousand matches
+QUEUE_MATCHES = 500  # a text filter in the queue shows the best 500 matches, in the queue's own order
 
 
 def order_ids_matching(*, user: User, query: str | None) -> tuple[int, ...] | None:

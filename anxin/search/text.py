@@ -69,11 +69,16 @@ def normalise(text: str) -> str:
     return text.lower()
 
 
-def tokens(text: str, *, limit: int | None = None) -> list[str]:
-    """The words of a text as the index knows them, in order, each once."""
+def tokens(text: str, *, limit: int | None = None, query: bool = False) -> list[str]:
+    """The words of a text as the index knows them, in order, each once.
+
+    An indexed text also yields the dictionary sub-words of its long words (search mode: 热水器 → 热水, 水器, 热水器);
+    a query keeps its words whole (precise mode), which the index then holds either way — fewer, sharper terms.
+    """
     text = normalise(text)
     seen: dict[str, None] = {}
-    for piece in _jieba().cut_for_search(text):
+    tokenizer = _jieba()
+    for piece in (tokenizer.cut(text) if query else tokenizer.cut_for_search(text)):
         for word in WORD.findall(piece):
             if word not in STOP and word not in seen:
                 seen[word] = None
