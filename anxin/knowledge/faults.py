@@ -40,7 +40,7 @@ def fault_statistics(*, user: User, since: datetime, until: datetime, top: int =
         name = row["category__name"] or ""
         own = set(zh.tokens(name)) | GENERIC
         said = f"{row['title']} {row['description']} {row['field_job__diagnosis'] or ''}"
-        words = set(zh.tokens(said, limit=60))
+        words = set(zh.tokens(said, limit=60, query=True))  # whole words: 热水器, not 热水 + 水器
         words = {w for w in words if w not in own and not w.startswith("zz") and not w.isdigit() and len(w) > 1}
         keys = [("categories", name or "—")]
         if row["asset__model"]:

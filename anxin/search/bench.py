@@ -170,17 +170,43 @@ def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
     search_paths = [f"/search/?q={quote(q)}" for q in queries]
     suggest_paths = [f"/kb/suggest/?content={quote(q)}" for q in queries[:6]]
     queue_paths = [f"/orders/?q={quote(q)}" for q in queries[:6]]
+    from anxin.accounts.services import api_token_create
+
+    _token, key = api_token_create(user=agent, name="bench-search")
+    body = ('{"type": "repair", "site": "PD01", "title": "厨房水管漏水", "description": "楼下天花板滴水，已关总阀", '
+            f'"customer": "{needle_customer.public_id}"}}')
     connection.close()
     _serve_and_load(port=port, cookie=cookie, seconds=seconds, label_paths=[
         ("search page", search_paths), ("suggestions while typing", suggest_paths),
         ("queue with a text filter", queue_paths)])
+    # intake with the index kept on every write, and without it (ANXIN_SEARCH_INDEX_ON_WRITE=0)
+    for on in ("1", "0"):
+        _serve_and_load(port=port, cookie=cookie, seconds=seconds, create=(key, body), env={
+            "ANXIN_SEARCH_INDEX_ON_WRITE": on}, label=f"API create, index on write={'yes' if on == '1' else 'no'}")
 
 
-def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths) -> None:
+def _wrk_post(*, port: int, key: str, body: str, seconds: int, pids: list[int], label: str) -> None:
+    script = Path(tempfile.mkdtemp()) / "post.lua"
+    script.write_text(f'wrk.method="POST"\nwrk.body=[[{body}]]\nwrk.headers["Content-Type"]="application/json"\n'
+                      f'wrk.headers["Authorization"]="Bearer {key}"\n')
+    cpu0 = _cpu_seconds(pids)
+    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script),
+                          f"http://127.0.0.1:{port}/api/workorders/"], capture_output=True, text=True).stdout
+    cpu = _cpu_seconds(pids) - cpu0
+    rate = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", out)) else 0.0
+    total = int(m.group(1)) if (m := re.search(r"(\d+) requests in", out)) else 0
+    lat = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M))
+    bad = m.group(1) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else "0"
+    print(f"{label:<30} {rate:7.0f} req/s  p50={lat.get('50')}  p90={lat.get('90')}  p99={lat.get('99')}  "
+          f"server CPU {1000 * cpu / max(total, 1):.1f} ms/req  non-2xx={bad}")
+
+
+def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths=(), create=None, env=None,
+                    label: str = "") -> None:
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk): HTTP figures skipped")
         return
-    env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1"}
+    env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1", **(env or {})}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind",
                                f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], env=env)
     try:
@@ -191,9 +217,12 @@ def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths) -> Non
             except OSError:
                 time.sleep(0.2)
         pids = _children(server.pid)
-        for label, paths in label_paths:
-            _wrk(port=port, paths=paths[:1], cookie=cookie, seconds=3, pids=pids, label=f"(warm-up) {label}")
-            _wrk(port=port, paths=paths, cookie=cookie, seconds=seconds, pids=pids, label=label)
+        for name, paths in label_paths:
+            _wrk(port=port, paths=paths[:1], cookie=cookie, seconds=3, pids=pids, label=f"(warm-up) {name}")
+            _wrk(port=port, paths=paths, cookie=cookie, seconds=seconds, pids=pids, label=name)
+        if create:
+            _wrk_post(port=port, key=create[0], body=create[1], seconds=2, pids=pids, label=f"(warm-up) {label}")
+            _wrk_post(port=port, key=create[0], body=create[1], seconds=seconds, pids=pids, label=label)
     finally:
         server.terminate()
         server.wait(timeout=15)

@@ -88,6 +88,7 @@ def put(rows: list[tuple[int, str, int | None, int | None, str, list[str], list[
         return
     with connection.cursor() as cursor:
         if _sqlite():
+            # an entry indexed before: its old words out first (FTS5 rows are replaced by rowid)
             cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(r[0],) for r in rows])
             cursor.executemany(
                 "INSERT INTO search_fts (rowid, head, body, keys, kind, site, owner, audience) "
@@ -115,7 +116,7 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-WINDOW = 2000  # a query ranks at most the newest 2,000 entries that match it: bounded work on a million orders
+WINDOW = 1000  # a query ranks at most the newest 1,000 entries that match it: bounded work on a million orders
 
 
 def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tuple[str, ...] = (), limit: int = 20

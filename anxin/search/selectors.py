@@ -39,6 +39,10 @@ class Hit:
 
     @property
     def kind_label(self) -> str:
+        if self.kind == Kind.ARTICLE and self.audience:
+            from anxin.knowledge.models import Audience
+
+            return Audience(self.audience).label  # 公开常见问题 / 内部知识 / 话术
         return Kind(self.kind).label
 
 

@@ -3,7 +3,8 @@
 import time
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.audit.services import audit_record
@@ -12,7 +13,6 @@ from anxin.search import documents, index
 from anxin.search import text as zh
 from anxin.search.models import Kind, SearchEntry, SearchTerm
 
-FIELDS = ["site_id", "owner_id", "audience", "title", "text", "head_tokens", "tokens", "keys", "url"]
 _terms = {"loaded_at": 0.0}
 TERMS_TTL = 60  # seconds: another process's new term is used within a minute
 
@@ -24,38 +24,38 @@ def terms_load(force: bool = False) -> None:
         _terms["loaded_at"] = time.monotonic()
 
 
+UPSERT = ("INSERT INTO search_searchentry (kind, object_id, site_id, owner_id, audience, title, text, head_tokens, "
+          "tokens, keys, url, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+          "ON CONFLICT (kind, object_id) DO UPDATE SET site_id = excluded.site_id, owner_id = excluded.owner_id, "
+          "audience = excluded.audience, title = excluded.title, text = excluded.text, "
+          "head_tokens = excluded.head_tokens, tokens = excluded.tokens, keys = excluded.keys, url = excluded.url, "
+          "updated_at = excluded.updated_at RETURNING id")
+
+
 def index_records(kind: str, ids) -> int:
-    """(Re)index these records of one kind; records that no longer qualify (deleted, unpublished) leave the index."""
+    """(Re)index these records of one kind; records that no longer qualify (deleted, unpublished) leave the index.
+
+    Plain SQL (one upsert per record): this runs inside every create and update, so it must stay small next to it.
+    """
     ids = list(dict.fromkeys(ids))
     if not ids:
         return 0
     terms_load()
     built = {d["object_id"]: d for d in documents.BUILDERS[kind](ids)}
-    existing = dict(SearchEntry.objects.filter(kind=kind, object_id__in=ids).values_list("object_id", "id"))
-    gone = [existing[i] for i in ids if i in existing and i not in built]
-    if gone:
-        index.remove(gone)
-        SearchEntry.objects.filter(id__in=gone).delete()
-    rows, new, changed = [], [], []
-    for object_id, doc in built.items():
-        entry = SearchEntry(id=existing.get(object_id), kind=kind, object_id=object_id, site_id=doc["site_id"],
-                            owner_id=doc["owner_id"], audience=doc["audience"], title=doc["title"], text=doc["text"],
-                            head_tokens=" ".join(doc["head"]), tokens=" ".join(doc["body"]),
-                            keys=" ".join(doc["keys"]), url=doc["url"])
-        (changed if entry.id else new).append(entry)
-    if changed:
-        SearchEntry.objects.bulk_update(changed, FIELDS)
-    if new:
-        SearchEntry.objects.bulk_create(new)
-        if any(e.id is None for e in new):  # databases that do not return ids from a bulk insert
-            ids_now = dict(SearchEntry.objects.filter(kind=kind, object_id__in=[e.object_id for e in new])
-                           .values_list("object_id", "id"))
-            for e in new:
-                e.id = ids_now[e.object_id]
-    for entry in [*changed, *new]:
-        doc = built[entry.object_id]
-        rows.append((entry.id, kind, entry.site_id, entry.owner_id, entry.audience, doc["head"], doc["body"],
-                     doc["keys"]))
+    if len(built) < len(ids):
+        gone = list(SearchEntry.objects.filter(kind=kind, object_id__in=[i for i in ids if i not in built])
+                    .values_list("id", flat=True))
+        if gone:
+            index.remove(gone)
+            SearchEntry.objects.filter(id__in=gone).delete()
+    rows, now = [], timezone.now()
+    with connection.cursor() as cursor:
+        for object_id, doc in built.items():
+            cursor.execute(UPSERT, [kind, object_id, doc["site_id"], doc["owner_id"], doc["audience"], doc["title"],
+                                    doc["text"], " ".join(doc["head"]), " ".join(doc["body"]), " ".join(doc["keys"]),
+                                    doc["url"], now])
+            rows.append((cursor.fetchone()[0], kind, doc["site_id"], doc["owner_id"], doc["audience"], doc["head"],
+                         doc["body"], doc["keys"]))
     index.put(rows)
     return len(rows)
 
