@@ -19,6 +19,12 @@ def case_for(*, complaint: Complaint) -> Case | None:
     return Case.objects.filter(complaint=complaint).first()
 
 
+def cases_in_order(*, ids: list[int]) -> list[Case]:
+    """The cases with these ids, in the given (relevance) order."""
+    found = Case.objects.in_bulk(ids)
+    return [found[i] for i in ids if i in found]
+
+
 def case_search(*, query: str, limit: int = 100) -> list[Case]:
     """Cases are anonymised and shared across sites on purpose: lessons travel."""
     from django.db.models import Q

@@ -138,8 +138,15 @@ def complaint_edit(request, public_id):
 @permission_required("workorders.view_workorder", raise_exception=True)
 def case_library(request):
     """D6/G3: the case library — anonymised lessons from closed complaints, searchable."""
-    query = (request.GET.get("q") or "")[:50]
-    return render(request, "complaints/case_library.html", {"q": query, "cases": selectors.case_search(query=query)})
+    query = (request.GET.get("q") or "")[:200]
+    if query.strip():  # G3/G4: the same Chinese search as everywhere, ranked
+        from anxin.search.selectors import search
+
+        hits = search(user=request.user, query=query, kinds=("case",), limit=100)
+        cases = selectors.cases_in_order(ids=[h.object_id for h in hits])
+    else:
+        cases = selectors.case_search(query="")
+    return render(request, "complaints/case_library.html", {"q": query, "cases": cases})
 
 
 @require_GET

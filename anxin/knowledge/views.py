@@ -187,7 +187,8 @@ def suggest(request):
     """G4 while typing: the scripts that fit the order (or the call) and the three best articles and cases."""
     _reader(request)
     order = _order_from(request)
-    text = " ".join(request.GET.get(k, "") for k in ("content", "fault_symptom", "order_title", "q"))[:200]
+    text = " ".join(request.GET.get(k, "") for k in ("content", "fault_symptom", "order_title", "title", "description",
+                                                     "q"))[:200]
     state = _promise(order)
     situations = scripts.situations_for(order, within_promise=state[0] if state else None,
                                         on_revisit=request.GET.get("on") == "revisit")

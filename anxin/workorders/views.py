@@ -23,7 +23,7 @@ from anxin.workorders.forms import (
     TransitionForm,
     WorkOrderForm,
 )
-from anxin.workorders.models import WorkOrder
+from anxin.workorders.models import WorkOrder, WorkOrderEvent
 from anxin.workorders.states import OPEN_STATUSES
 
 PAGE_SIZE = 50
@@ -265,6 +265,11 @@ def create_for_customer(request, customer_id):
         except DomainError as exc:
             form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None, str(exc))
         else:
+            from anxin.knowledge.services import articles_used_on_order
+
+            if not order.events.filter(type=WorkOrderEvent.Type.KNOWLEDGE_USED).exists():  # not on a double submit
+                articles_used_on_order(ids=(request.POST.get("used_articles") or "").split(","), actor=request.user,
+                                       order=order)
             messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
             return redirect("workorders:detail", public_id=order.public_id)
     return render(request, "workorders/workorder_create.html", {"form": form, "customer": customer})

@@ -141,3 +141,19 @@ def test_a_domain_term_from_the_admin_is_kept_whole(world, client):
     assert any("反水阀" in t for t in titles(fresh(world.agent_a), "反水阀"))
     with pytest.raises(PermissionDeniedError):
         services.term_add(actor=fresh(world.agent_a), word="水阀")  # only administrators
+
+
+def test_the_one_scope_function_per_role(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    from anxin.search.selectors import scope_for
+
+    public = scope_for(AnonymousUser())
+    assert public.order_sites is None and public.customer_sites is None and not public.cases
+    assert public.article_audiences == {"faq"}
+    tech = scope_for(fresh(world.tech_a))
+    assert tech.order_owner == world.tech_a.id and tech.customer_sites is None and tech.cases
+    agent = scope_for(fresh(world.agent_a))
+    assert agent.order_sites == {world.site_a.id} and agent.order_owner is None
+    assert agent.customer_sites == {world.site_a.id} and agent.article_audiences == {"faq", "internal", "script"}
+    assert scope_for(fresh(world.agent_b)).order_sites == {world.site_b.id}  # another site: only its own
