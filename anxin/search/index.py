@@ -71,7 +71,7 @@ def drop(schema_editor) -> None:
         schema_editor.execute(sql)
 
 
-def _vector(head: list[str], body: list[str], keys: list[str]) -> str:
+def vector(head: list[str], body: list[str], keys: list[str]) -> str:
     """A tsvector literal: 'word':positions with weight A for the title and the keys, D for the body."""
     positions: dict[str, list[str]] = {}
     for offset, (words, weight) in enumerate(((keys, "A"), (head, "A"), (body, ""))):
@@ -97,7 +97,7 @@ def put(rows: list[tuple[int, str, int | None, int | None, str, list[str], list[
                  for pk, kind, site, owner, audience, head, body, keys in rows])
         else:
             cursor.executemany("UPDATE search_searchentry SET vector = %s::tsvector WHERE id = %s",
-                               [(_vector(head, body, keys), pk) for pk, _k, _s, _o, _a, head, body, keys in rows])
+                               [(vector(head, body, keys), pk) for pk, _k, _s, _o, _a, head, body, keys in rows])
 
 
 def remove(ids: list[int]) -> None:
@@ -116,7 +116,7 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-WINDOW = 1000  # a query ranks at most the newest 1,000 entries that match it: bounded work on a million orders
+WINDOW = 500  # a query ranks at most the newest 500 entries that match it: bounded work on a million orders
 
 
 def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tuple[str, ...] = (), limit: int = 20

@@ -123,7 +123,8 @@ def search(*, user: User | None, query: str, kinds: tuple[str, ...] = (), limit:
                 ranked.setdefault(pk, (False, score - (1000 if any_word else 0)))
     if not ranked:
         return []
-    entries = SearchEntry.objects.in_bulk(list(ranked))
+    entries = SearchEntry.objects.only("id", "kind", "object_id", "title", "text", "url", "audience").in_bulk(
+        list(ranked))
 
     def rank(pk):
         exact, score = ranked[pk]
@@ -151,7 +152,7 @@ def matching_ids(*, user: User, query: str, kind: str, limit: int = 1000) -> lis
     return [found[pk] for pk in pks if pk in found]
 
 
-QUEUE_MATCHES = 500  # a text filter in the queue shows the best 500 matches, in the queue's own order
+QUEUE_MATCHES = 200  # a text filter in the queue keeps the best 200 matches, shown in the queue's own order
 
 
 def order_ids_matching(*, user: User, query: str | None) -> tuple[int, ...] | None:

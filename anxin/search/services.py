@@ -24,12 +24,15 @@ def terms_load(force: bool = False) -> None:
         _terms["loaded_at"] = time.monotonic()
 
 
-UPSERT = ("INSERT INTO search_searchentry (kind, object_id, site_id, owner_id, audience, title, text, head_tokens, "
-          "tokens, keys, url, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-          "ON CONFLICT (kind, object_id) DO UPDATE SET site_id = excluded.site_id, owner_id = excluded.owner_id, "
-          "audience = excluded.audience, title = excluded.title, text = excluded.text, "
-          "head_tokens = excluded.head_tokens, tokens = excluded.tokens, keys = excluded.keys, url = excluded.url, "
-          "updated_at = excluded.updated_at RETURNING id")
+COLUMNS = "kind, object_id, site_id, owner_id, audience, title, text, head_tokens, tokens, keys, url, updated_at"
+UPDATE = ("site_id = excluded.site_id, owner_id = excluded.owner_id, audience = excluded.audience, "
+          "title = excluded.title, text = excluded.text, head_tokens = excluded.head_tokens, tokens = excluded.tokens, "
+          "keys = excluded.keys, url = excluded.url, updated_at = excluded.updated_at")
+UPSERT = (f"INSERT INTO search_searchentry ({COLUMNS}) VALUES ({', '.join(['%s'] * 12)}) "
+          f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATE} RETURNING id")
+# PostgreSQL: the tsvector in the same statement — one row version, one GIN insert per write
+UPSERT_PG = (f"INSERT INTO search_searchentry ({COLUMNS}, vector) VALUES ({', '.join(['%s'] * 12)}, %s::tsvector) "
+             f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATE}, vector = excluded.vector RETURNING id")
 
 
 def index_records(kind: str, ids) -> int:
@@ -48,15 +51,19 @@ def index_records(kind: str, ids) -> int:
         if gone:
             index.remove(gone)
             SearchEntry.objects.filter(id__in=gone).delete()
-    rows, now = [], timezone.now()
+    rows, now, sqlite = [], timezone.now(), connection.vendor == "sqlite"
     with connection.cursor() as cursor:
         for object_id, doc in built.items():
-            cursor.execute(UPSERT, [kind, object_id, doc["site_id"], doc["owner_id"], doc["audience"], doc["title"],
-                                    doc["text"], " ".join(doc["head"]), " ".join(doc["body"]), " ".join(doc["keys"]),
-                                    doc["url"], now])
+            values = [kind, object_id, doc["site_id"], doc["owner_id"], doc["audience"], doc["title"], doc["text"],
+                      " ".join(doc["head"]), " ".join(doc["body"]), " ".join(doc["keys"]), doc["url"], now]
+            if sqlite:
+                cursor.execute(UPSERT, values)
+            else:
+                cursor.execute(UPSERT_PG, [*values, index.vector(doc["head"], doc["body"], doc["keys"])])
             rows.append((cursor.fetchone()[0], kind, doc["site_id"], doc["owner_id"], doc["audience"], doc["head"],
                          doc["body"], doc["keys"]))
-    index.put(rows)
+    if sqlite:
+        index.put(rows)  # the FTS5 table beside the entries
     return len(rows)
 
 

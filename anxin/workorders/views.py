@@ -12,7 +12,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, NotFound
 from anxin.core.exports import xlsx_export
 from anxin.customers import selectors as customer_selectors
-from anxin.search.selectors import order_ids_matching
+from anxin.search.selectors import QUEUE_MATCHES, order_ids_matching
 from anxin.workorders import attachments, selectors, services
 from anxin.workorders.forms import (
     AssignForm,
@@ -73,6 +73,7 @@ def queue(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "orders": rows, "total": min(total, COUNT_CAP), "capped": total > COUNT_CAP,
+               "text_capped": bool(form.is_valid() and form.cleaned_data.get("q")) and total >= QUEUE_MATCHES,
                "page": page, "staff": staff,
                "has_next": page * PAGE_SIZE < total, "query": query.urlencode(),
                "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE}
