@@ -264,7 +264,7 @@ def cmd_train_classifier(args) -> None:
     print(f"trained on {result['docs']:,} resolved/closed orders; {result['held_out']:,} held out")
     for field, figures in result["accuracy"].items():
         print(f"  {field:<13} accuracy {figures['accuracy']}  (majority-class baseline {figures['majority_baseline']},"
-              f" {figures['held_out']} held-out orders)")
+              f" {figures['held_out']} held-out orders){'' if figures['used'] else '  → not suggested'}")
     if not result["accuracy"]:
         print("  not enough history: the model suggests nothing until there are 50 resolved orders")
 

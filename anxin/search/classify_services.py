@@ -3,7 +3,8 @@
 A multinomial naive Bayes per field over the index's own segmented words, trained on the desk's resolved and closed
 orders (a task retrains it daily; `anxin train-classifier` on demand). Pure Python, no model download: it works
 offline, and with too little history it suggests nothing rather than guess. Each suggestion carries its confidence
-(the model's posterior probability); below MIN_CONFIDENCE it is not shown.
+(the model's posterior probability); below MIN_CONFIDENCE it is not shown, and a field whose held-out accuracy
+does not beat always answering its most common value is not suggested at all.
 """
 
 import hashlib
@@ -89,9 +90,14 @@ def train() -> dict:
         tests = _samples(test_rows, field)
         hits = sum(1 for tokens, label in tests if (p := _predict(models[field], tokens)) and p[0] == label)
         majority = Counter(label for _t, label in samples).most_common(1)[0][0]
-        accuracy[field] = {"accuracy": round(hits / len(tests), 3) if tests else None, "held_out": len(tests),
-                           "majority_baseline": round(sum(1 for _t, lb in tests if lb == majority) / len(tests), 3)
-                           if tests else None}
+        score = hits / len(tests) if tests else None
+        baseline = sum(1 for _t, lb in tests if lb == majority) / len(tests) if tests else None
+        # a field the words do not predict better than "always the most common value" is not suggested at all
+        used = score is not None and score > baseline
+        accuracy[field] = {"accuracy": round(score, 3) if score is not None else None, "held_out": len(tests),
+                           "majority_baseline": round(baseline, 3) if baseline is not None else None, "used": used}
+        if not used:
+            del models[field]
     with transaction.atomic():
         stored = Classifier.objects.create(docs=len(train_rows), data=models, accuracy=accuracy)
         Classifier.objects.exclude(pk=stored.pk).delete()  # only the newest model is kept

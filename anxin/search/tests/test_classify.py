@@ -71,3 +71,12 @@ def test_a_tampered_suggestion_is_ignored(world, history, client_for):
             "priority": "2", "token": f"t-bad-{len(bad)}", "action": "order", "force_new": "1", "suggested": bad})
         assert response.status_code == 302
     assert not WorkOrderEvent.objects.filter(type=WorkOrderEvent.Type.CLASSIFICATION_SUGGESTED).exists()
+
+
+def test_a_field_the_words_do_not_predict_is_not_suggested(world, history):
+    # priorities that have nothing to do with the words: no better than "always normal", so never suggested
+    for i, order in enumerate(WorkOrder.objects.order_by("id")):
+        WorkOrder.objects.filter(pk=order.pk).update(priority=3 if i % 7 == 0 else 2)
+    result = classify.train()
+    assert result["accuracy"]["priority"]["used"] is False
+    assert "priority" not in classify.suggest("厨房水管漏水") and "category" in classify.suggest("厨房水管漏水")
