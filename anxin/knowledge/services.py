@@ -5,8 +5,6 @@ Four eyes: a version is reviewed by someone other than its author. Readers see o
 Every change is in the audit log; the search index follows through `core.signals.changed`.
 """
 
-import secrets
-
 import nh3
 from django.conf import settings
 from django.db import transaction
@@ -227,20 +225,11 @@ def attachment_add(*, article: Article, actor: User, file) -> ArticleAttachment:
     """A photo or PDF on an article: the same content checks and clean-up as an order's attachments."""
     _require(actor, "knowledge.edit_article")
     data, content_type, name = checked_files.checked_upload(file)
-    stored_name = f"{secrets.token_hex(16)}.{checked_files.ALLOWED[content_type]}"
-    root = settings.MEDIA_ROOT / "knowledge"
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / stored_name
-    path.write_bytes(data)
-    try:
-        with transaction.atomic():
-            attachment = ArticleAttachment.objects.create(article=article, original_name=name, stored_name=stored_name,
-                                                          content_type=content_type, size=len(data), uploaded_by=actor)
-            audit_record(actor=actor, action="update", object_type="knowledge.article", object_id=article.public_id,
-                         summary=f"{article.title} +attachment", data={"attachment": str(attachment.public_id)})
-    except Exception:
-        path.unlink(missing_ok=True)
-        raise
+    with checked_files.stored_file(data, content_type, "knowledge") as stored_name, transaction.atomic():
+        attachment = ArticleAttachment.objects.create(article=article, original_name=name, stored_name=stored_name,
+                                                      content_type=content_type, size=len(data), uploaded_by=actor)
+        audit_record(actor=actor, action="update", object_type="knowledge.article", object_id=article.public_id,
+                     summary=f"{article.title} +attachment", data={"attachment": str(attachment.public_id)})
     return attachment
 
 

@@ -72,9 +72,14 @@ def _wrk(*, port: int, paths: list[str], cookie: str, seconds: int, pids: list[i
     script.write_text(f'local paths = {{{quoted}}}\nlocal i = 0\n'
                       f'request = function()\n  i = i % #paths + 1\n'
                       f'  return wrk.format("GET", paths[i], {{["Cookie"] = "{cookie}"}})\nend\n')
+    _run_wrk(script=script, url=f"http://127.0.0.1:{port}/", seconds=seconds, pids=pids, label=label)
+
+
+def _run_wrk(*, script: Path, url: str, seconds: int, pids: list[int], label: str) -> None:
+    """Run wrk (2 threads, 8 connections) and print its percentiles with the server's CPU per request."""
     cpu0 = _cpu_seconds(pids)
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script),
-                          f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout
+    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script), url],
+                         capture_output=True, text=True).stdout
     cpu = _cpu_seconds(pids) - cpu0
     rate = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", out)) else 0.0
     total = int(m.group(1)) if (m := re.search(r"(\d+) requests in", out)) else 0
@@ -189,16 +194,7 @@ def _wrk_post(*, port: int, key: str, body: str, seconds: int, pids: list[int], 
     script = Path(tempfile.mkdtemp()) / "post.lua"
     script.write_text(f'wrk.method="POST"\nwrk.body=[[{body}]]\nwrk.headers["Content-Type"]="application/json"\n'
                       f'wrk.headers["Authorization"]="Bearer {key}"\n')
-    cpu0 = _cpu_seconds(pids)
-    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script),
-                          f"http://127.0.0.1:{port}/api/workorders/"], capture_output=True, text=True).stdout
-    cpu = _cpu_seconds(pids) - cpu0
-    rate = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", out)) else 0.0
-    total = int(m.group(1)) if (m := re.search(r"(\d+) requests in", out)) else 0
-    lat = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M))
-    bad = m.group(1) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else "0"
-    print(f"{label:<30} {rate:7.0f} req/s  p50={lat.get('50')}  p90={lat.get('90')}  p99={lat.get('99')}  "
-          f"server CPU {1000 * cpu / max(total, 1):.1f} ms/req  non-2xx={bad}")
+    _run_wrk(script=script, url=f"http://127.0.0.1:{port}/api/workorders/", seconds=seconds, pids=pids, label=label)
 
 
 def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths=(), create=None, env=None,

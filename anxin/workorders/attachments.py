@@ -7,6 +7,7 @@ The type is decided by the file's bytes, never its name; images are re-encoded w
 import io
 import secrets
 import warnings
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
@@ -92,6 +93,21 @@ def checked_upload(file) -> tuple[bytes, str, str]:
     return data, content_type, safe_display_name(getattr(file, "name", ""))
 
 
+@contextmanager
+def stored_file(data: bytes, content_type: str, folder: str):
+    """Write checked bytes under a random server-made name in MEDIA_ROOT/folder; removed again if the block fails."""
+    stored_name = f"{secrets.token_hex(16)}.{ALLOWED[content_type]}"
+    root = settings.MEDIA_ROOT / folder
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / stored_name
+    path.write_bytes(data)
+    try:
+        yield stored_name
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
 def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = False) -> Attachment:
     """Check, clean and store an upload on an order; writes ATTACHMENT_ADDED on the timeline.
 
@@ -100,25 +116,16 @@ def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = Fal
     if not actor.has_perm("workorders.change_workorder"):
         raise PermissionDeniedError()
     data, content_type, name = checked_upload(file)
-    stored_name = f"{secrets.token_hex(16)}.{ALLOWED[content_type]}"
-    root = settings.MEDIA_ROOT / "attachments"
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / stored_name
-    path.write_bytes(data)
-    try:
-        with transaction.atomic():
-            attachment = Attachment.objects.create(
-                work_order=order, original_name=name, stored_name=stored_name,
-                content_type=content_type, size=len(data), uploaded_by=actor, is_public=is_public,
-            )
-            events.attachment_added_event(order=order, actor=actor, name=attachment.original_name,
-                                          attachment_id=str(attachment.public_id))
-            audit_record(actor=actor, action="update", object_type="workorders.workorder",
-                         object_id=order.public_id, summary=f"{order.number} +attachment",
-                         data={"attachment": str(attachment.public_id), "size": attachment.size})
-    except Exception:
-        path.unlink(missing_ok=True)
-        raise
+    with stored_file(data, content_type, "attachments") as stored_name, transaction.atomic():
+        attachment = Attachment.objects.create(
+            work_order=order, original_name=name, stored_name=stored_name,
+            content_type=content_type, size=len(data), uploaded_by=actor, is_public=is_public,
+        )
+        events.attachment_added_event(order=order, actor=actor, name=attachment.original_name,
+                                      attachment_id=str(attachment.public_id))
+        audit_record(actor=actor, action="update", object_type="workorders.workorder",
+                     object_id=order.public_id, summary=f"{order.number} +attachment",
+                     data={"attachment": str(attachment.public_id), "size": attachment.size})
     return attachment
 
 

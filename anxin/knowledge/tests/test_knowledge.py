@@ -202,3 +202,21 @@ def test_fault_statistics_count_the_causes_per_category_and_model_within_scope(w
     assert model.label == "万和 JSQ24" and model.orders == 3
     assert client_for(world.agent_a).get("/kb/faults/?since=bad").status_code == 200
     assert client_for(world.tech_a).get("/kb/faults/").status_code == 403
+
+
+def test_a_failed_save_leaves_no_file_behind(world, kb, settings, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from anxin.knowledge.models import ArticleAttachment
+
+    editor, _ = kb
+    article = services.article_create(actor=editor, data={"title": "图示", "body": "<p>见附件</p>"})
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(ArticleAttachment.objects, "create", broken)
+    with pytest.raises(RuntimeError):
+        services.attachment_add(article=article, actor=editor, file=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n"))
+    folder = settings.MEDIA_ROOT / "knowledge"
+    assert not folder.exists() or not any(folder.iterdir())
