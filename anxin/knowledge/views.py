@@ -192,8 +192,6 @@ def suggest(request):
     state = _promise(order)
     situations = scripts.situations_for(order, within_promise=state[0] if state else None,
                                         on_revisit=request.GET.get("on") == "revisit")
-    if order is None and request.GET.get("customer_overdue") == "1":
-        situations = scripts.situations_for(None) + ["repeat_overdue"]
     hits = search(user=request.user, query=text, kinds=(Kind.ARTICLE, Kind.CASE), limit=SUGGESTIONS) \
         if text.strip() else []
     hits = [h for h in hits if h.audience != Audience.SCRIPT][:SUGGESTIONS]
