@@ -29,9 +29,9 @@ def _report(name: str, samples_ms: list[float]) -> None:
           f"  max={max(samples_ms):7.1f} ms")
 
 
-def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int = 8765,
-                        var_dir: str | None = None) -> None:
-    var_dir = var_dir or tempfile.mkdtemp(prefix="anxin-bench-")
+def bench_database(var_dir: str | None, *, prefix: str) -> str:
+    """Set Django up on a throw-away database (a temp SQLite file, or DATABASE_URL — an empty scratch database)."""
+    var_dir = var_dir or tempfile.mkdtemp(prefix=prefix)
     os.environ["ANXIN_VAR_DIR"] = var_dir
     os.environ["ANXIN_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
@@ -39,6 +39,20 @@ def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
+
+    from anxin.workorders.models import WorkOrder
+
+    print(f"database: {connection.vendor}  ({var_dir})")
+    call_command("migrate", "-v", "0")
+    if WorkOrder.objects.exists():
+        sys.exit(f"{var_dir} already holds data: the benchmark needs an empty database")
+    return var_dir
+
+
+def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int = 8765,
+                        var_dir: str | None = None) -> None:
+    bench_database(var_dir, prefix="anxin-bench-")
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -48,10 +62,6 @@ def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int
     from anxin.workorders.services import NUMBER_PREFIX
     from anxin.workorders.states import OPEN_STATUSES, Status
 
-    print(f"database: {connection.vendor}  ({var_dir})")
-    call_command("migrate", "-v", "0")
-    if WorkOrder.objects.exists():
-        sys.exit(f"{var_dir} already holds data: the benchmark needs an empty database")
     load_demo(customers=200, orders=50)
     template = list(WorkOrder.objects.select_related("customer").all()[:50])
     rng = random.Random(1)

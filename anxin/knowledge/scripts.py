@@ -54,3 +54,28 @@ def fill(text: str, *, order: WorkOrder | None, agent, promised=None, appointmen
         if appointment else "",
     }
     return PLACEHOLDER.sub(lambda m: values[m.group(1)] or f"【{m.group(1)}】", text)
+
+
+def _promised(order: WorkOrder | None):
+    from anxin.sla.selectors import promise_state
+
+    return promise_state(order=order) if order is not None else None
+
+
+def situations_for_order(order: WorkOrder | None, *, on_revisit: bool = False) -> list[str]:
+    """situations_for with the order's promise state read from its SLA clocks."""
+    state = _promised(order)
+    return situations_for(order, within_promise=state[0] if state else None, on_revisit=on_revisit)
+
+
+def fill_for_order(text: str, *, order: WorkOrder | None, agent) -> str:
+    """fill with the order's promise, and for a field job its agreed window and technician."""
+    state = _promised(order)
+    view = None
+    if order is not None and order.family == Family.FIELD:
+        from anxin.field.selectors import job_view
+
+        view = job_view(order=order)
+    return fill(text, order=order, agent=agent, promised=state[1] if state else None,
+                appointment=view.appointment if view else None,
+                technician=view.assignment.technician if view and view.assignment else None)

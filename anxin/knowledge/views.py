@@ -5,7 +5,7 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +18,8 @@ from anxin.knowledge.forms import ArticleForm, StepForm
 from anxin.knowledge.models import Audience
 from anxin.search.models import Kind
 from anxin.search.selectors import PUBLIC, search
-from anxin.sla import selectors as sla_selectors
 from anxin.workorders import selectors as wo_selectors
+from anxin.workorders.attachments import download_response
 
 SUGGESTIONS = 3
 
@@ -117,19 +117,16 @@ def attachment_add(request, public_id):
     return redirect("knowledge:detail", public_id=article.public_id)
 
 
-def _download(attachment):
-    response = FileResponse(open(services.attachment_path(attachment), "rb"), content_type=attachment.content_type,
-                            as_attachment=True, filename=attachment.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @require_GET
 @login_required
 def attachment_get(request, public_id, attachment_id):
     _reader(request)
     article = selectors.article_get_for(user=request.user, public_id=public_id)
-    return _download(selectors.attachment_get_for(article=article, public_id=attachment_id))
+    attachment = selectors.attachment_get_for(article=article, public_id=attachment_id)
+    path = services.attachment_path(attachment)
+    if not path.exists():
+        raise NotFound()
+    return download_response(path, content_type=attachment.content_type, name=attachment.original_name)
 
 
 def _order_from(request):
@@ -149,23 +146,9 @@ def article_use(request, public_id):
                                                              "body": _filled(request, article, order)})
 
 
-def _promise(order):
-    state = sla_selectors.promise_state(order=order) if order is not None else None
-    return state
-
-
 def _filled(request, article, order) -> str:
-    if article.audience != Audience.SCRIPT:
-        return article.live.body
-    state = _promise(order)
-    view = None
-    if order is not None and order.family == "field":
-        from anxin.field.selectors import job_view
-
-        view = job_view(order=order)
-    return scripts.fill(article.live.body, order=order, agent=request.user, promised=state[1] if state else None,
-                        appointment=view.appointment if view else None,
-                        technician=view.assignment.technician if view and view.assignment else None)
+    return article.live.body if article.audience != Audience.SCRIPT else \
+        scripts.fill_for_order(article.live.body, order=order, agent=request.user)
 
 
 @require_GET
@@ -189,9 +172,7 @@ def suggest(request):
     order = _order_from(request)
     text = " ".join(request.GET.get(k, "") for k in ("content", "fault_symptom", "order_title", "title", "description",
                                                      "q"))[:200]
-    state = _promise(order)
-    situations = scripts.situations_for(order, within_promise=state[0] if state else None,
-                                        on_revisit=request.GET.get("on") == "revisit")
+    situations = scripts.situations_for_order(order, on_revisit=request.GET.get("on") == "revisit")
     hits = search(user=request.user, query=text, kinds=(Kind.ARTICLE, Kind.CASE), limit=SUGGESTIONS) \
         if text.strip() else []
     hits = [h for h in hits if h.audience != Audience.SCRIPT][:SUGGESTIONS]
@@ -207,29 +188,10 @@ def suggest(request):
 @permission_required("intake.add_contactlog", raise_exception=True)
 def classify_suggest(request):
     """A8 while typing on the call screen: type, category, priority and emergency with the model's confidence."""
-    import json
-
-    from anxin.search.classify_services import suggest as classify
-    from anxin.workorders.models import Priority
-    from anxin.workorders.states import Type
+    from anxin.search.classify_services import suggestions_for_form
 
     text = " ".join(request.GET.get(k, "") for k in ("content", "fault_symptom", "order_title"))[:500]
-    found = classify(text)
-    categories = wo_selectors.categories_by_id(ids=[int(found["category"][0])] if "category" in found else [])
-    labels = {"type": dict(Type.choices), "priority": {str(k): v for k, v in Priority.choices},
-              "is_emergency": {"1": _("Emergency"), "0": _("Not an emergency")}}
-    rows = []
-    for field, (value, confidence) in found.items():
-        if field == "category":
-            category = categories.get(int(value))
-            if category is None:
-                continue
-            label, apply = category.name, category.code  # the form's select is keyed by code
-        else:
-            label, apply = labels[field].get(value, value), value
-        rows.append({"field": field, "value": value, "apply": apply, "label": label,
-                     "confidence": round(confidence * 100)})
-    payload = json.dumps({r["field"]: {"value": r["value"], "confidence": r["confidence"] / 100} for r in rows})
+    rows, payload = suggestions_for_form(text)
     return render(request, "knowledge/_classify.html", {"rows": rows, "payload": payload, "text": text.strip()})
 
 

@@ -39,15 +39,14 @@ QUERIES = [  # (query, needle index or key, what it checks)
 ]
 
 
-def _pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else 0.0
-
-
 def _text(rng: random.Random) -> tuple[str, str]:
     place, thing, symptom = rng.choice(PLACES), rng.choice(THINGS), rng.choice(SYMPTOMS)
     title = f"{place}{thing}{symptom}"
     return title, f"{title}，{rng.choice(EXTRAS)}{rng.choice(['', '，麻烦尽快安排', '，急'])}"
+
+
+# wrk's --latency table stops at 90 and 99: the p95 the issue asks for comes from its own histogram
+P95 = 'done = function(summary, latency, requests)\n  io.write(string.format("p95 %.2fms\\n", latency:percentile(95) / 1000))\nend\n'
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -71,7 +70,7 @@ def _wrk(*, port: int, paths: list[str], cookie: str, seconds: int, pids: list[i
     quoted = ",".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in paths)
     script.write_text(f'local paths = {{{quoted}}}\nlocal i = 0\n'
                       f'request = function()\n  i = i % #paths + 1\n'
-                      f'  return wrk.format("GET", paths[i], {{["Cookie"] = "{cookie}"}})\nend\n')
+                      f'  return wrk.format("GET", paths[i], {{["Cookie"] = "{cookie}"}})\nend\n' + P95)
     _run_wrk(script=script, url=f"http://127.0.0.1:{port}/", seconds=seconds, pids=pids, label=label)
 
 
@@ -84,20 +83,17 @@ def _run_wrk(*, script: Path, url: str, seconds: int, pids: list[int], label: st
     rate = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", out)) else 0.0
     total = int(m.group(1)) if (m := re.search(r"(\d+) requests in", out)) else 0
     lat = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M))
+    lat["95"] = m.group(1) if (m := re.search(r"^p95 (\S+)", out, re.M)) else "?"
     bad = m.group(1) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else "0"
-    print(f"{label:<30} {rate:7.0f} req/s  p50={lat.get('50')}  p90={lat.get('90')}  p99={lat.get('99')}  "
+    print(f"{label:<30} {rate:7.0f} req/s  p50={lat.get('50')}  p90={lat.get('90')}  p95={lat['95']}  "
+          f"p99={lat.get('99')}  "
           f"server CPU {1000 * cpu / max(total, 1):.1f} ms/req  non-2xx={bad}")
 
 
 def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port: int = 8766, seconds: int = 15) -> None:
-    var_dir = var_dir or tempfile.mkdtemp(prefix="anxin-search-bench-")
-    os.environ["ANXIN_VAR_DIR"] = var_dir
-    os.environ["ANXIN_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
-    import django
+    from anxin.core.bench import bench_database
 
-    django.setup()
-    from django.core.management import call_command
+    bench_database(var_dir, prefix="anxin-search-bench-")
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -111,10 +107,6 @@ def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
     from anxin.workorders.services import NUMBER_PREFIX
     from anxin.workorders.states import OPEN_STATUSES, Status
 
-    print(f"database: {connection.vendor}  ({var_dir})")
-    call_command("migrate", "-v", "0")
-    if WorkOrder.objects.exists():
-        sys.exit(f"{var_dir} already holds data: the benchmark needs an empty database")
     load_demo(customers=300, orders=50)
     site = OrgUnit.objects.get(code="PD01")
     customers = list(site.customers.values_list("id", flat=True))
@@ -193,7 +185,7 @@ def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
 def _wrk_post(*, port: int, key: str, body: str, seconds: int, pids: list[int], label: str) -> None:
     script = Path(tempfile.mkdtemp()) / "post.lua"
     script.write_text(f'wrk.method="POST"\nwrk.body=[[{body}]]\nwrk.headers["Content-Type"]="application/json"\n'
-                      f'wrk.headers["Authorization"]="Bearer {key}"\n')
+                      f'wrk.headers["Authorization"]="Bearer {key}"\n' + P95)
     _run_wrk(script=script, url=f"http://127.0.0.1:{port}/api/workorders/", seconds=seconds, pids=pids, label=label)
 
 

@@ -130,6 +130,36 @@ def suggest(text: str) -> dict[str, tuple[str, float]]:
     return out
 
 
+def suggestions_for_form(text: str) -> tuple[list[dict], str]:
+    """The call screen's rows (field, value, what the form's control takes, label, confidence %) and the JSON of
+    what was suggested, which the form sends back with the order so the choice can be recorded."""
+    import json
+
+    from django.utils.translation import gettext as _
+
+    from anxin.workorders.models import Priority
+    from anxin.workorders.selectors import categories_by_id
+    from anxin.workorders.states import Type
+
+    found = suggest(text)
+    categories = categories_by_id(ids=[int(found["category"][0])] if "category" in found else [])
+    labels = {"type": dict(Type.choices), "priority": {str(k): v for k, v in Priority.choices},
+              "is_emergency": {"1": _("Emergency"), "0": _("Not an emergency")}}
+    rows = []
+    for field, (value, confidence) in found.items():
+        if field == "category":
+            category = categories.get(int(value))
+            if category is None:
+                continue  # retired since the model was trained
+            label, apply = category.name, category.code  # the form's select is keyed by code
+        else:
+            label, apply = labels[field].get(value, value), value
+        rows.append({"field": field, "value": value, "apply": apply, "label": label,
+                     "confidence": round(confidence * 100)})
+    payload = json.dumps({r["field"]: {"value": r["value"], "confidence": r["confidence"] / 100} for r in rows})
+    return rows, payload
+
+
 def stale(hours: int = 24) -> bool:
     from anxin.search.models import Classifier
 

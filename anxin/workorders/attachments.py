@@ -129,5 +129,17 @@ def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = Fal
     return attachment
 
 
+def download_response(path, *, content_type: str, name: str):
+    """A stored file as a download, never rendered inline on our origin (SECURITY-CASES 9–10)."""
+    from urllib.parse import quote
+
+    from django.http import FileResponse
+
+    response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def attachment_path(attachment: Attachment):
     return settings.MEDIA_ROOT / "attachments" / attachment.stored_name

@@ -1,8 +1,7 @@
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -240,11 +239,7 @@ def download_attachment(request, public_id, attachment_id):
     # J3: a download of a customer's photo or document is a view of personal data.
     audit_record(actor=request.user, action="view", object_type="workorders.attachment", object_id=att.public_id,
                  summary=att.original_name, request=request)
-    # Always a download, never rendered inline on our origin (SECURITY-CASES 9–10).
-    response = FileResponse(path.open("rb"), content_type=att.content_type)
-    response["Content-Disposition"] = f"attachment; filename=\"download\"; filename*=UTF-8''{quote(att.original_name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachments.download_response(path, content_type=att.content_type, name=att.original_name)
 
 
 @login_required

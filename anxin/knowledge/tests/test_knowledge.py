@@ -220,3 +220,20 @@ def test_a_failed_save_leaves_no_file_behind(world, kb, settings, monkeypatch):
         services.attachment_add(article=article, actor=editor, file=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n"))
     folder = settings.MEDIA_ROOT / "knowledge"
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_denials_of_the_new_pages(world, kb, client, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    editor, reviewer = kb
+    internal = publish(services.article_create(actor=editor, data={"title": "内部", "body": "<p>内部</p>"}), reviewer)
+    pdf = services.attachment_add(article=internal, actor=editor, file=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n"))
+    url = f"/kb/{internal.public_id}/attachments/{pdf.public_id}/"
+    assert client.get("/search/?q=漏水").status_code == 302  # the staff search needs a login
+    assert client.get(url).status_code == 302
+    assert client.post(f"/faq/{internal.public_id}/vote/", {"helpful": "yes"}).status_code == 404  # not public
+    assert client.get("/kb/suggest/?q=漏水").status_code == 302
+    download = client_for(world.agent_a).get(url)
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    assert client_for(world.tech_a).get("/kb/classify/?content=漏水").status_code == 403  # call screen only
+    assert client_for(world.agent_a).post(f"/kb/{internal.public_id}/attachments/", {}).status_code == 403
