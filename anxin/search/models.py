@@ -24,9 +24,6 @@ class SearchEntry(models.Model):
     audience = models.CharField(max_length=10, blank=True)  # articles: faq / internal / script
     title = models.CharField(max_length=200)
     text = models.TextField(blank=True)  # the snippet's source: never a phone number
-    head_tokens = models.TextField(blank=True)
-    tokens = models.TextField(blank=True)
-    keys = models.TextField(blank=True)
     url = models.CharField(max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -24,14 +24,14 @@ def terms_load(force: bool = False) -> None:
         _terms["loaded_at"] = time.monotonic()
 
 
-COLUMNS = "kind, object_id, site_id, owner_id, audience, title, text, head_tokens, tokens, keys, url, updated_at"
+# the words themselves live only in the full-text half (FTS5 / the tsvector): the entry holds what is shown
+COLUMNS = "kind, object_id, site_id, owner_id, audience, title, text, url, updated_at"
 UPDATE = ("site_id = excluded.site_id, owner_id = excluded.owner_id, audience = excluded.audience, "
-          "title = excluded.title, text = excluded.text, head_tokens = excluded.head_tokens, tokens = excluded.tokens, "
-          "keys = excluded.keys, url = excluded.url, updated_at = excluded.updated_at")
-UPSERT = (f"INSERT INTO search_searchentry ({COLUMNS}) VALUES ({', '.join(['%s'] * 12)}) "
+          "title = excluded.title, text = excluded.text, url = excluded.url, updated_at = excluded.updated_at")
+UPSERT = (f"INSERT INTO search_searchentry ({COLUMNS}) VALUES ({', '.join(['%s'] * 9)}) "
           f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATE} RETURNING id")
 # PostgreSQL: the tsvector in the same statement — one row version, one GIN insert per write
-UPSERT_PG = (f"INSERT INTO search_searchentry ({COLUMNS}, vector) VALUES ({', '.join(['%s'] * 12)}, %s::tsvector) "
+UPSERT_PG = (f"INSERT INTO search_searchentry ({COLUMNS}, vector) VALUES ({', '.join(['%s'] * 9)}, %s::tsvector) "
              f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATE}, vector = excluded.vector RETURNING id")
 
 
@@ -55,7 +55,7 @@ def index_records(kind: str, ids) -> int:
     with connection.cursor() as cursor:
         for object_id, doc in built.items():
             values = [kind, object_id, doc["site_id"], doc["owner_id"], doc["audience"], doc["title"], doc["text"],
-                      " ".join(doc["head"]), " ".join(doc["body"]), " ".join(doc["keys"]), doc["url"], now]
+                      doc["url"], now]
             if sqlite:
                 cursor.execute(UPSERT, values)
             else:
