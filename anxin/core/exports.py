@@ -1,7 +1,8 @@
 """Excel exports (B5, H4, J4): scoped rows in, a watermarked .xlsx out, audited.
 
 SECURITY-CASES 15: every cell is written as text, and text that a spreadsheet would read as a formula
-(= + - @, tab, CR, NUL) gets a leading apostrophe. SECURITY-CASES 16: the caller passes rows already
+(= + - @, tab, CR) gets a leading apostrophe; control characters a sheet cannot hold (NUL, \x02 …) are
+dropped, so one bad title or address never makes an export fail for everyone (issue 13). SECURITY-CASES 16: the caller passes rows already
 limited to the user's scope and masked for the user's role; this module adds the watermark and the
 audit row (who, filters, row count).
 """
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from anxin.audit.services import audit_record
@@ -29,7 +31,7 @@ def safe_cell(value) -> str:
         return ""
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    text = str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -26,6 +26,21 @@ def test_formula_looking_text_is_written_as_text():
     assert safe_cell("王芳") == "王芳" and safe_cell(None) == ""
 
 
+def test_control_characters_never_break_an_export(world, client_for):
+    # given an order title and a customer address holding control characters a sheet cannot store
+    make_order(world, title="漏水\u0002急", caller_number="13800138000")
+    customer_services.customer_update(customer=world.customer_a, actor=world.agent_a,
+                                      data={"address_detail": "张杨路\u00008号"})
+    _grant(world.dispatcher_a, "export_workorders", "export_customers")
+    # when both exports run, then both answer a workbook with the text kept and the controls dropped
+    orders = client_for(world.dispatcher_a).get("/orders/export/")
+    customers = client_for(world.dispatcher_a).get("/customers/export/")
+    assert orders.status_code == 200 and customers.status_code == 200
+    assert any("漏水急" in str(cell) for row in _rows(orders) for cell in row)
+    assert any("张杨路8号" in str(cell) for row in _rows(customers) for cell in row)
+    assert safe_cell("a\x00b\x1fc\td") == "ab" + "c\td"
+
+
 def test_queue_export_is_scoped_filtered_watermarked_and_audited(world, client_for):
     # given orders in both sites, one with a formula-looking title
     make_order(world, title="=HYPERLINK(\"http://evil\")", caller_number="13800138000")
