@@ -27,10 +27,11 @@ def test_formula_looking_text_is_written_as_text():
 
 
 def test_control_characters_never_break_an_export(world, client_for):
-    # given an order title and a customer address holding control characters a sheet cannot store
+    # given an order title and a customer address holding control characters a sheet cannot store (NUL: PostgreSQL
+    # refuses it on input, see issue 13)
     make_order(world, title="漏水\u0002急", caller_number="13800138000")
     customer_services.customer_update(customer=world.customer_a, actor=world.agent_a,
-                                      data={"address_detail": "张杨路\u00008号"})
+                                      data={"address_detail": "张杨路\u00018号"})
     _grant(world.dispatcher_a, "export_workorders", "export_customers")
     # when both exports run, then both answer a workbook with the text kept and the controls dropped
     orders = client_for(world.dispatcher_a).get("/orders/export/")
