@@ -20,6 +20,7 @@ urlpatterns = [
     path("revisits/", include("anxin.revisits.urls")),
     path("complaints/", include("anxin.complaints.urls")),
     path("field/", include("anxin.field.urls")),
+    path("reports/", include("anxin.reports.urls")),
     path("kb/", include("anxin.knowledge.urls")),
     path("faq/", include(faq_patterns)),
     path("search/", unified_search, name="search"),

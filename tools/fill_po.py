@@ -12,6 +12,8 @@ PLURALS = {
     "%(counter)s row is valid.": "%(counter)s 行有效。",
     "%(counter)s problem found; nothing was imported.": "发现 %(counter)s 个问题，未导入任何数据。",
     "%(counter)s order": "共 %(counter)s 个工单",
+    "%(n)s item to follow up — listed first.": "%(n)s 项待跟进，列在最前。",
+    "%(n)s order": "共 %(n)s 个工单",
 }
 
 

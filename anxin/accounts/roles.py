@@ -28,6 +28,9 @@ _MANAGE = _DESK + [
     "customers.export_customers", "workorders.export_workorders",
 ]
 
+# H1–H6: managers see every figure of their scope; the complaint officer the dashboard; QA staff performance too
+_REPORTS = ["reports.view_dashboard", "reports.view_staff_performance"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: _DESK,
     # 调度员 / 生产主管: dispatches and approves warranty assessments and off-list quote items (C6, C7)
@@ -36,14 +39,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TECHNICIAN: ["workorders.view_workorder", "workorders.change_workorder", "customers.view_customer"],
     Role.WAREHOUSE: _READ + ["workorders.view_team_orders", "field.issue_materials"],
     # G2: the QA inspector reviews and publishes knowledge (four eyes: never their own version)
-    Role.QA_INSPECTOR: _READ + ["workorders.view_team_orders", "knowledge.edit_article", "knowledge.publish_article"],
+    Role.QA_INSPECTOR: _READ + ["workorders.view_team_orders", "knowledge.edit_article", "knowledge.publish_article",
+                                "reports.view_dashboard", "reports.view_staff_performance"],
     Role.KNOWLEDGE_EDITOR: _READ + ["workorders.view_team_orders", "knowledge.edit_article"],
     # D2: the complaint officer routes complaints to an owner
-    Role.COMPLAINT_OFFICER: _DESK + ["workorders.close_workorder", "workorders.assign_workorder"],
+    Role.COMPLAINT_OFFICER: _DESK + ["workorders.close_workorder", "workorders.assign_workorder",
+                                     "reports.view_dashboard"],
     Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials",
-                                     "knowledge.edit_article", "knowledge.publish_article"],
-    Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder"],
+                                     "knowledge.edit_article", "knowledge.publish_article", *_REPORTS],
+    Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder",
+                             *_REPORTS],
     Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials",
                                    "knowledge.edit_article", "knowledge.publish_article", "search.add_searchterm",
-                                   "search.view_searchterm", "search.delete_searchterm"],
+                                   "search.view_searchterm", "search.delete_searchterm", *_REPORTS],
 }

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 from functools import lru_cache
 
+from django.db.models import Count, F, Q, QuerySet
+
 from anxin.accounts.models import OrgUnit, User
 from anxin.core.errors import NotFound
 from anxin.sla.calendar import ALWAYS_OPEN, DEFAULT_HOURS, BusinessCalendar, parse_hours
@@ -119,29 +121,30 @@ def promise_state(*, order: WorkOrder, now=None) -> tuple[bool, object] | None:
     return True, min((c.due_at for c in clocks if c.due_at), default=None)
 
 
-def attainment_report(*, user: User, since, until) -> list[dict]:
-    """E4/H1: per site and metric, the promises that started in the period, within the user's scope.
-
-    Every promise is in exactly one column, so the columns add up to the total:
+def attainment_counts(clocks: QuerySet, group: list[str]) -> list[dict]:
+    """Promises counted so that every one is in exactly one column (they add up to the total):
     met on time + met late + broken (not met, past due) + still open (running or paused, not yet broken).
     Attainment = met on time ÷ (total − still open), i.e. of the promises that have ended or are broken.
+    Stopped clocks (order cancelled) are not counted. One row per value of `group` (one row in all for []).
     """
-    from django.db.models import Count, F, Q
-
     met = Q(state=Clock.State.MET)
     on_time = met & Q(breached_at__isnull=True) & (Q(due_at__isnull=True) | Q(met_at__lte=F("due_at")))
     still_open = Q(state__in=[Clock.State.RUNNING, Clock.State.PAUSED], breached_at__isnull=True)
-    qs = (Clock.objects.filter(work_order__in=workorder_qs_for(user), started_at__gte=since, started_at__lt=until)
-          .exclude(state=Clock.State.STOPPED)
-          .values("work_order__site__name", "metric")
-          .annotate(total=Count("id"), met_on_time=Count("id", filter=on_time),
-                    met_late=Count("id", filter=met & ~on_time),
-                    breached=Count("id", filter=~met & ~still_open),
-                    open=Count("id", filter=still_open))
-          .order_by("work_order__site__name", "metric"))
-    rows, labels = [], dict(Metric.choices)
-    for row in qs:
+    counts = {"total": Count("id"), "met_on_time": Count("id", filter=on_time),
+              "met_late": Count("id", filter=met & ~on_time), "breached": Count("id", filter=~met & ~still_open),
+              "open": Count("id", filter=still_open)}
+    clocks = clocks.exclude(state=Clock.State.STOPPED)
+    rows = (list(clocks.values(*group).annotate(**counts).order_by(*group)) if group
+            else [clocks.aggregate(**counts)])
+    for row in rows:
         ended = row["total"] - row["open"]
-        rows.append({**row, "site": row["work_order__site__name"], "metric": labels[row["metric"]],
-                     "attainment": round(100 * row["met_on_time"] / ended, 1) if ended else None})
-    return rows
+        row["attainment"] = round(100 * row["met_on_time"] / ended, 1) if ended else None
+    return [row for row in rows if row["total"]]
+
+
+def attainment_report(*, user: User, since, until) -> list[dict]:
+    """E4/H1: per site and metric, the promises that started in the period, within the user's scope."""
+    qs = Clock.objects.filter(work_order__in=workorder_qs_for(user), started_at__gte=since, started_at__lt=until)
+    labels = dict(Metric.choices)
+    return [{**row, "site": row["work_order__site__name"], "metric": labels[row["metric"]]}
+            for row in attainment_counts(qs, ["work_order__site__name", "metric"])]

@@ -22,6 +22,8 @@ class QueueFilterForm(forms.Form):
     priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None,
                                       choices=EMPTY + list(Priority.choices))
     owner = forms.ChoiceField(label=_("Owner"), required=False)
+    taken_by = forms.ChoiceField(label=_("Taken by"), required=False)
+    urged = forms.BooleanField(label=_("Chased (urged)"), required=False)
     received_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     received_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Number or text"), required=False, max_length=50)
@@ -34,6 +36,7 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = EMPTY + [(s.code, s.name) for s in sites]
         self.fields["owner"].choices = EMPTY + [("-", _("Unassigned"))] + [(u.username, str(u)) for u in staff]
+        self.fields["taken_by"].choices = EMPTY + [(u.username, str(u)) for u in staff]
 
 
 class WorkOrderForm(forms.Form):

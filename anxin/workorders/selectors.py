@@ -39,6 +39,8 @@ class QueueFilters:
     priority: int | None = None
     owner_id: int | None = None
     unassigned: bool = False
+    taken_by_id: int | None = None
+    urged: bool = False
     received_from: date | None = None
     received_to: date | None = None
     q: str = ""
@@ -91,6 +93,10 @@ def workorder_list_for_queue(*, user: User, filters: QueueFilters) -> QuerySet[W
         qs = qs.filter(owner__isnull=True)
     elif filters.owner_id:
         qs = qs.filter(owner_id=filters.owner_id)
+    if filters.taken_by_id:
+        qs = qs.filter(taken_by_id=filters.taken_by_id)
+    if filters.urged:
+        qs = qs.filter(urge_count__gt=0)
     if filters.received_from:
         qs = qs.filter(received_at__gte=datetime.combine(filters.received_from, time.min, SHANGHAI))
     if filters.received_to:

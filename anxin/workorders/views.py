@@ -55,7 +55,8 @@ def _filters_from(form: QueueFilterForm, *, sites, staff, user) -> selectors.Que
         view=data.get("view") or "all", statuses=[] if status in ("", "open") else [status],
         open_only=status == "open", type=data.get("type") or "", channel=data.get("channel") or "",
         site_id=sites.get(data.get("site") or ""), priority=data.get("priority"), unassigned=owner == "-",
-        owner_id=staff.get(owner), received_from=data.get("received_from"), received_to=data.get("received_to"),
+        owner_id=staff.get(owner), taken_by_id=staff.get(data.get("taken_by") or ""), urged=bool(data.get("urged")),
+        received_from=data.get("received_from"), received_to=data.get("received_to"),
         q=data.get("q") or "", sort=data.get("sort") or "newest", match_ids=order_ids_matching(user=user, query=data.get("q")),
     )
 

@@ -1,0 +1,191 @@
+"""H2 staff performance: agents and technicians per period, within the viewer's scope.
+
+Each figure is counted from one queryset per metric (`metric_orders`), and the numbers on the page link to
+the same queryset, so a drill-down always lists exactly the orders behind the number.
+
+Agents (by who took the request):
+- contacts = contacts they logged; orders = orders they took; first response = mean minutes from the start
+  of the first-response promise to its being met, on orders they took; handling time = mean minutes from a
+  contact's start to its being done, on contacts closed on the spot; satisfaction = CSI of the scores given in
+  the period on orders they took.
+Technicians (by the order's owner, whom dispatch makes the technician):
+- completed = field jobs handed over in the period; on-time arrival = arrivals by the end of the agreed
+  window ÷ arrivals with an agreed window; rework = completed jobs that a later rework job points at;
+  standard vs actual hours over the completed jobs (actual = work started → handed over); satisfaction = CSI;
+  revisit complaints = revisits done in the period with an overall score of 1 or 2.
+"""
+
+from collections import defaultdict
+from statistics import mean
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from anxin.accounts.models import User
+from anxin.field.models import Appointment, FieldJob, Visit
+from anxin.intake.models import ContactLog
+from anxin.reports.selectors import ReportFilters, _site_ids, queue_url, scoped_orders
+from anxin.revisits.indices import csi
+from anxin.revisits.models import Revisit, SelfRating
+from anxin.sla.models import Clock, Metric
+from anxin.workorders.models import WorkOrder
+
+AGENT_METRICS = ("created", "first_response", "satisfaction")
+TECH_METRICS = ("completed", "arrivals", "rework", "satisfaction", "revisit_complaints")
+DISSATISFIED = 2  # an overall score at or below this is a complaint on the revisit call
+
+
+def _between(field: str, filters: ReportFilters) -> Q:
+    return Q(**{f"{field}__gte": filters.period.start, f"{field}__lt": filters.period.end})
+
+
+def metric_orders(*, user: User, filters: ReportFilters, person: User, role: str, metric: str) -> QuerySet[WorkOrder]:
+    """The orders behind one number of the table (what its link lists)."""
+    scoped = scoped_orders(user=user, filters=filters)
+    field = "taken_by" if role == "agent" else "owner"
+    mine = scoped.filter(**{f"{field}_id": person.id})
+    if metric == "created":
+        return mine.filter(_between("received_at", filters))
+    if metric == "first_response":
+        return mine.filter(Exists(Clock.objects.filter(
+            work_order_id=OuterRef("pk"), metric=Metric.FIRST_RESPONSE, state=Clock.State.MET,
+            started_at__gte=filters.period.start, started_at__lt=filters.period.end)))
+    if metric in ("completed", "rework"):
+        done = mine.filter(_between("field_job__completed_at", filters))
+        if metric == "rework":
+            done = done.filter(Exists(FieldJob.objects.filter(rework_of_id=OuterRef("pk"))))
+        return done
+    if metric == "arrivals":
+        return mine.filter(Exists(Visit.objects.filter(work_order_id=OuterRef("pk"), technician_id=person.id,
+                                                       arrived_at__gte=filters.period.start,
+                                                       arrived_at__lt=filters.period.end)))
+    if metric == "satisfaction":
+        return mine.filter(Exists(Revisit.objects.filter(
+            work_order_id=OuterRef("pk"), status=Revisit.Status.DONE, overall__isnull=False,
+            done_at__gte=filters.period.start, done_at__lt=filters.period.end)) | Exists(SelfRating.objects.filter(
+                work_order_id=OuterRef("pk"), created_at__gte=filters.period.start, created_at__lt=filters.period.end)))
+    if metric == "revisit_complaints":
+        return mine.filter(Exists(Revisit.objects.filter(
+            work_order_id=OuterRef("pk"), status=Revisit.Status.DONE, overall__lte=DISSATISFIED,
+            done_at__gte=filters.period.start, done_at__lt=filters.period.end)))
+    raise ValueError(metric)
+
+
+def _scores_by(person_field: str, scoped: QuerySet, filters: ReportFilters) -> dict[int, list[int]]:
+    scores: dict[int, list[int]] = defaultdict(list)
+    for pid, score in Revisit.objects.filter(
+            work_order__in=scoped, status=Revisit.Status.DONE, overall__isnull=False,
+            done_at__gte=filters.period.start, done_at__lt=filters.period.end).values_list(
+                f"work_order__{person_field}_id", "overall"):
+        scores[pid].append(score)
+    for pid, score in SelfRating.objects.filter(work_order__in=scoped, created_at__gte=filters.period.start,
+                                                created_at__lt=filters.period.end).values_list(
+                                                    f"work_order__{person_field}_id", "overall"):
+        scores[pid].append(score)
+    return scores
+
+
+def _minutes(pairs) -> dict[int, float]:
+    by: dict[int, list[float]] = defaultdict(list)
+    for pid, start, end in pairs:
+        if start and end and end >= start:
+            by[pid].append((end - start).total_seconds() / 60)
+    return {pid: round(mean(v), 1) for pid, v in by.items()}
+
+
+def _people(ids) -> dict[int, User]:
+    return User.objects.select_related("org_unit").in_bulk([i for i in ids if i])
+
+
+def agent_performance(*, user: User, filters: ReportFilters) -> list[dict]:
+    scoped = scoped_orders(user=user, filters=filters)
+    period = filters.period
+    contacts = ContactLog.objects.filter(site_id__in=_site_ids(user, filters), received_at__gte=period.start,
+                                         received_at__lt=period.end, taker__isnull=False)
+    handled = dict(contacts.values_list("taker_id").annotate(n=Count("id")).order_by())
+    handling = _minutes(contacts.filter(done_at__isnull=False, work_order__isnull=True)
+                        .values_list("taker_id", "received_at", "done_at"))
+    created = dict(scoped.filter(_between("received_at", filters), taken_by__isnull=False)
+                   .values_list("taken_by_id").annotate(n=Count("id")).order_by())
+    first = _minutes(Clock.objects.filter(work_order__in=scoped, metric=Metric.FIRST_RESPONSE, state=Clock.State.MET,
+                                          started_at__gte=period.start, started_at__lt=period.end)
+                     .values_list("work_order__taken_by_id", "started_at", "met_at"))
+    scores = _scores_by("taken_by", scoped, filters)
+    people = _people(set(handled) | set(created) | set(first) | set(scores))
+    rows = []
+    for pid, person in people.items():
+        rows.append({"person": person, "contacts": handled.get(pid, 0), "created": created.get(pid, 0),
+                     "first_response": first.get(pid), "handling": handling.get(pid),
+                     "scores": len(scores.get(pid, [])), "satisfaction": csi(scores.get(pid, [])),
+                     "register_url": _register_url(person, filters),
+                     "created_url": queue_url(filters.queue_params(taken_by=person.username))})
+    return rows
+
+
+def technician_performance(*, user: User, filters: ReportFilters) -> list[dict]:
+    scoped = scoped_orders(user=user, filters=filters)
+    period = filters.period
+    done = list(scoped.filter(_between("field_job__completed_at", filters), owner__isnull=False)
+                .annotate(reworked=Exists(FieldJob.objects.filter(rework_of_id=OuterRef("pk"))))
+                .values_list("owner_id", "field_job__job_type__standard_minutes", "field_job__started_at",
+                             "field_job__completed_at", "reworked"))
+    completed, reworked = defaultdict(int), defaultdict(int)
+    standard, actual = defaultdict(int), defaultdict(float)
+    for pid, std, started, ended, was_reworked in done:
+        completed[pid] += 1
+        reworked[pid] += bool(was_reworked)
+        if std and started and ended and ended >= started:
+            standard[pid] += std
+            actual[pid] += (ended - started).total_seconds() / 60
+    visits = list(Visit.objects.filter(work_order__in=scoped, arrived_at__gte=period.start, arrived_at__lt=period.end)
+                  .values_list("technician_id", "work_order_id", "arrived_at"))
+    windows = dict(Appointment.objects.filter(work_order_id__in={v[1] for v in visits}, is_current=True)
+                   .values_list("work_order_id", "window_to"))
+    arrivals, on_time = defaultdict(int), defaultdict(int)
+    for pid, order_id, arrived in visits:
+        if order_id in windows:
+            arrivals[pid] += 1
+            on_time[pid] += arrived <= windows[order_id]
+    scores = _scores_by("owner", scoped, filters)
+    complaints = dict(Revisit.objects.filter(work_order__in=scoped, status=Revisit.Status.DONE,
+                                             overall__lte=DISSATISFIED, done_at__gte=period.start,
+                                             done_at__lt=period.end)
+                      .values_list("work_order__owner_id").annotate(n=Count("id")).order_by())
+    people = _people(set(completed) | set(arrivals) | set(scores) | set(complaints))
+    rows = []
+    for pid, person in people.items():
+        n = completed.get(pid, 0)
+        rows.append({
+            "person": person, "completed": n, "rework": reworked.get(pid, 0),
+            "rework_rate": round(100 * reworked.get(pid, 0) / n, 1) if n else None,
+            "arrivals": arrivals.get(pid, 0), "on_time": on_time.get(pid, 0),
+            "on_time_rate": round(100 * on_time[pid] / arrivals[pid], 1) if arrivals.get(pid) else None,
+            "standard_hours": round(standard.get(pid, 0) / 60, 1), "actual_hours": round(actual.get(pid, 0) / 60, 1),
+            "hours_ratio": round(actual[pid] / standard[pid], 2) if standard.get(pid) else None,
+            "scores": len(scores.get(pid, [])), "satisfaction": csi(scores.get(pid, [])),
+            "revisit_complaints": complaints.get(pid, 0)})
+    return rows
+
+
+def _register_url(person: User, filters: ReportFilters) -> str:
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    return f"{reverse('reports:register')}?" + urlencode({
+        "agent": person.username, "since": filters.period.since.isoformat(), "until": filters.period.until.isoformat()})
+
+
+SORT_KEYS = {
+    "agent": ("contacts", "created", "first_response", "handling", "satisfaction"),
+    "technician": ("completed", "on_time_rate", "rework_rate", "hours_ratio", "satisfaction", "revisit_complaints"),
+}
+
+
+def sort_rows(rows: list[dict], key: str, role: str) -> list[dict]:
+    """Sort by a offered column (never a field name from the request); empty values last, then by name."""
+    if key.lstrip("-") not in SORT_KEYS[role]:
+        key = "-" + SORT_KEYS[role][0]
+    field, descending = key.lstrip("-"), key.startswith("-")
+    present = [r for r in rows if r[field] is not None]
+    present.sort(key=lambda r: (r[field], r["person"].username), reverse=descending)
+    return present + sorted((r for r in rows if r[field] is None), key=lambda r: r["person"].username)

@@ -1,0 +1,270 @@
+"""Management reports (H1–H6): thin views over reports.selectors / staff / register."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from anxin.accounts import selectors as account_selectors
+from anxin.accounts.roles import Role
+from anxin.core.exports import xlsx_export
+from anxin.customers.selectors import phone_for_display
+from anxin.reports import register as register_selectors
+from anxin.reports import selectors, staff
+from anxin.reports.forms import RegisterForm, ReportFilterForm, StaffFilterForm
+from anxin.reports.selectors import ReportFilters
+
+STAFF_ORDERS_LIMIT = 500
+AGENT_COLUMNS = [("contacts", gettext_lazy("Contacts handled")), ("created", gettext_lazy("Orders taken")),
+                 ("first_response", gettext_lazy("First response (min)")), ("handling", gettext_lazy("Handling time (min)")),
+                 ("satisfaction", gettext_lazy("Satisfaction (CSI)"))]
+TECH_COLUMNS = [("completed", gettext_lazy("Completed")), ("on_time_rate", gettext_lazy("On-time arrival")),
+                ("rework_rate", gettext_lazy("Rework rate")), ("hours_ratio", gettext_lazy("Standard / actual hours")),
+                ("satisfaction", gettext_lazy("Satisfaction (CSI)")), ("revisit_complaints", gettext_lazy("Revisit complaints"))]
+METRIC_LABELS = {"created": gettext_lazy("Orders taken"), "first_response": gettext_lazy("First response (min)"),
+                 "satisfaction": gettext_lazy("Satisfaction (CSI)"), "completed": gettext_lazy("Completed"),
+                 "arrivals": gettext_lazy("Arrivals with an agreed window"), "rework": gettext_lazy("Reworked"),
+                 "revisit_complaints": gettext_lazy("Revisit complaints")}
+
+
+def _filters(request, form_class=ReportFilterForm):
+    sites = account_selectors.site_list_for(user=request.user)
+    form = form_class(request.GET or None, sites=sites)
+    period = form.period()
+    data = form.valid_data()
+    filters = ReportFilters(period=period, grain=form.chosen_grain(period), site=form.sites.get(data.get("site") or ""),
+                            type=data.get("type") or "")
+    return form, filters
+
+
+def _filter_dict(filters: ReportFilters) -> dict:
+    return {"since": filters.period.since.isoformat(), "until": filters.period.until.isoformat(),
+            "site": filters.site.code if filters.site else "", "type": filters.type}
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value}%"
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_dashboard", raise_exception=True)
+def dashboard(request):
+    """H1: volume, backlog, promises, complaints and service quality for a period, site and type."""
+    form, filters = _filters(request)
+    data = selectors.dashboard(user=request.user, filters=filters)
+    return render(request, "reports/dashboard.html", {"form": form, "filters": filters, **data,
+                                                      "backlog_rows": data["backlog"]["ages"],
+                                                      "charts": _charts(data), "query": request.GET.urlencode()})
+
+
+def _series(rows, label="label", value="n") -> dict:
+    return {"labels": [str(r.get(label, r.get("key"))) for r in rows], "values": [r[value] for r in rows],
+            "urls": [r.get("url", "") for r in rows]}
+
+
+def _charts(data: dict) -> dict:
+    """What reports.js draws: one series per chart; a bar's url is its drill-down into the queue."""
+    volume = data["volume"]
+    return {"by_bucket": _series(volume["by_bucket"], label="key"), "by_type": _series(volume["by_type"]),
+            "by_channel": _series(volume["by_channel"]), "by_site": _series(volume["by_site"]),
+            "backlog": _series(data["backlog"]["ages"]),
+            "sla": {**_series(data["sla"], value="attainment"), "urls": []}}
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_dashboard", raise_exception=True)
+@permission_required("workorders.export_workorders", raise_exception=True)
+def dashboard_export(request):
+    form, filters = _filters(request)
+    d = selectors.dashboard(user=request.user, filters=filters)
+
+    def rows():
+        yield (_("Period"), f"{filters.period.since} – {filters.period.until}")
+        yield (_("Orders received"), d["volume"]["total"])
+        for title, key in ((_("By period"), "by_bucket"), (_("By type"), "by_type"), (_("By channel"), "by_channel"),
+                           (_("By site"), "by_site")):
+            yield (title,)
+            for r in d["volume"][key]:
+                yield (r.get("label", r["key"]), r["n"], _pct(r.get("share")))
+        yield (_("Backlog (open now)"), d["backlog"]["total"])
+        for r in d["backlog"]["ages"]:
+            yield (r["label"], r["n"])
+        yield (_("Promises"), _("Total"), _("Met on time"), _("Met late"), _("Broken"), _("Still open"),
+               _("Attainment"))
+        for r in d["sla"]:
+            yield (r["label"], r["total"], r["met_on_time"], r["met_late"], r["breached"], r["open"],
+                   _pct(r["attainment"]))
+        c, q = d["complaints"], d["quality"]
+        yield (_("Complaints"), c["total"])
+        yield (_("Complaint timeliness"), _pct(c["timeliness"]))
+        yield (_("Repeat complaints"), c["repeat"], _pct(c["repeat_rate"]))
+        yield (_("Complaints per 10,000 customers"), c["per_10k_customers"])
+        yield (_("Urge rate"), q["urged"], _pct(q["urge_rate"]))
+        yield (_("First-contact resolution"), q["first_time"], _pct(q["fcr"]))
+        yield (_("Revisit coverage"), q["revisits_on_time"], _pct(q["revisit_coverage"]))
+        yield (_("Satisfaction (CSI)"), q["scores"], q["csi"])
+
+    return xlsx_export(request=request, filename="dashboard", title=_("Service dashboard"), rows=rows(),
+                       headers=[_("Figure"), _("Value"), _("Share")], object_type="reports.dashboard",
+                       filters=_filter_dict(filters))
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_dashboard", raise_exception=True)
+def types(request):
+    """S3 篇9: the 95598 type table — count, share of requests, share of all contacts."""
+    form, filters = _filters(request)
+    return render(request, "reports/types.html", {"form": form, "filters": filters, "query": request.GET.urlencode(),
+                                                  "table": selectors.type_statistics(user=request.user,
+                                                                                     filters=filters)})
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_dashboard", raise_exception=True)
+@permission_required("workorders.export_workorders", raise_exception=True)
+def types_export(request):
+    form, filters = _filters(request)
+    t = selectors.type_statistics(user=request.user, filters=filters)
+
+    def rows():
+        for r in t["rows"]:
+            yield (r["label"], r["n"], _pct(r["share_requests"]), _pct(r["share_contacts"]))
+        yield (_("All requests"), t["requests"], _pct(100.0 if t["requests"] else None), _pct(t["requests_share"]))
+        yield (_("Chased an open order (urge)"), t["urges"], "", _pct(t["urges_share"]))
+        yield (_("Contacts without an order"), t["no_order"], "", _pct(t["no_order_share"]))
+        yield (_("All contacts"), t["contacts"], "", _pct(100.0 if t["contacts"] else None))
+
+    return xlsx_export(request=request, filename="request-types", title=_("Request types"), rows=rows(),
+                       headers=[_("Type"), _("Count"), _("Share of requests"), _("Share of contacts")],
+                       object_type="reports.types", filters=_filter_dict(filters))
+
+
+def _staff_tables(request):
+    form, filters = _filters(request, StaffFilterForm)
+    sort = form.valid_data().get("sort") or ""
+    role, _sep, key = sort.partition(":")
+    agents = staff.agent_performance(user=request.user, filters=filters)
+    technicians = staff.technician_performance(user=request.user, filters=filters)
+    agents = staff.sort_rows(agents, key if role == "agent" else "", "agent")
+    technicians = staff.sort_rows(technicians, key if role == "technician" else "", "technician")
+    return form, filters, agents, technicians, sort
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_staff_performance", raise_exception=True)
+def staff_performance(request):
+    """H2: agents and technicians for the period, sortable, every number linked to the orders behind it."""
+    form, filters, agents, technicians, sort = _staff_tables(request)
+    query = request.GET.copy()
+    query.pop("sort", None)
+    return render(request, "reports/staff.html", {"form": form, "filters": filters, "agents": agents,
+                                                  "agent_columns": AGENT_COLUMNS, "tech_columns": TECH_COLUMNS,
+                                                  "technicians": technicians, "sort": sort,
+                                                  "query": query.urlencode(), "full_query": request.GET.urlencode()})
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_staff_performance", raise_exception=True)
+@permission_required("workorders.export_workorders", raise_exception=True)
+def staff_export(request):
+    form, filters, agents, technicians, _sort = _staff_tables(request)
+
+    def rows():
+        yield (_("Agents"),)
+        yield (_("Name"), _("Contacts handled"), _("Orders taken"), _("First response (min)"),
+               _("Handling time (min)"), _("Satisfaction (CSI)"))
+        for r in agents:
+            yield (str(r["person"]), r["contacts"], r["created"], r["first_response"], r["handling"], r["satisfaction"])
+        yield (_("Technicians"),)
+        yield (_("Name"), _("Completed"), _("On-time arrival"), _("Rework rate"), _("Standard hours"),
+               _("Actual hours"), _("Satisfaction (CSI)"), _("Revisit complaints"))
+        for r in technicians:
+            yield (str(r["person"]), r["completed"], _pct(r["on_time_rate"]), _pct(r["rework_rate"]),
+                   r["standard_hours"], r["actual_hours"], r["satisfaction"], r["revisit_complaints"])
+
+    return xlsx_export(request=request, filename="staff-performance", title=_("Staff performance"), rows=rows(),
+                       headers=[_("Staff performance"), f"{filters.period.since} – {filters.period.until}"],
+                       object_type="reports.staff", filters=_filter_dict(filters))
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_staff_performance", raise_exception=True)
+def staff_orders(request):
+    """The orders behind one number of the staff table."""
+    form, filters = _filters(request)
+    role = request.GET.get("role", "")
+    metric = request.GET.get("metric", "")
+    metrics = staff.AGENT_METRICS if role == "agent" else staff.TECH_METRICS if role == "technician" else ()
+    person = account_selectors.staff_get_for(user=request.user, username=request.GET.get("who", "")[:150])
+    if metric not in metrics:
+        raise PermissionDenied
+    qs = (staff.metric_orders(user=request.user, filters=filters, person=person, role=role, metric=metric)
+          .select_related("site", "customer").order_by("-received_at", "-id"))
+    orders = list(qs[:STAFF_ORDERS_LIMIT + 1])
+    return render(request, "reports/staff_orders.html", {
+        "form": form, "filters": filters, "person": person, "metric": metric, "role": role,
+        "metric_label": METRIC_LABELS[metric],
+        "orders": orders[:STAFF_ORDERS_LIMIT], "more": len(orders) > STAFF_ORDERS_LIMIT})
+
+
+def _register(request):
+    user = request.user
+    if user.has_perm("reports.view_staff_performance"):
+        colleagues = account_selectors.staff_list_for(user=user)
+        desk = account_selectors.members_of(users=colleagues, roles=[Role.AGENT, Role.COMPLAINT_OFFICER,
+                                                                     Role.DISPATCHER])
+        agents = [u for u in colleagues if u.pk in desk or u == user]
+    elif user.has_perm("intake.add_contactlog"):
+        agents = [user]  # an agent sees their own register only
+    else:
+        raise PermissionDenied
+    form = RegisterForm(request.GET or None, agents=agents)
+    period = form.period()
+    chosen = form.valid_data().get("agent")
+    agent = form.agents.get(chosen or "") or (user if user in agents else agents[0])
+    rows = register_selectors.daily_register(user=user, agent=agent, period=period)
+    return form, agent, period, rows
+
+
+@require_GET
+@login_required
+def register(request):
+    """H6: the agent's contacts of a day with their outcomes, follow-ups first; printable."""
+    form, agent, period, rows = _register(request)
+    for row in rows:
+        row.phone = phone_for_display(request.user, row.log.phone)
+    return render(request, "reports/register.html", {
+        "form": form, "agent": agent, "period": period, "rows": rows, "summary": register_selectors.summary(rows),
+        "follow_ups": sum(r.follow_up for r in rows), "query": request.GET.urlencode()})
+
+
+@require_GET
+@login_required
+@permission_required("workorders.export_workorders", raise_exception=True)
+def register_export(request):
+    form, agent, period, rows = _register(request)
+    user = request.user
+
+    def out():
+        for r in rows:
+            log = r.log
+            yield (log.received_at, log.get_channel_display(), log.get_category_display(),
+                   log.customer.name if log.customer else log.caller_name, phone_for_display(user, log.phone),
+                   log.content, r.outcome_label, log.work_order.number if log.work_order else "",
+                   r.callback.due_at if r.callback else None, log.result)
+
+    return xlsx_export(request=request, filename="daily-register", title=_("Daily register"), rows=out(),
+                       headers=[_("Time"), _("Channel"), _("Call category"), _("Customer"), _("Phone"), _("Content"),
+                                _("Outcome"), _("Work order"), _("Call back by"), _("Result")],
+                       object_type="reports.register",
+                       filters={"agent": agent.username, "since": period.since.isoformat(),
+                                "until": period.until.isoformat()})
