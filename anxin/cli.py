@@ -336,6 +336,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--var-dir", default=None)
     p.set_defaults(func=lambda a: __import__("anxin.search.bench", fromlist=["x"]).run_search_bench(
         orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
+    p = sub.add_parser("bench-reports", help="benchmark the dashboard, type table and staff performance (issue 10)")
+    p.add_argument("--orders", type=int, default=100_000)
+    p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
+    p.add_argument("--var-dir", default=None)
+    p.set_defaults(func=lambda a: __import__("anxin.reports.bench", fromlist=["x"]).run_reports_bench(
+        orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
     p = sub.add_parser("bench-sla", help="benchmark one SLA sweep over N open orders with clocks")
     p.add_argument("--orders", type=int, default=100_000)
     p.add_argument("--var-dir", default=None)

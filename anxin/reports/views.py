@@ -2,7 +2,9 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.http import QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -29,9 +31,20 @@ METRIC_LABELS = {"created": gettext_lazy("Orders taken"), "first_response": gett
                  "revisit_complaints": gettext_lazy("Revisit complaints")}
 
 
+def _with_period(request, form_class) -> QueryDict:
+    """The query with the default period filled in, so the form shows the dates the figures are for."""
+    data = request.GET.copy()
+    today = timezone.localdate()
+    if not data.get("since"):
+        data["since"] = form_class.default_since(today).isoformat()
+    if not data.get("until"):
+        data["until"] = today.isoformat()
+    return data
+
+
 def _filters(request, form_class=ReportFilterForm):
     sites = account_selectors.site_list_for(user=request.user)
-    form = form_class(request.GET or None, sites=sites)
+    form = form_class(_with_period(request, form_class), sites=sites)
     period = form.period()
     data = form.valid_data()
     filters = ReportFilters(period=period, grain=form.chosen_grain(period), site=form.sites.get(data.get("site") or ""),
@@ -227,7 +240,7 @@ def _register(request):
         agents = [user]  # an agent sees their own register only
     else:
         raise PermissionDenied
-    form = RegisterForm(request.GET or None, agents=agents)
+    form = RegisterForm(_with_period(request, RegisterForm), agents=agents)
     period = form.period()
     chosen = form.valid_data().get("agent")
     agent = form.agents.get(chosen or "") or (user if user in agents else agents[0])

@@ -106,10 +106,10 @@ def export(request):
                    customer_selectors.phone_for_display(user, o.caller_number), o.site.name,
                    str(o.owner) if o.owner_id else "", o.received_at, o.closed_at)
 
-    filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v not in (None, "")}
+    filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v not in (None, "", False)}
     return xlsx_export(request=request, filename="workorders", title=_("Work orders"), rows=rows(),
                        headers=[_("Number"), _("Type"), _("Status"), _("Priority"), _("Channel"), _("Summary"),
-                                _("Customer"), _("Caller number"), _("Site"), _("Owner"), _("Received"), _("Closed")],
+                                _("Customer"), _("Caller number"), _("Site"), _("Owner"), _("Received"), _("closed at")],
                        object_type="workorders.workorder", filters={k: str(v) for k, v in filters.items()})
 
 

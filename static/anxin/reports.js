@@ -24,6 +24,7 @@ document.addEventListener("DOMContentLoaded", function () {
         yAxis: percent ? { type: "value", max: 100, axisLabel: { formatter: "{value}%" } } : { type: "value", minInterval: 1 },
         series: [{ type: "bar", data: s.values, itemStyle: { color: colour }, label: { show: s.values.length <= 16, position: "top" } }] };
     }
+    option.animation = false;  // figures, not a show: drawn at once (and printed as they are)
     var chart = window.echarts.init(box, null, { renderer: "canvas" });
     chart.setOption(option);
     box.dataset.rendered = "1";
