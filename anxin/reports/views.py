@@ -31,6 +31,16 @@ METRIC_LABELS = {"created": gettext_lazy("Orders taken"), "first_response": gett
                  "revisit_complaints": gettext_lazy("Revisit complaints")}
 
 
+def exporting(perm: str):
+    """An export: GET, signed in, the report's own permission and the export permission (J4)."""
+    def wrap(view):
+        for decorate in (permission_required("workorders.export_workorders", raise_exception=True),
+                         permission_required(perm, raise_exception=True), login_required, require_GET):
+            view = decorate(view)
+        return view
+    return wrap
+
+
 def _with_period(request, form_class) -> QueryDict:
     """The query with the default period filled in, so the form shows the dates the figures are for."""
     data = request.GET.copy()
@@ -87,10 +97,7 @@ def _charts(data: dict) -> dict:
             "sla": {**_series(data["sla"], value="attainment"), "urls": []}}
 
 
-@require_GET
-@login_required
-@permission_required("reports.view_dashboard", raise_exception=True)
-@permission_required("workorders.export_workorders", raise_exception=True)
+@exporting("reports.view_dashboard")
 def dashboard_export(request):
     form, filters = _filters(request)
     d = selectors.dashboard(user=request.user, filters=filters)
@@ -137,10 +144,7 @@ def types(request):
                                                                                      filters=filters)})
 
 
-@require_GET
-@login_required
-@permission_required("reports.view_dashboard", raise_exception=True)
-@permission_required("workorders.export_workorders", raise_exception=True)
+@exporting("reports.view_dashboard")
 def types_export(request):
     form, filters = _filters(request)
     t = selectors.type_statistics(user=request.user, filters=filters)
@@ -183,10 +187,7 @@ def staff_performance(request):
                                                   "query": query.urlencode(), "full_query": request.GET.urlencode()})
 
 
-@require_GET
-@login_required
-@permission_required("reports.view_staff_performance", raise_exception=True)
-@permission_required("workorders.export_workorders", raise_exception=True)
+@exporting("reports.view_staff_performance")
 def staff_export(request):
     form, filters, agents, technicians, _sort = _staff_tables(request)
 
