@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, DateField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import OrgUnit, User
-from anxin.accounts.scope import visible_units
+from anxin.accounts.scope import scope_filter, visible_units
 from anxin.customers.models import Customer
 from anxin.intake.models import ContactLog
 from anxin.reports.periods import SHANGHAI, Period, bucket_start, buckets
@@ -32,7 +31,6 @@ from anxin.revisits.models import Revisit, SelfRating
 from anxin.sla.models import Metric
 from anxin.sla.selectors import attainment_counts
 from anxin.workorders.models import Channel, WorkOrder, WorkOrderEvent
-from anxin.workorders.selectors import workorder_qs_for
 from anxin.workorders.states import FAMILY_OF, OPEN_STATUSES, Family, Status, Type
 
 COMPLAINT_TYPES = [t for t, family in FAMILY_OF.items() if family == Family.COMPLAINT]
@@ -65,18 +63,39 @@ def queue_url(params: dict) -> str:
     return f"{reverse('workorders:queue')}?{urlencode(params)}"
 
 
+class BeijingDay(Func):
+    """The Beijing-time day of a stored UTC time. China keeps UTC+8 without summer time (since 1991), so SQLite adds
+    8 hours in SQL; Django's TruncDate would call a Python function for every row (0.44 s for a year at 100k)."""
+
+    output_field = DateField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, '+8 hours')", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) AT TIME ZONE 'Asia/Shanghai')::date", params
+
+
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def order_q(*, user: User, filters: ReportFilters, via: str = "") -> Q:
+    """The viewer's scope (as `workorder_qs_for`), site and type as a condition on an order reached through `via`
+    (e.g. "work_order__"): a join. `work_order__in=<orders>` would make SQLite list the whole scope's ids first."""
+    q = scope_filter(user, site_field=f"{via}site", owner_field=f"{via}owner")
+    if filters.site:
+        q &= Q(**{f"{via}site_id": filters.site.id})
+    if filters.type:
+        q &= Q(**{f"{via}type": filters.type})
+    return q
+
+
 def scoped_orders(*, user: User, filters: ReportFilters) -> QuerySet[WorkOrder]:
     """Orders of the viewer's scope, narrowed by site and type (not by period)."""
-    qs = workorder_qs_for(user)
-    if filters.site:
-        qs = qs.filter(site_id=filters.site.id)
-    if filters.type:
-        qs = qs.filter(type=filters.type)
-    return qs
+    return WorkOrder.objects.filter(order_q(user=user, filters=filters))
 
 
 def _in_period(qs: QuerySet, period: Period, field: str = "received_at") -> QuerySet:
@@ -86,7 +105,7 @@ def _in_period(qs: QuerySet, period: Period, field: str = "received_at") -> Quer
 def volume(*, user: User, filters: ReportFilters) -> dict:
     """Orders received in the period by type, channel, site and time bucket — one grouped query."""
     rows = (_in_period(scoped_orders(user=user, filters=filters), filters.period)
-            .annotate(day=TruncDate("received_at", tzinfo=SHANGHAI))
+            .annotate(day=BeijingDay("received_at"))
             .values("day", "type", "channel", "site_id").annotate(n=Count("id")).order_by())
     by_type, by_channel, by_site, by_day = Counter(), Counter(), Counter(), Counter()
     for row in rows:
@@ -159,7 +178,7 @@ def sla_by_metric(*, user: User, filters: ReportFilters) -> list[dict]:
     """E4: promises that started in the period on the filtered orders, per metric."""
     from anxin.sla.models import Clock
 
-    clocks = Clock.objects.filter(work_order__in=scoped_orders(user=user, filters=filters),
+    clocks = Clock.objects.filter(order_q(user=user, filters=filters, via="work_order__"),
                                   started_at__gte=filters.period.start, started_at__lt=filters.period.end)
     labels = dict(Metric.choices)
     return [{**row, "label": str(labels.get(row["metric"], row["metric"]))}
@@ -170,14 +189,28 @@ def complaints(*, user: User, filters: ReportFilters) -> dict:
     """D/H1: complaints received, resolved on time (resolution promise), repeats, per 10,000 customers."""
     from anxin.sla.models import Clock
 
-    orders = _in_period(scoped_orders(user=user, filters=filters), filters.period).filter(type__in=COMPLAINT_TYPES)
-    earlier = WorkOrder.objects.filter(
-        customer_id=OuterRef("customer_id"), type__in=COMPLAINT_TYPES, received_at__lt=OuterRef("received_at"),
-        received_at__gte=OuterRef("received_at") - REPEAT_WINDOW)
-    row = orders.aggregate(
-        total=Count("id"), resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-        repeat=Count("id", filter=Q(customer__isnull=False) & Q(Exists(earlier))))
-    [timely] = attainment_counts(Clock.objects.filter(work_order__in=orders, metric=Metric.RESOLUTION), []) or [None]
+    period = filters.period
+    orders = _in_period(scoped_orders(user=user, filters=filters), period).filter(type__in=COMPLAINT_TYPES)
+    row = orders.aggregate(total=Count("id"), resolved=Count("id", filter=Q(resolved_at__isnull=False)))
+    # A repeat: the same customer complained in the 90 days before. The complaints of the period and of the 90 days
+    # before it are few; one read and a pass in Python beat a correlated subquery per complaint (2.4 s at 100k).
+    history = (WorkOrder.objects.filter(customer__isnull=False, type__in=COMPLAINT_TYPES,
+                                        received_at__gte=period.start - REPEAT_WINDOW, received_at__lt=period.end)
+               .filter(order_q(user=user, filters=ReportFilters(period=period, site=filters.site)))
+               .values_list("customer_id", "received_at", "type").order_by("customer_id", "received_at"))
+    last_seen: dict[int, object] = {}
+    repeat = 0
+    for customer_id, received, type in history:
+        previous = last_seen.get(customer_id)
+        counted = received >= period.start and (not filters.type or type == filters.type)
+        if counted and previous is not None and received - previous <= REPEAT_WINDOW:
+            repeat += 1
+        last_seen[customer_id] = received
+    row["repeat"] = repeat
+    [timely] = attainment_counts(Clock.objects.filter(
+        order_q(user=user, filters=filters, via="work_order__"), work_order__type__in=COMPLAINT_TYPES,
+        work_order__received_at__gte=period.start, work_order__received_at__lt=period.end,
+        metric=Metric.RESOLUTION), []) or [None]
     customers = Customer.objects.filter(site_id__in=(
         [filters.site.id] if filters.site else list(visible_units(user)))).count()
     return {**row, "repeat_rate": _pct(row["repeat"], row["total"]),
@@ -191,8 +224,7 @@ def complaints(*, user: User, filters: ReportFilters) -> dict:
 def service_quality(*, user: User, filters: ReportFilters) -> dict:
     """Urge rate, first-contact resolution, revisit coverage and CSI for the period."""
     period = filters.period
-    scoped = scoped_orders(user=user, filters=filters)
-    orders = _in_period(scoped, period)
+    orders = _in_period(scoped_orders(user=user, filters=filters), period)
     reopened = WorkOrderEvent.objects.filter(
         work_order_id=OuterRef("pk"), type=WorkOrderEvent.Type.TRANSITIONED,
         from_status__in=[Status.RESOLVED, Status.CLOSED], to_status__in=list(OPEN_STATUSES))
@@ -202,13 +234,14 @@ def service_quality(*, user: User, filters: ReportFilters) -> dict:
         first_time=Count("id", filter=Q(resolved_at__isnull=False, urge_count=0) & ~Q(Exists(reopened))))
     contacts = _in_period(ContactLog.objects.filter(site_id__in=_site_ids(user, filters)), period)
     on_the_spot = 0 if filters.type else contacts.filter(work_order__isnull=True, done_at__isnull=False).count()
-    revisits = Revisit.objects.filter(work_order__in=scoped, due_at__gte=period.start, due_at__lt=period.end)
+    via = order_q(user=user, filters=filters, via="work_order__")
+    revisits = Revisit.objects.filter(via, due_at__gte=period.start, due_at__lt=period.end)
     cover = revisits.aggregate(due=Count("id"), on_time=Count("id", filter=Q(status=Revisit.Status.DONE,
                                                                              done_at__lte=F("due_at"))))
-    scores = list(Revisit.objects.filter(work_order__in=scoped, status=Revisit.Status.DONE, overall__isnull=False,
+    scores = list(Revisit.objects.filter(via, status=Revisit.Status.DONE, overall__isnull=False,
                                          done_at__gte=period.start, done_at__lt=period.end)
                   .values_list("overall", flat=True))
-    scores += list(SelfRating.objects.filter(work_order__in=scoped, created_at__gte=period.start,
+    scores += list(SelfRating.objects.filter(via, created_at__gte=period.start,
                                              created_at__lt=period.end).values_list("overall", flat=True))
     return {
         "orders": row["total"], "urged": row["urged"], "urge_rate": _pct(row["urged"], row["total"]),

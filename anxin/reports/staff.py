@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from anxin.accounts.models import User
 from anxin.field.models import Appointment, FieldJob, Visit
 from anxin.intake.models import ContactLog
-from anxin.reports.selectors import ReportFilters, _site_ids, queue_url, scoped_orders
+from anxin.reports.selectors import ReportFilters, _site_ids, order_q, queue_url, scoped_orders
 from anxin.revisits.indices import csi
 from anxin.revisits.models import Revisit, SelfRating
 from anxin.sla.models import Clock, Metric
@@ -70,14 +70,14 @@ def metric_orders(*, user: User, filters: ReportFilters, person: User, role: str
     raise ValueError(metric)
 
 
-def _scores_by(person_field: str, scoped: QuerySet, filters: ReportFilters) -> dict[int, list[int]]:
+def _scores_by(person_field: str, via: Q, filters: ReportFilters) -> dict[int, list[int]]:
     scores: dict[int, list[int]] = defaultdict(list)
     for pid, score in Revisit.objects.filter(
-            work_order__in=scoped, status=Revisit.Status.DONE, overall__isnull=False,
+            via, status=Revisit.Status.DONE, overall__isnull=False,
             done_at__gte=filters.period.start, done_at__lt=filters.period.end).values_list(
                 f"work_order__{person_field}_id", "overall"):
         scores[pid].append(score)
-    for pid, score in SelfRating.objects.filter(work_order__in=scoped, created_at__gte=filters.period.start,
+    for pid, score in SelfRating.objects.filter(via, created_at__gte=filters.period.start,
                                                 created_at__lt=filters.period.end).values_list(
                                                     f"work_order__{person_field}_id", "overall"):
         scores[pid].append(score)
@@ -106,10 +106,11 @@ def agent_performance(*, user: User, filters: ReportFilters) -> list[dict]:
                         .values_list("taker_id", "received_at", "done_at"))
     created = dict(scoped.filter(_between("received_at", filters), taken_by__isnull=False)
                    .values_list("taken_by_id").annotate(n=Count("id")).order_by())
-    first = _minutes(Clock.objects.filter(work_order__in=scoped, metric=Metric.FIRST_RESPONSE, state=Clock.State.MET,
+    via = order_q(user=user, filters=filters, via="work_order__")
+    first = _minutes(Clock.objects.filter(via, metric=Metric.FIRST_RESPONSE, state=Clock.State.MET,
                                           started_at__gte=period.start, started_at__lt=period.end)
                      .values_list("work_order__taken_by_id", "started_at", "met_at"))
-    scores = _scores_by("taken_by", scoped, filters)
+    scores = _scores_by("taken_by", via, filters)
     people = _people(set(handled) | set(created) | set(first) | set(scores))
     rows = []
     for pid, person in people.items():
@@ -136,7 +137,8 @@ def technician_performance(*, user: User, filters: ReportFilters) -> list[dict]:
         if std and started and ended and ended >= started:
             standard[pid] += std
             actual[pid] += (ended - started).total_seconds() / 60
-    visits = list(Visit.objects.filter(work_order__in=scoped, arrived_at__gte=period.start, arrived_at__lt=period.end)
+    via = order_q(user=user, filters=filters, via="work_order__")
+    visits = list(Visit.objects.filter(via, arrived_at__gte=period.start, arrived_at__lt=period.end)
                   .values_list("technician_id", "work_order_id", "arrived_at"))
     windows = dict(Appointment.objects.filter(work_order_id__in={v[1] for v in visits}, is_current=True)
                    .values_list("work_order_id", "window_to"))
@@ -145,8 +147,8 @@ def technician_performance(*, user: User, filters: ReportFilters) -> list[dict]:
         if order_id in windows:
             arrivals[pid] += 1
             on_time[pid] += arrived <= windows[order_id]
-    scores = _scores_by("owner", scoped, filters)
-    complaints = dict(Revisit.objects.filter(work_order__in=scoped, status=Revisit.Status.DONE,
+    scores = _scores_by("owner", via, filters)
+    complaints = dict(Revisit.objects.filter(via, status=Revisit.Status.DONE,
                                              overall__lte=DISSATISFIED, done_at__gte=period.start,
                                              done_at__lt=period.end)
                       .values_list("work_order__owner_id").annotate(n=Count("id")).order_by())
