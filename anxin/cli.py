@@ -330,18 +330,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--solver", choices=["ortools", "greedy"], default="ortools")
     p.add_argument("--time-limit", type=float, default=None, help="seconds of search (default: by size, ≤ 15)")
     p.set_defaults(func=cmd_dispatch_bench)
-    p = sub.add_parser("bench-search", help="benchmark search, suggestions and the queue's text filter (issue 9)")
-    p.add_argument("--orders", type=int, default=100_000)
-    p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
-    p.add_argument("--var-dir", default=None)
-    p.set_defaults(func=lambda a: __import__("anxin.search.bench", fromlist=["x"]).run_search_bench(
-        orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
-    p = sub.add_parser("bench-reports", help="benchmark the dashboard, type table and staff performance (issue 10)")
-    p.add_argument("--orders", type=int, default=100_000)
-    p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
-    p.add_argument("--var-dir", default=None)
-    p.set_defaults(func=lambda a: __import__("anxin.reports.bench", fromlist=["x"]).run_reports_bench(
-        orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
+    for name, module, run, text in (
+            ("bench-search", "anxin.search.bench", "run_search_bench",
+             "benchmark search, suggestions and the queue's text filter (issue 9)"),
+            ("bench-reports", "anxin.reports.bench", "run_reports_bench",
+             "benchmark the dashboard, type table and staff performance (issue 10)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--orders", type=int, default=100_000)
+        p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
+        p.add_argument("--var-dir", default=None)
+        # imported when run: the benches pull in Django and the whole project
+        p.set_defaults(func=lambda a, module=module, run=run: getattr(__import__(module, fromlist=["x"]), run)(
+            orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
     p = sub.add_parser("bench-sla", help="benchmark one SLA sweep over N open orders with clocks")
     p.add_argument("--orders", type=int, default=100_000)
     p.add_argument("--var-dir", default=None)

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from anxin.accounts import selectors as account_selectors
 from anxin.accounts.models import User
+from anxin.accounts.roles import Role
 from anxin.accounts.scope import visible_unit_ids
 from anxin.intake.models import ContactLog
 from anxin.reports.periods import Period
 from anxin.sla.models import Commitment
-from anxin.workorders.states import OPEN_STATUSES
 
 OUTCOMES = {
     "follow_up": _("To follow up"),
@@ -39,9 +40,15 @@ class RegisterRow:
     def follow_up(self) -> bool:
         return self.outcome in ("follow_up", "callback")
 
-    @property
-    def order_open(self) -> bool:
-        return bool(self.log.work_order_id) and self.log.work_order.status in OPEN_STATUSES
+
+def register_agents_for(user: User) -> list[User]:
+    """Whose register the user may read: every desk colleague in scope for a lead, else only their own."""
+    if user.has_perm("reports.view_staff_performance"):
+        colleagues = account_selectors.staff_list_for(user=user)
+        desk = account_selectors.members_of(users=colleagues, roles=[Role.AGENT, Role.COMPLAINT_OFFICER,
+                                                                     Role.DISPATCHER])
+        return [u for u in colleagues if u.pk in desk or u == user]
+    return [user] if user.has_perm("intake.add_contactlog") else []
 
 
 def _outcome(log: ContactLog, callback: Commitment | None) -> str:

@@ -17,8 +17,10 @@ Technicians (by the order's owner, whom dispatch makes the technician):
 
 from collections import defaultdict
 from statistics import mean
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 
 from anxin.accounts.models import User
 from anxin.field.models import Appointment, FieldJob, Visit
@@ -54,10 +56,11 @@ def metric_orders(*, user: User, filters: ReportFilters, person: User, role: str
         if metric == "rework":
             done = done.filter(Exists(FieldJob.objects.filter(rework_of_id=OuterRef("pk"))))
         return done
-    if metric == "arrivals":
+    if metric == "arrivals":  # as the rate counts them: arrivals on orders with an agreed window
         return mine.filter(Exists(Visit.objects.filter(work_order_id=OuterRef("pk"), technician_id=person.id,
                                                        arrived_at__gte=filters.period.start,
-                                                       arrived_at__lt=filters.period.end)))
+                                                       arrived_at__lt=filters.period.end)),
+                           Exists(Appointment.objects.filter(work_order_id=OuterRef("pk"), is_current=True)))
     if metric == "satisfaction":
         return mine.filter(Exists(Revisit.objects.filter(
             work_order_id=OuterRef("pk"), status=Revisit.Status.DONE, overall__isnull=False,
@@ -117,8 +120,9 @@ def agent_performance(*, user: User, filters: ReportFilters) -> list[dict]:
         rows.append({"person": person, "contacts": handled.get(pid, 0), "created": created.get(pid, 0),
                      "first_response": first.get(pid), "handling": handling.get(pid),
                      "scores": len(scores.get(pid, [])), "satisfaction": csi(scores.get(pid, [])),
-                     "register_url": _register_url(person, filters),
-                     "created_url": queue_url(filters.queue_params(taken_by=person.username))})
+                     "urls": {"contacts": _register_url(person, filters),
+                              "created": queue_url(filters.queue_params(taken_by=person.username)),
+                              **_drill_urls(person, "agent", filters)}})
     return rows
 
 
@@ -164,17 +168,22 @@ def technician_performance(*, user: User, filters: ReportFilters) -> list[dict]:
             "standard_hours": round(standard.get(pid, 0) / 60, 1), "actual_hours": round(actual.get(pid, 0) / 60, 1),
             "hours_ratio": round(actual[pid] / standard[pid], 2) if standard.get(pid) else None,
             "scores": len(scores.get(pid, [])), "satisfaction": csi(scores.get(pid, [])),
-            "revisit_complaints": complaints.get(pid, 0)})
+            "revisit_complaints": complaints.get(pid, 0), "urls": _drill_urls(person, "technician", filters)})
     return rows
 
 
 def _register_url(person: User, filters: ReportFilters) -> str:
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
     return f"{reverse('reports:register')}?" + urlencode({
         "agent": person.username, "since": filters.period.since.isoformat(), "until": filters.period.until.isoformat()})
+
+
+def _drill_urls(person: User, role: str, filters: ReportFilters) -> dict[str, str]:
+    """For each metric of the role: the page listing the orders behind the number (`metric_orders`)."""
+    base = {"role": role, "who": person.username, "since": filters.period.since.isoformat(),
+            "until": filters.period.until.isoformat(), "site": filters.site.code if filters.site else "",
+            "type": filters.type}
+    return {metric: f"{reverse('reports:staff-orders')}?" + urlencode({**base, "metric": metric})
+            for metric in (AGENT_METRICS if role == "agent" else TECH_METRICS)}
 
 
 SORT_KEYS = {

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from anxin.accounts import selectors as account_selectors
-from anxin.accounts.roles import Role
+from anxin.core.errors import NotFound
 from anxin.core.exports import xlsx_export
 from anxin.customers.selectors import phone_for_display
 from anxin.reports import register as register_selectors
@@ -218,9 +218,9 @@ def staff_orders(request):
     role = request.GET.get("role", "")
     metric = request.GET.get("metric", "")
     metrics = staff.AGENT_METRICS if role == "agent" else staff.TECH_METRICS if role == "technician" else ()
-    person = account_selectors.staff_get_for(user=request.user, username=request.GET.get("who", "")[:150])
     if metric not in metrics:
-        raise PermissionDenied
+        raise NotFound()
+    person = account_selectors.staff_get_for(user=request.user, username=request.GET.get("who", "")[:150])
     qs = (staff.metric_orders(user=request.user, filters=filters, person=person, role=role, metric=metric)
           .select_related("site", "customer").order_by("-received_at", "-id"))
     orders = list(qs[:STAFF_ORDERS_LIMIT + 1])
@@ -232,14 +232,8 @@ def staff_orders(request):
 
 def _register(request):
     user = request.user
-    if user.has_perm("reports.view_staff_performance"):
-        colleagues = account_selectors.staff_list_for(user=user)
-        desk = account_selectors.members_of(users=colleagues, roles=[Role.AGENT, Role.COMPLAINT_OFFICER,
-                                                                     Role.DISPATCHER])
-        agents = [u for u in colleagues if u.pk in desk or u == user]
-    elif user.has_perm("intake.add_contactlog"):
-        agents = [user]  # an agent sees their own register only
-    else:
+    agents = register_selectors.register_agents_for(user)
+    if not agents:
         raise PermissionDenied
     form = RegisterForm(_with_period(request, RegisterForm), agents=agents)
     period = form.period()

@@ -4,7 +4,7 @@ November 2026, Beijing time. Site A (agent_a took everything):
   o1 repair   11-02 10:00 hotline  resolved, never chased             — tech_a: 90 min vs 60 std, on time
   o2 repair   11-02 11:00 hotline  resolved, chased once (urge 11-08) — tech_a: 60 min vs 60 std, late
   o3 repair   11-10 09:00 web      resolved, but reopened once; its field job is a rework of o1
-  o4 repair   11-30 23:59 hotline  open   (last minute of the period)
+  o4 repair   11-30 23:59 hotline  open   (last minute of the period); tech_a visited with no agreed window
   o5 complaint 11-05     hotline  open   customer_a
   o6 complaint 11-20     hotline  open   customer_a → a repeat complaint (within 90 days of o5)
   o7 consultation 11-03  hotline  open   created from a logged call; a call-back promise on it
@@ -95,6 +95,9 @@ def desk(world):
         Appointment.objects.create(work_order=o[key], window_from=window_to - timedelta(hours=2), window_to=window_to,
                                    agreed_with="王芳")
         Visit.objects.create(work_order=o[key], technician=w.tech_a, arrived_at=arrived)
+    # a visit to o4 with no agreed window: not an arrival the on-time rate can judge, nor listed behind it
+    WorkOrder.objects.filter(pk=o["o4"].pk).update(owner=w.tech_a)
+    Visit.objects.create(work_order=o["o4"], technician=w.tech_a, arrived_at=at(11, 30, 20))
     Revisit.objects.create(work_order=o["o1"], due_at=at(11, 6), status=Revisit.Status.DONE, done_at=at(11, 5),
                            overall=5)
     Revisit.objects.create(work_order=o["o2"], due_at=at(11, 5), status=Revisit.Status.DONE, done_at=at(11, 6),
@@ -189,8 +192,14 @@ def test_agent_and_technician_performance(world, desk):
     assert (tech["arrivals"], tech["on_time"], tech["on_time_rate"]) == (2, 1, 50.0)
     assert (tech["standard_hours"], tech["actual_hours"], tech["hours_ratio"]) == (2.0, 2.5, 1.25)
     assert (tech["satisfaction"], tech["revisit_complaints"]) == (70.0, 1)
-    behind = staff.metric_orders(user=user, filters=nov(), person=world.tech_a, role="technician", metric="rework")
-    assert list(behind) == [desk["o1"]]
+    def behind(metric):
+        return set(staff.metric_orders(user=user, filters=nov(), person=world.tech_a, role="technician",
+                                       metric=metric))
+
+    assert behind("rework") == {desk["o1"]}
+    assert behind("completed") == behind("arrivals") == {desk["o1"], desk["o2"]}
+    assert behind("revisit_complaints") == {desk["o2"]}
+    assert tech["urls"]["rework"].startswith("/reports/staff/orders/?role=technician&who=tech_a")
     rows = [{"person": world.agent_a, "contacts": 1}, {"person": world.agent_b, "contacts": None},
             {"person": world.manager, "contacts": 3}]
     assert [r["person"] for r in staff.sort_rows(rows, "-contacts", "agent")] == [
@@ -255,9 +264,17 @@ def test_denials_site_outside_scope_roles_without_reports_and_exports(world, des
     assert client_for(manager_b).get("/reports/register/?agent=agent_a").context["agent"] == manager_b
     for user in (world.agent_a, world.tech_a, world.dispatcher_a):
         c = client_for(user)
-        assert c.get("/reports/").status_code == 403
-        assert c.get("/reports/staff/").status_code == 403
-        assert c.get("/reports/types/export/").status_code == 403
+        for url in ("/reports/", "/reports/types/", "/reports/staff/", "/reports/staff/orders/?role=agent&metric="
+                    "created&who=agent_a", "/reports/export/", "/reports/types/export/", "/reports/staff/export/"):
+            assert c.get(url).status_code == 403, (user, url)
+    officer = account_services.user_create(username="officer", password=PASSWORD, role=Role.COMPLAINT_OFFICER,
+                                           org_unit=world.site_a)
+    c = client_for(officer)
+    assert c.get("/reports/").status_code == 200  # the dashboard, but not the staff figures
+    assert c.get("/reports/staff/").status_code == 403
+    c = client_for(world.manager)
+    assert c.get("/reports/staff/orders/?role=agent&metric=__class__&who=agent_a").status_code == 404
+    assert c.get("/reports/staff/orders/?role=admin&metric=created&who=agent_a").status_code == 404
     c = client_for(world.agent_a)
     assert c.get("/reports/register/?agent=agent_b").context["agent"] == world.agent_a  # only their own
     assert c.get("/reports/register/export/").status_code == 403
