@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "anxin.knowledge",
     "anxin.search",
     "anxin.reports",
+    "anxin.portal",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,20 @@ FIELD_PLAN_SECONDS = envint("ANXIN_FIELD_PLAN_SECONDS", 5)
 FIELD_REWORK_DAYS = envint("ANXIN_FIELD_REWORK_DAYS", 30)  # a repeat repair within this many days is rework  # the board's "propose plan" time limit
 SIGNATURE_MAX_BYTES = envint("ANXIN_SIGNATURE_MAX_BYTES", 300_000)
 TRACKING_LINK_DAYS = envint("ANXIN_TRACKING_LINK_DAYS", 180)  # the QR code on the printed order
+# --- customer portal (issue 11) -----------------------------------------------------------------
+PORTAL_SLOT_DAYS = envint("ANXIN_PORTAL_SLOT_DAYS", 7)  # working days of appointment slots offered
+PORTAL_SLOT_LEAD_HOURS = envint("ANXIN_PORTAL_SLOT_LEAD_HOURS", 2)  # the earliest slot starts this long from now
+PORTAL_CHANGE_HOURS = envint("ANXIN_PORTAL_CHANGE_HOURS", 2)  # a visit is moved online up to this long before it
+PORTAL_SESSION_SECONDS = envint("ANXIN_PORTAL_SESSION_SECONDS", 2 * 3600)
+PORTAL_CODE_MINUTES = envint("ANXIN_PORTAL_CODE_MINUTES", 5)
+PORTAL_CODE_MAX_FAILURES = 5  # wrong tries before a code is dead
+PORTAL_CODES_PER_PHONE_HOUR = envint("ANXIN_PORTAL_CODES_PER_PHONE_HOUR", 5)
+PORTAL_CODES_PER_IP_HOUR = envint("ANXIN_PORTAL_CODES_PER_IP_HOUR", 20)
+PORTAL_CODE_GAP_SECONDS = 60  # between two codes to one number
+PORTAL_VERIFY_PER_IP_HOUR = envint("ANXIN_PORTAL_VERIFY_PER_IP_HOUR", 30)
+PORTAL_TRACK_PER_IP_HOUR = envint("ANXIN_PORTAL_TRACK_PER_IP_HOUR", 20)
+PORTAL_TRACK_FAILURES_PER_NUMBER_HOUR = 5
+PORTAL_PHOTOS_MAX = 6
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 

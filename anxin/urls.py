@@ -23,6 +23,7 @@ urlpatterns = [
     path("reports/", include("anxin.reports.urls")),
     path("kb/", include("anxin.knowledge.urls")),
     path("faq/", include(faq_patterns)),
+    path("portal/", include("anxin.portal.urls")),
     path("search/", unified_search, name="search"),
     path("t/<str:token>/", track_view, name="track"),
     path("rate/<str:token>/", rate_view, name="rate"),

@@ -183,6 +183,38 @@ def quote_decide(*, order: WorkOrder, actor: User, approve: bool, signer_name: s
     return quote
 
 
+def quote_decide_online(*, order: WorkOrder, actor: User, approve: bool, decided_by: str) -> Quote:
+    """The customer approves or declines the quote from the portal (signed in with an SMS code: no drawn signature).
+
+    The technician hears of it at once; a decision already taken answers 409, so a double tap decides once.
+    """
+    _require_field(order)
+    with transaction.atomic():
+        locked = wo._lock(order)
+        quote = quote_open(locked)
+        if quote is None or quote.status != Quote.Status.READY:
+            raise DomainError(ErrorCode.CONFLICT, _("There is no quote waiting for your decision."), status=409)
+        quote.status = Quote.Status.APPROVED if approve else Quote.Status.DECLINED
+        quote.decided_at = timezone.now()
+        quote.save(update_fields=["status", "decided_at"])
+        wo.workorder_record_step(order=locked, type=E.QUOTE_DECIDED, actor=actor, is_public=True,
+                                 reason=quote.get_status_display(),
+                                 body=_("Decided online by %(name)s: quote revision %(rev)d, total ¥%(total)s")
+                                 % {"name": decided_by, "rev": quote.revision, "total": quote.total},
+                                 data={"revision": quote.revision, "total": str(quote.total), "approved": approve,
+                                       "online": True})
+        if locked.owner is not None:
+            notifications.notify(recipients=[locked.owner], kind="quote_decided", urgent=True,
+                                 url=f"/field/my/{locked.public_id}/",
+                                 subject=(_("%(number)s: the customer approved the quote online") if approve else
+                                          _("%(number)s: the customer declined the quote online"))
+                                 % {"number": locked.number},
+                                 dedupe_key=f"quote_decided:{quote.pk}")
+        audit_record(actor=actor, action="approve" if approve else "decline", object_type="field.quote",
+                     object_id=locked.public_id, summary=f"{locked.number} quote r{quote.revision} online")
+    return quote
+
+
 def quote_revise(*, order: WorkOrder, actor: User, token: str = "") -> Quote | None:
     """A decided quote is changed only as a new revision (items copied), which needs approval again."""
     _require_own(order, actor)

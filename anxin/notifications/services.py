@@ -110,10 +110,12 @@ def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: date
     return next(iter(_insert_once([row])), None)
 
 
-def _claim(now: datetime, limit: int) -> list[int]:
+def _claim(now: datetime, limit: int, only: list[int] | None = None) -> list[int]:
     """Ids of due rows this worker now owns (pending, or `sending` abandoned by a killed worker)."""
     due = Q(state=Notification.State.PENDING, next_attempt_at__lte=now) | Q(
         state=Notification.State.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    if only is not None:
+        due &= Q(pk__in=only)
     ids = list(Notification.objects.filter(due).order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
     mine = []
     for pk in ids:
@@ -123,11 +125,12 @@ def _claim(now: datetime, limit: int) -> list[int]:
     return mine
 
 
-def deliver_due(*, now: datetime | None = None, limit: int = 200) -> dict[str, int]:
-    """Send what is due; failures retry with back-off and end as `failed`, visible in the admin."""
+def deliver_due(*, now: datetime | None = None, limit: int = 200, ids: list[int] | None = None) -> dict[str, int]:
+    """Send what is due (or only the rows `ids`, e.g. a sign-in code someone waits for); failures retry with
+    back-off and end as `failed`, visible in the admin."""
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    for pk in _claim(now, limit):
+    for pk in _claim(now, limit, ids):
         n = Notification.objects.select_related("recipient").get(pk=pk)
         try:
             if n.channel == Channel.WEBHOOK:

@@ -108,14 +108,16 @@ def stored_file(data: bytes, content_type: str, folder: str):
         raise
 
 
-def attachment_add(*, order: WorkOrder, actor: User, file, is_public: bool = False) -> Attachment:
+def attachment_add(*, order: WorkOrder, actor: User, file=None, checked: tuple[bytes, str, str] | None = None,
+                   is_public: bool = False) -> Attachment:
     """Check, clean and store an upload on an order; writes ATTACHMENT_ADDED on the timeline.
 
+    `checked` takes what `checked_upload` returned, for callers that check every file before their first write.
     Raises DomainError(attachment_type | attachment_size).
     """
     if not actor.has_perm("workorders.change_workorder"):
         raise PermissionDeniedError()
-    data, content_type, name = checked_upload(file)
+    data, content_type, name = checked or checked_upload(file)
     with stored_file(data, content_type, "attachments") as stored_name, transaction.atomic():
         attachment = Attachment.objects.create(
             work_order=order, original_name=name, stored_name=stored_name,

@@ -33,6 +33,11 @@ def note_added_event(*, order: WorkOrder, actor, body: str, is_public: bool) -> 
     return _event(order, E.REPLY_ADDED if is_public else E.NOTE_ADDED, actor, body=body, is_public=is_public)
 
 
+def customer_message_event(*, order: WorkOrder, actor, body: str, channel: str) -> WorkOrderEvent:
+    """What the customer wrote (portal, email): public — it is their own words."""
+    return _event(order, E.CUSTOMER_MESSAGE, actor, body=body, is_public=True, data={"channel": channel})
+
+
 def contact_logged_event(*, order: WorkOrder, actor, contact_public_id: str, summary: str) -> WorkOrderEvent:
     return _event(order, E.CONTACT_LOGGED, actor, body=summary, data={"contact_log": contact_public_id})
 

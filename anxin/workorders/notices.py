@@ -31,6 +31,16 @@ def dispatched_to(order: WorkOrder, owner) -> None:
                          url=f"/orders/{order.public_id}/", dedupe_key=f"dispatch:{order.pk}:{order.version}")
 
 
+def customer_wrote(order: WorkOrder, event) -> None:
+    """The owner (or, without one, whoever took the order) sees the customer's message in the inbox."""
+    who = order.owner or order.taken_by
+    if who is None or not who.has_usable_password():
+        return  # nobody yet, or the order was taken by a channel account: the queue shows it
+    notifications.notify(recipients=[who], kind="customer_message", url=f"/orders/{order.public_id}/",
+                         subject=_("%(number)s: the customer wrote") % {"number": order.number},
+                         body=event.body[:300], dedupe_key=f"customer_message:{event.pk}")
+
+
 def customer_milestone(order: WorkOrder, status: str) -> None:
     """I1: accepted / technician assigned / done, by SMS to the customer's primary mobile, in their language."""
     if status not in CUSTOMER_MILESTONES or order.customer_id is None:

@@ -130,6 +130,11 @@ def workorder_create(
         raise
 
 
+def workorder_for_idempotency_key(*, actor: User, key: str) -> WorkOrder | None:
+    """The order a create with this key already made (`replayed` set), for callers with writes before the create."""
+    return _order_for_key(actor, key)
+
+
 def _order_for_key(actor: User, key: str) -> WorkOrder | None:
     row = IdempotencyKey.objects.select_related("work_order").filter(user=actor, key=key[:100]).first()
     if row is None:
@@ -344,6 +349,23 @@ def workorder_add_note(*, order: WorkOrder, actor: User, body: str, is_public: b
         WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
         audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=order.public_id,
                      summary=f"{order.number} {'reply' if is_public else 'note'}", data={"event": event.pk})
+    return event
+
+
+def workorder_customer_message(*, order: WorkOrder, actor: User, body: str, channel: str) -> WorkOrderEvent:
+    """A message the customer sent (portal, email) goes on the timeline; the owner hears of it."""
+    text = (body or "").strip()
+    if not text:
+        raise DomainError(WorkOrderErrorCode.INVALID, _("The message is empty."), {"field": "body"})
+    if len(text) > 2000:
+        raise DomainError(WorkOrderErrorCode.INVALID, _("The message is too long (at most 2000 characters)."),
+                          {"field": "body"})
+    with transaction.atomic():
+        event = events.customer_message_event(order=order, actor=actor, body=text, channel=channel)
+        WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
+        notices.customer_wrote(order, event)
+        audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=order.public_id,
+                     summary=f"{order.number} customer message", data={"event": event.pk, "channel": channel})
     return event
 
 
