@@ -479,3 +479,79 @@ def test_manager_reads_the_dashboard_charts_render_and_a_bar_opens_the_orders_be
     page.click("#table-by-type >> text=投诉")
     page.wait_for_url("**type=complaint**")
     assert page.locator("table tr:has-text('漏水')").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_signs_in_with_a_code_files_with_a_photo_and_slot_approves_a_quote_and_rates(
+        live_server, browser, settings, tmp_path):
+    """A5 on a 375-px phone: the code comes from the SMS file backend; the photo is made smaller by the phone."""
+    import json
+    import re
+
+    from PIL import Image
+
+    from anxin.core.testing.field import build_field
+    from anxin.core.testing.personas import build_world, fresh
+    from anxin.field import quote_services
+    from anxin.field import services as field
+    from anxin.field.models import Appointment, PriceItem, Quote
+    from anxin.workorders import services as wo
+    from anxin.workorders.models import Attachment, WorkOrder
+    from anxin.workorders.states import Status
+
+    settings.NOTIFY_LOG_FILE = str(tmp_path / "sms.log")
+    world = build_world()
+    build_field(world)
+    photo = tmp_path / "leak.jpg"
+    Image.effect_noise((2400, 1800), 60).convert("RGB").save(photo, quality=95)
+    page = browser.new_page(viewport={"width": 375, "height": 812}, locale="zh-CN", is_mobile=True, has_touch=True)
+    page.set_default_timeout(10000)
+    base = live_server.url
+    # sign in: the number, then the code the SMS carried
+    page.goto(f"{base}/portal/")
+    page.fill("#id_phone", "138 0013 8000")
+    page.click("#send-code")
+    page.wait_for_selector("#code-sent")
+    sms = [json.loads(line) for line in (tmp_path / "sms.log").read_text(encoding="utf-8").splitlines()]
+    code = re.search(r"\d{6}", sms[-1]["text"]).group(0)
+    page.fill("#id_code", code)
+    page.click("#verify")
+    page.wait_for_selector("#new-repair")
+    # file a repair: what, the FAQ answers while typing, a slot from the real capacity, a photo
+    page.click("#new-repair")
+    page.select_option("#id_category", label="漏水")
+    page.wait_for_selector("input[name=slot]")
+    page.fill("#id_description", "厨房水管漏水，水一直在滴")
+    page.set_input_files("#id_photos", str(photo))
+    page.locator("input[name=slot]").first.check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path="/tmp/anxin-portal-new.png", full_page=True)
+    page.click("#submit-repair")
+    page.wait_for_selector("#visit-window")
+    order = WorkOrder.objects.get(channel="web")
+    assert order.status == Status.SCHEDULED and order.number in page.inner_text("body")
+    stored = Attachment.objects.get(work_order=order)
+    assert stored.size < photo.stat().st_size  # made smaller on the phone before upload
+    # the technician comes and quotes; the customer approves on the phone
+    tech = fresh(world.tech_a)
+    field.dispatch(order=order, technician=world.tech_a, actor=fresh(world.dispatcher_a),
+                   start=Appointment.objects.get(work_order=order, is_current=True).window_from)
+    quote_services.quote_add_item(order=order, actor=tech, price_item=PriceItem.objects.filter(is_active=True).first(),
+                                  quantity=1)
+    quote_services.quote_submit(order=order, actor=tech)
+    page.reload()
+    page.click("#quote-approve")
+    page.wait_for_selector("#public-timeline:has-text('已在网上确认')")
+    assert Quote.objects.get(work_order=order).status == Quote.Status.APPROVED
+    page.screenshot(path="/tmp/anxin-portal-order.png", full_page=True)
+    # done: the order page offers the rating
+    order.refresh_from_db()
+    for to in (Status.IN_PROGRESS, Status.RESOLVED):
+        order = wo.workorder_transition(order=order, to=to, actor=fresh(world.dispatcher_a))
+    page.reload()
+    page.click("#rate-link")
+    page.click("#score-overall label.score:has-text('5')")
+    for name in ("timeliness", "attitude", "quality"):
+        page.click(f"#score-{name} label.score:has-text('4')")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#rating-message:has-text('感谢您的评价')")

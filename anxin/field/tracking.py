@@ -10,9 +10,12 @@ from anxin.workorders.models import WorkOrder
 SALT = "anxin.tracking.v1"
 
 
+def tracking_path(order: WorkOrder) -> str:
+    return f"/t/{signing.TimestampSigner(salt=SALT).sign(str(order.public_id))}/"
+
+
 def tracking_url(order: WorkOrder) -> str:
-    token = signing.TimestampSigner(salt=SALT).sign(str(order.public_id))
-    return f"{settings.SITE_URL}/t/{token}/"
+    return f"{settings.SITE_URL}{tracking_path(order)}"
 
 
 def order_for_token(token: str) -> WorkOrder | None:

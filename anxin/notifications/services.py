@@ -107,7 +107,10 @@ def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: date
     now = now or timezone.now()
     row = Notification(to_address=phone, channel=Channel.SMS, kind=kind, subject=text[:200], body="",
                        dedupe_key=f"{dedupe_key[:110]}@p{phone}", next_attempt_at=now)
-    return next(iter(_insert_once([row])), None)
+    if not _insert_once([row]):
+        return None
+    # bulk_create(ignore_conflicts=True) sets no primary key: read the row back for callers that need it
+    return Notification.objects.get(channel=Channel.SMS, dedupe_key=row.dedupe_key)
 
 
 def _claim(now: datetime, limit: int, only: list[int] | None = None) -> list[int]:

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from anxin.audit.services import client_ip
 from anxin.core.errors import DomainError
-from anxin.core.signing import rating_url
-from anxin.field.tracking import tracking_url
+from anxin.core.signing import rating_token
+from anxin.field.tracking import tracking_path
 from anxin.knowledge.selectors import articles_by_id
 from anxin.portal import selectors, services, slots
 from anxin.portal.forms import CodeForm, MessageForm, PhoneForm, RepairForm, TrackForm
@@ -171,7 +171,7 @@ def _order_context(order, **extra) -> dict:
     context.update(
         can_cancel=order.status in services.CANCEL_STATUSES,
         can_reschedule=services.can_reschedule(order, context["appointment"]),
-        rate_link=rating_url(order.public_id) if order.status in (Status.RESOLVED, Status.CLOSED)
+        rate_link=reverse("rate", args=[rating_token(order.public_id)]) if order.status in (Status.RESOLVED, Status.CLOSED)
         and not rating_already_given(public_id=order.public_id) else "",
         message_form=MessageForm(), **extra)
     return context
@@ -249,7 +249,7 @@ def track(request):
         except DomainError as exc:
             return _refused(request, "portal/track.html", {"form": form}, exc)
         if order is not None:
-            return redirect(tracking_url(order))
+            return redirect(tracking_path(order))
         return render(request, "portal/track.html", {"form": form, "error": _(
             "No order matches this number and these digits.")}, status=404)
     return render(request, "portal/track.html", {"form": form}, status=400 if request.method == "POST" else 200)

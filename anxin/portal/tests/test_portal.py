@@ -349,3 +349,13 @@ def test_portal_is_english_on_request(client, world):
     assert response.status_code == 200 and ("Send me a code" in english or "获取验证码" in english)
     client.cookies.pop("django_language")
     assert "获取验证码" in client.get("/portal/login/").content.decode()
+
+
+def test_the_code_is_sent_at_once_not_at_the_workers_next_round(db, world, settings, tmp_path,
+                                                               django_capture_on_commit_callbacks):
+    settings.NOTIFY_LOG_FILE = str(tmp_path / "sms.log")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.code_request(phone_raw="13800138000", ip="1.1.1.1")
+    sms = Notification.objects.get(to_address=PHONE_A, kind="portal_code")
+    assert sms.state == Notification.State.SENT
+    assert last_code(PHONE_A) in (tmp_path / "sms.log").read_text(encoding="utf-8")
