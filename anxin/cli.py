@@ -130,6 +130,7 @@ def cmd_run(args) -> None:
     print(f"演示账号 / demo logins (密码 password: {DEMO_PASSWORD}):")
     for username, label in demo_logins():
         print(f"  {username:<12} {label}")
+    print(f"客户自助 / customer portal: {url}portal/ (短信验证码见 / the SMS code is in var/notifications.log)")
     from django.conf import settings
 
     warning = site_url_warning(settings.SITE_URL, args.host, args.port)

@@ -120,3 +120,31 @@ def test_the_check_catches_an_untranslated_label():
     sources = {"Model name", "Home"}
     html = '<th>Model name</th><a title="Home">首页</a><label>Yes 0</label><script>var Home = 1</script><td>OK</td>'
     assert untranslated(html, sources) == ["Home", "Model name", "Yes 0"]
+
+
+def test_no_english_label_shows_on_the_customer_portal(world, client):
+    import time
+
+    from anxin.portal import services as portal
+    from anxin.portal.views import SESSION_KEY
+
+    build_field(world)
+    order = portal.repair_file(phone="+8613800138000", category=world.category, description="厨房水管漏水",
+                               customer_id=world.customer_a.pk, idempotency_key="t")
+    sources = english_sources()
+    problems = {}
+    for url in ("/portal/login/", "/portal/track/"):
+        found = untranslated(client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode(), sources)
+        if found:
+            problems[url] = found
+    session = client.session
+    session[SESSION_KEY] = {"phone": "+8613800138000", "until": time.time() + 600}
+    session.save()
+    for url in ("/portal/", "/portal/new/", f"/portal/orders/{order.public_id}/",
+                f"/portal/new/slots/?category={world.category.pk}&address={world.customer_a.pk}"):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200, url
+        found = untranslated(response.content.decode(), sources)
+        if found:
+            problems[url] = found
+    assert not problems, problems
