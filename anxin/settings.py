@@ -4,6 +4,7 @@
 """
 
 import os
+from datetime import time
 from pathlib import Path
 
 import dj_database_url
@@ -279,6 +280,9 @@ PORTAL_VERIFY_PER_IP_HOUR = envint("ANXIN_PORTAL_VERIFY_PER_IP_HOUR", 30)
 PORTAL_TRACK_PER_IP_HOUR = envint("ANXIN_PORTAL_TRACK_PER_IP_HOUR", 20)
 PORTAL_TRACK_FAILURES_PER_NUMBER_HOUR = 5
 PORTAL_PHOTOS_MAX = 6
+# I1: non-urgent messages to customers decided in these hours (Beijing time) are sent when they end
+CUSTOMER_QUIET_HOURS = (time.fromisoformat(os.environ.get("ANXIN_CUSTOMER_QUIET_FROM", "21:00")),
+                        time.fromisoformat(os.environ.get("ANXIN_CUSTOMER_QUIET_TO", "08:00")))
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 

@@ -22,6 +22,7 @@ from anxin.field.services import (
     supervisors_for,
 )
 from anxin.notifications import services as notifications
+from anxin.workorders import notices
 from anxin.workorders import services as wo
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
 
@@ -128,6 +129,8 @@ def quote_submit(*, order: WorkOrder, actor: User, token: str = "") -> Quote | N
         pending = [i for i in items if i.off_list and i.approved_by_id is None]
         quote.status = Quote.Status.NEEDS_APPROVAL if pending else Quote.Status.READY
         quote.save(update_fields=["status"])
+        if not pending:
+            notices.customer_quote_waiting(order, quote.pk, quote.total)
         if pending:
             notifications.notify(recipients=supervisors_for(order), kind="quote_approval",
                                  url=f"/field/orders/{order.public_id}/",
@@ -148,6 +151,7 @@ def quote_approve_items(*, order: WorkOrder, actor: User) -> Quote:
         quote.items.filter(price_item__isnull=True, approved_by__isnull=True).update(approved_by=actor)
         quote.status = Quote.Status.READY
         quote.save(update_fields=["status"])
+        notices.customer_quote_waiting(order, quote.pk, quote.total)
         wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor,
                                  reason=_("Off-list items approved"), data={"revision": quote.revision})
         audit_record(actor=actor, action="approve", object_type="field.quote", object_id=order.public_id,

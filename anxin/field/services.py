@@ -36,7 +36,7 @@ from anxin.field.models import (
     Visit,
 )
 from anxin.notifications import services as notifications
-from anxin.workorders import attachments
+from anxin.workorders import attachments, notices
 from anxin.workorders import services as wo
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
 from anxin.workorders.states import Family, Status, types_of
@@ -397,6 +397,7 @@ def travel_start(*, order: WorkOrder, actor: User, token: str = "") -> Visit | N
         visit.save(update_fields=["travel_started_at"])
         wo.workorder_record_step(order=order, type=E.TRAVEL_STARTED, actor=actor, is_public=True,
                                  body=_("The technician is on the way."))
+        notices.customer_on_the_way(order, actor, visit.pk)
     return visit
 
 

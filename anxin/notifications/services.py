@@ -11,6 +11,7 @@ provider side can drop the repeat.
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -99,14 +100,23 @@ def _insert_once(rows: list[Notification]) -> list[Notification]:
     return fresh
 
 
-def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: datetime | None = None
-                 ) -> Notification | None:
-    """I1 milestones to a customer: one SMS to their number (once per dedupe_key). Only public facts go here."""
+def customer_quiet_until(now: datetime) -> datetime | None:
+    """The end of the customers' quiet hours (CUSTOMER_QUIET_HOURS, e.g. 21:00–08:00 Beijing time) if now is inside."""
+    start, end = settings.CUSTOMER_QUIET_HOURS
+    return _quiet_until(Preference(quiet_from=start, quiet_to=end), now)
+
+
+def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: datetime | None = None,
+                 quiet: bool = False) -> Notification | None:
+    """I1 milestones to a customer: one SMS to their number (once per dedupe_key). Only public facts go here.
+
+    With `quiet`, a message decided at night waits for the end of the customers' quiet hours."""
     if not phone:
         return None
     now = now or timezone.now()
+    send_at = (customer_quiet_until(now) or now) if quiet else now
     row = Notification(to_address=phone, channel=Channel.SMS, kind=kind, subject=text[:200], body="",
-                       dedupe_key=f"{dedupe_key[:110]}@p{phone}", next_attempt_at=now)
+                       dedupe_key=f"{dedupe_key[:110]}@p{phone}", next_attempt_at=send_at)
     if not _insert_once([row]):
         return None
     # bulk_create(ignore_conflicts=True) sets no primary key: read the row back for callers that need it

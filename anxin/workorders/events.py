@@ -38,6 +38,11 @@ def customer_message_event(*, order: WorkOrder, actor, body: str, channel: str) 
     return _event(order, E.CUSTOMER_MESSAGE, actor, body=body, is_public=True, data={"channel": channel})
 
 
+def customer_told_event(*, order: WorkOrder, body: str, data: dict) -> WorkOrderEvent:
+    """A message sent to the customer (I1), as it was worded; internal — the customer has it already."""
+    return _event(order, E.CUSTOMER_TOLD, None, body=body, data=data)
+
+
 def contact_logged_event(*, order: WorkOrder, actor, contact_public_id: str, summary: str) -> WorkOrderEvent:
     return _event(order, E.CONTACT_LOGGED, actor, body=summary, data={"contact_log": contact_public_id})
 

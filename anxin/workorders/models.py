@@ -149,6 +149,7 @@ class WorkOrderEvent(models.Model):
         COMMITMENT_MADE = 404, _("Promise made")
         COMMITMENT_CLOSED = 405, _("Promise closed")
         CUSTOMER_MESSAGE = 406, _("Message from the customer")
+        CUSTOMER_TOLD = 407, _("Customer told")
         ATTACHMENT_ADDED = 410, _("Attachment added")
         KNOWLEDGE_USED = 420, _("Knowledge used")
         CLASSIFICATION_SUGGESTED = 421, _("Classification suggested")

@@ -3,12 +3,14 @@
 Only public facts go to customers: number, status, the technician's name — never notes.
 """
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from anxin.accounts.selectors import on_duty_for
 from anxin.core.signing import rating_url
 from anxin.notifications import services as notifications
+from anxin.workorders import events
 from anxin.workorders.models import WorkOrder
 from anxin.workorders.states import Status
 
@@ -41,18 +43,56 @@ def customer_wrote(order: WorkOrder, event) -> None:
                          body=event.body[:300], dedupe_key=f"customer_message:{event.pk}")
 
 
+def _tell_customer(order: WorkOrder, kind: str, text: str, dedupe_key: str) -> None:
+    """One SMS to the customer's primary mobile (once per key, outside their quiet hours), and the message on the
+    order's timeline — written only when the message is new, so a repeated decision leaves one line."""
+    mobile = next((c.phone for c in order.customer.contacts.all() if c.kind == "mobile"), "")
+    sms = notifications.notify_phone(phone=mobile, kind=kind, text=text, dedupe_key=dedupe_key, quiet=True)
+    if sms is not None:
+        events.customer_told_event(order=order, body=text, data={"kind": kind, "notification": sms.pk,
+                                                                 "channel": "sms", "at": sms.next_attempt_at.isoformat()})
+
+
+def _customer_language(order: WorkOrder) -> str:
+    return "en" if order.customer.preferred_language == "en" else "zh-hans"
+
+
 def customer_milestone(order: WorkOrder, status: str) -> None:
-    """I1: accepted / technician assigned / done, by SMS to the customer's primary mobile, in their language."""
+    """I1: accepted / technician assigned / done / rate us, by SMS to the customer's primary mobile, in their language."""
     if status not in CUSTOMER_MILESTONES or order.customer_id is None:
         return
-    mobile = next((c.phone for c in order.customer.contacts.all() if c.kind == "mobile"), "")
-    language = "en" if order.customer.preferred_language == "en" else "zh-hans"
-    with translation.override(language):
+    with translation.override(_customer_language(order)):
         text = {
-            Status.ACCEPTED: _("[Anxin] Your request %(number)s has been accepted; we will keep you informed."),
+            Status.ACCEPTED: _("[Anxin] Your request %(number)s has been accepted; follow it at %(portal)s"),
             Status.DISPATCHED: _("[Anxin] Order %(number)s: technician %(name)s has been assigned and will contact you."),
             Status.RESOLVED: _("[Anxin] Order %(number)s is done. Thank you; we may call to ask how it went."),
             Status.CLOSED: _("[Anxin] How did we do on order %(number)s? Rate us (1 minute): %(link)s"),
-        }[Status(status)] % {"number": order.number, "name": str(order.owner or ""), "link": rating_url(order.public_id)}
-    notifications.notify_phone(phone=mobile, kind=f"milestone_{status}", text=text,
-                               dedupe_key=f"milestone:{order.pk}:{status}:{order.version}")
+        }[Status(status)] % {"number": order.number, "name": _staff_name(order.owner),
+                             "link": rating_url(order.public_id), "portal": f"{settings.SITE_URL}/portal/"}
+    _tell_customer(order, f"milestone_{status}", text, f"milestone:{order.pk}:{status}:{order.version}")
+
+
+def _staff_name(user) -> str:
+    """What a customer may know of a staff member: the display name, never a phone or a username."""
+    return (user.display_name or user.first_name or "") if user is not None else ""
+
+
+def customer_on_the_way(order: WorkOrder, technician, visit_id: int) -> None:
+    """I1: the technician is on the way, with his name."""
+    if order.customer_id is None:
+        return
+    with translation.override(_customer_language(order)):
+        text = _("[Anxin] Order %(number)s: technician %(name)s is on the way to you.") % {
+            "number": order.number, "name": _staff_name(technician)}
+    _tell_customer(order, "milestone_on_the_way", text, f"on_the_way:{visit_id}")
+
+
+def customer_quote_waiting(order: WorkOrder, quote_id: int, total) -> None:
+    """I1: a quote waits for the customer's decision; the portal shows it with Approve / Decline."""
+    if order.customer_id is None:
+        return
+    with translation.override(_customer_language(order)):
+        text = _("[Anxin] Order %(number)s: a quote of ¥%(total)s waits for your decision: %(portal)s") % {
+            "number": order.number, "total": total,
+            "portal": f"{settings.SITE_URL}/portal/orders/{order.public_id}/"}
+    _tell_customer(order, "milestone_quote", text, f"quote_waiting:{quote_id}")
