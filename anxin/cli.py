@@ -51,6 +51,7 @@ def cmd_worker(args) -> None:
     _django()
     from django.conf import settings
 
+    from anxin.portal.tasks import portal_purge_task
     from anxin.revisits.tasks import schedule_panel_surveys_task, schedule_revisits_task
     from anxin.search.tasks import train_classifier_task
     from anxin.sla.tasks import (
@@ -74,6 +75,7 @@ def cmd_worker(args) -> None:
                 maintenance_reminders_task.enqueue()  # once per due date per asset, so hourly is harmless
                 schedule_panel_surveys_task.enqueue()
                 train_classifier_task.enqueue()  # retrains when the model is a day old
+                portal_purge_task.enqueue()
                 next_daily = time.monotonic() + 3600
             time.sleep(0.5)
     finally:
@@ -335,7 +337,9 @@ def main(argv: list[str] | None = None) -> None:
             ("bench-search", "anxin.search.bench", "run_search_bench",
              "benchmark search, suggestions and the queue's text filter (issue 9)"),
             ("bench-reports", "anxin.reports.bench", "run_reports_bench",
-             "benchmark the dashboard, type table and staff performance (issue 10)")):
+             "benchmark the dashboard, type table and staff performance (issue 10)"),
+            ("bench-portal", "anxin.portal.bench", "run_portal_bench",
+             "benchmark the customer portal's pages (issue 11)")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--orders", type=int, default=100_000)
         p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")

@@ -90,3 +90,15 @@ def public_photo(phone: str, order_public_id, photo_public_id) -> Attachment:
     if photo is None:
         raise NotFound()
     return photo
+
+
+def category_get(pk):
+    from anxin.workorders.models import Category
+
+    return Category.objects.filter(pk=pk or None, is_active=True).first() if str(pk or "").isdigit() else None
+
+
+def service_centre_get(pk):
+    from anxin.accounts.models import OrgUnit
+
+    return OrgUnit.objects.filter(pk=pk, kind=OrgUnit.Kind.SITE).first() if str(pk or "").isdigit() else None

@@ -27,7 +27,8 @@ from anxin.field import quote_services
 from anxin.field import services as field
 from anxin.field.models import Appointment, JobType
 from anxin.notifications import services as notifications
-from anxin.portal import slots, throttle
+from anxin.portal import slots
+from anxin.portal import throttle_services as throttle
 from anxin.portal.models import LoginCode
 from anxin.workorders import attachments
 from anxin.workorders import services as wo
@@ -301,3 +302,10 @@ def track_lookup(*, number: str, last4: str, ip: str) -> WorkOrder | None:
         audit_record(actor=None, action="view", object_type="workorders.workorder", object_id=order.public_id,
                      summary=f"{order.number} tracked by number + last four", data={"ip": ip})
     return order
+
+
+def portal_purge(*, now: datetime | None = None) -> dict:
+    """Drop throttle counts and sign-in codes older than two days: they limit nothing any more."""
+    now = now or timezone.now()
+    codes = LoginCode.objects.filter(created_at__lt=now - timedelta(days=2)).delete()[0]
+    return {"attempts": throttle.purge(older_than=timedelta(days=2), now=now), "codes": codes}

@@ -22,7 +22,6 @@ from anxin.portal.forms import CodeForm, MessageForm, PhoneForm, RepairForm, Tra
 from anxin.revisits.selectors import rating_already_given
 from anxin.search.selectors import PUBLIC, search
 from anxin.workorders.attachments import checked_upload
-from anxin.workorders.models import Category
 from anxin.workorders.states import Status
 
 SESSION_KEY = "portal_phone"
@@ -137,12 +136,10 @@ def new(request):
 @customer_required
 def slot_choices(request):
     """htmx: the free slots for the chosen category and address (or service centre for a new address)."""
-    category = Category.objects.filter(pk=request.GET.get("category") or None).first()
+    category = selectors.category_get(request.GET.get("category"))
     address = request.GET.get("address", "")
-    site = None
     if address == "new":
-        from anxin.accounts.models import OrgUnit
-        site = OrgUnit.objects.filter(pk=request.GET.get("new_site") or None, kind=OrgUnit.Kind.SITE).first()
+        site = selectors.service_centre_get(request.GET.get("new_site"))
     else:
         site = next((c.site for c in services.customers_for_phone(request.portal_phone) if str(c.pk) == address), None)
     offered = slots.free_slots(site=site, job_type=services.job_type_for(category)) if site and category else []

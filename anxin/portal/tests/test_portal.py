@@ -396,3 +396,9 @@ def test_a_milestone_decided_at_night_waits_for_the_morning(db):
     day = datetime(2026, 12, 7, 10, 0, tzinfo=shanghai)
     assert notify_phone(phone=PHONE_A, kind="milestone_x", text="t", dedupe_key="k2", now=day,
                         quiet=True).next_attempt_at == day
+
+
+def test_old_codes_and_counts_are_purged(db, world):
+    services.code_request(phone_raw="13800138000", ip="1.1.1.1")
+    assert services.portal_purge() == {"attempts": 0, "codes": 0}
+    assert services.portal_purge(now=timezone.now() + timedelta(days=3)) == {"attempts": 3, "codes": 1}

@@ -28,5 +28,5 @@ def count(scope: str, key: str, *, window: timedelta, now: datetime | None = Non
     return Attempt.objects.filter(scope=scope, key=key[:80], created_at__gt=now - window).count()
 
 
-def purge(*, older_than: timedelta = timedelta(days=2)) -> int:
-    return Attempt.objects.filter(created_at__lt=timezone.now() - older_than).delete()[0]
+def purge(*, older_than: timedelta = timedelta(days=2), now: datetime | None = None) -> int:
+    return Attempt.objects.filter(created_at__lt=(now or timezone.now()) - older_than).delete()[0]
