@@ -67,3 +67,8 @@ def on_duty_for(*, site_id: int) -> list[User]:
     return list(User.objects.filter(
         Q(org_unit_id__in=ancestors, groups__name__in=["dispatcher", "service_manager"])
         | Q(pk__in=roster.values("technician_id")), is_active=True).distinct())
+
+
+def name_for_customers(user: User | None) -> str:
+    """What a customer may know of a staff member: the display name, never a username or a phone."""
+    return (user.display_name or user.first_name or "") if user is not None else ""

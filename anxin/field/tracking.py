@@ -4,8 +4,10 @@ number, status, the agreed window, the technician's name and the public timeline
 from django.conf import settings
 from django.core import signing
 
+from anxin.accounts.selectors import name_for_customers
 from anxin.field.models import Appointment
 from anxin.workorders.models import WorkOrder
+from anxin.workorders.selectors import public_timeline
 
 SALT = "anxin.tracking.v1"
 
@@ -28,6 +30,5 @@ def order_for_token(token: str) -> WorkOrder | None:
 
 def public_view(order: WorkOrder) -> dict:
     appointment = Appointment.objects.filter(work_order=order, is_current=True).first()
-    events = order.events.filter(is_public=True).order_by("created_at")
-    return {"order": order, "appointment": appointment, "events": list(events),
-            "technician": order.owner.display_name if order.owner else ""}
+    return {"order": order, "appointment": appointment, "timeline": public_timeline(order),
+            "technician": name_for_customers(order.owner)}

@@ -1,7 +1,6 @@
 """Portal forms: shape only; the rules are in services."""
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import OrgUnit
@@ -72,5 +71,3 @@ class RepairForm(forms.Form):
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
-
-PHOTOS_MAX = settings.PORTAL_PHOTOS_MAX

@@ -1,58 +1,17 @@
-"""What the customer may read: their orders and each order's public face.
-
-The public timeline is an allow-list, not a filter on `is_public` alone: an entry shows its text only when its
-type is one whose text is written for the customer; status changes show the new status, never the reason typed by
-staff. Anything that looks like a phone number is masked on the way out, whoever wrote it.
-"""
-
-import re
-from dataclasses import dataclass
-from datetime import datetime
+"""What the customer may read: their orders, each order's public face, and the slots they may pick."""
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 
+from anxin.accounts.models import OrgUnit
+from anxin.accounts.selectors import name_for_customers
 from anxin.core.errors import NotFound
-from anxin.core.phone import mask_phone, try_normalize_phone
-from anxin.field.models import Appointment, Quote
-from anxin.workorders.models import Attachment, WorkOrder, WorkOrderEvent
-from anxin.workorders.states import Status
+from anxin.customers.models import Customer
+from anxin.field.models import Appointment, JobType, Quote
+from anxin.portal import slots
+from anxin.workorders.models import Attachment, Category, WorkOrder
+from anxin.workorders.selectors import public_timeline
 
-E = WorkOrderEvent.Type
-# public entries whose text was written for the customer's eyes
-TEXT_FOR_CUSTOMER = {E.REPLY_ADDED, E.CUSTOMER_MESSAGE, E.APPOINTMENT_SET, E.NOBODY_HOME, E.QUOTE_DECIDED}
-# entries every customer sees as a line, without text, even if a service did not mark them public
-ALWAYS_SHOWN = {E.CREATED, E.TRANSITIONED}
-PHONE_LIKE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8})(?!\d)")
 MAX_ORDERS = 50
-
-
-@dataclass
-class TimelineLine:
-    at: datetime
-    label: str
-    text: str
-    mine: bool
-
-
-def _mask_phones(text: str) -> str:
-    return PHONE_LIKE.sub(lambda m: mask_phone(try_normalize_phone(m.group(0)) or "") or "****", text)
-
-
-def public_timeline(order: WorkOrder) -> list[TimelineLine]:
-    lines = []
-    for e in order.events.filter(is_public=True) | order.events.filter(type__in=ALWAYS_SHOWN):
-        if e.type == E.TRANSITIONED:
-            label = _("Status: %(status)s") % {"status": Status(e.to_status).label}
-            text = ""
-        elif e.type == E.CREATED:
-            label, text = _("Request received"), ""
-        else:
-            label = e.get_type_display()
-            text = _mask_phones(e.body) if e.type in TEXT_FOR_CUSTOMER else ""
-        lines.append(TimelineLine(at=e.created_at, label=label, text=text, mine=e.type == E.CUSTOMER_MESSAGE))
-    lines.sort(key=lambda line: line.at)
-    return lines
 
 
 def orders_for_phone(phone: str):
@@ -80,25 +39,35 @@ def order_page(order: WorkOrder) -> dict:
         quote = None  # still being written or checked by the supervisor: not the customer's yet
     photos = list(Attachment.objects.filter(work_order=order, is_public=True, content_type__startswith="image/"))
     return {"order": order, "appointment": appointment, "quote": quote, "photos": photos,
-            "technician": (order.owner.display_name or order.owner.first_name) if order.owner_id else "",
+            "technician": name_for_customers(order.owner),
             "timeline": public_timeline(order)}
 
 
-def public_photo(phone: str, order_public_id, photo_public_id) -> Attachment:
-    order = order_for_phone(phone, order_public_id)
-    photo = Attachment.objects.filter(work_order=order, public_id=photo_public_id, is_public=True).first()
-    if photo is None:
-        raise NotFound()
-    return photo
+def customers_for_phone(phone: str) -> list[Customer]:
+    """Every archive record with this number as a contact: the addresses the customer may file for."""
+    return list(Customer.objects.filter(contacts__phone=phone).distinct().select_related("site").order_by("id"))
 
 
-def category_get(pk):
-    from anxin.workorders.models import Category
+def job_type_for(category: Category | None) -> JobType | None:
+    if category is None:
+        return None
+    return JobType.objects.filter(category=category, is_active=True).order_by("id").first()
 
-    return Category.objects.filter(pk=pk or None, is_active=True).first() if str(pk or "").isdigit() else None
+
+def slots_for_form(*, phone: str, category_id, address: str, new_site_id) -> list[slots.Slot] | None:
+    """The free slots for the new-request form's choices; None until a category and an address are chosen."""
+    category = (Category.objects.filter(pk=category_id, is_active=True).first()
+                if str(category_id or "").isdigit() else None)
+    if address == "new":
+        site = (OrgUnit.objects.filter(pk=new_site_id, kind=OrgUnit.Kind.SITE).first()
+                if str(new_site_id or "").isdigit() else None)
+    else:
+        site = next((c.site for c in customers_for_phone(phone) if str(c.pk) == address), None)
+    if site is None or category is None:
+        return None
+    return slots.free_slots(site=site, job_type=job_type_for(category))
 
 
-def service_centre_get(pk):
-    from anxin.accounts.models import OrgUnit
-
-    return OrgUnit.objects.filter(pk=pk, kind=OrgUnit.Kind.SITE).first() if str(pk or "").isdigit() else None
+def slots_for_order(order: WorkOrder) -> list[slots.Slot]:
+    job = JobType.objects.filter(fieldjob__work_order=order).first()
+    return slots.free_slots(site=order.site, job_type=job)

@@ -27,7 +27,7 @@ from anxin.field import quote_services
 from anxin.field import services as field
 from anxin.field.models import Appointment, JobType
 from anxin.notifications import services as notifications
-from anxin.portal import slots
+from anxin.portal import selectors, slots
 from anxin.portal import throttle_services as throttle
 from anxin.portal.models import LoginCode
 from anxin.workorders import attachments
@@ -78,10 +78,9 @@ def portal_actor() -> User:
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-            app_codes = [p.split(".") for p in PORTAL_PERMISSIONS]
-            perms = [p for p in Permission.objects.select_related("content_type")
-                     if [p.content_type.app_label, p.codename] in app_codes]
-            user.user_permissions.set(perms)
+            for name in PORTAL_PERMISSIONS:
+                app_label, codename = name.split(".")
+                user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return User.objects.get(pk=user.pk)  # fresh: no cached permissions
 
 
@@ -150,14 +149,17 @@ def code_verify(*, phone_raw: str, code: str, ip: str, now: datetime | None = No
 
 # --- filing a repair -----------------------------------------------------------------------------------
 
-def customers_for_phone(phone: str) -> list[Customer]:
-    return list(Customer.objects.filter(contacts__phone=phone).distinct().select_related("site").order_by("id"))
-
-
-def job_type_for(category: Category | None) -> JobType | None:
-    if category is None:
-        return None
-    return JobType.objects.filter(category=category, is_active=True).order_by("id").first()
+def photos_checked(files) -> list[tuple[bytes, str, str]]:
+    """The customer's photos, each checked by content and re-encoded; at most PORTAL_PHOTOS_MAX, images only.
+    Checked before any write, so a bad photo leaves nothing behind."""
+    if len(files) > settings.PORTAL_PHOTOS_MAX:
+        raise DomainError(PortalErrorCode.INVALID, _("At most %(n)d photos.") % {"n": settings.PORTAL_PHOTOS_MAX},
+                          {"field": "photos"})
+    checked = [attachments.checked_upload(f) for f in files]
+    if any(not content_type.startswith("image/") for _data, content_type, _name in checked):
+        raise DomainError(PortalErrorCode.INVALID, _("Only photos (JPEG, PNG, WebP) can be sent here."),
+                          {"field": "photos"})
+    return checked
 
 
 def _own_customer(phone: str, customer_id) -> Customer:
@@ -190,7 +192,7 @@ def repair_file(*, phone: str, category: Category, description: str, customer_id
     if len(photos) > settings.PORTAL_PHOTOS_MAX:
         raise DomainError(PortalErrorCode.INVALID, _("At most %(n)d photos.") % {"n": settings.PORTAL_PHOTOS_MAX},
                           {"field": "photos"})
-    job_type = job_type_for(category)
+    job_type = selectors.job_type_for(category)
     window = slots.slot_from_key(slot_key) if slot_key else None
     if slot_key and window is None:
         raise DomainError(PortalErrorCode.INVALID, _("Pick one of the offered times."), {"field": "slot"})

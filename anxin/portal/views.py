@@ -17,11 +17,10 @@ from anxin.core.errors import DomainError
 from anxin.core.signing import rating_token
 from anxin.field.tracking import tracking_path
 from anxin.knowledge.selectors import articles_by_id
-from anxin.portal import selectors, services, slots
+from anxin.portal import selectors, services
 from anxin.portal.forms import CodeForm, MessageForm, PhoneForm, RepairForm, TrackForm
 from anxin.revisits.selectors import rating_already_given
 from anxin.search.selectors import PUBLIC, search
-from anxin.workorders.attachments import checked_upload
 from anxin.workorders.states import Status
 
 SESSION_KEY = "portal_phone"
@@ -95,22 +94,14 @@ def home(request):
 
 
 def _photos(request) -> list:
-    files = request.FILES.getlist("photos")
-    if len(files) > settings.PORTAL_PHOTOS_MAX:
-        raise DomainError(services.PortalErrorCode.INVALID,
-                          _("At most %(n)d photos.") % {"n": settings.PORTAL_PHOTOS_MAX}, {"field": "photos"})
-    checked = [checked_upload(f) for f in files]
-    if any(not content_type.startswith("image/") for _data, content_type, _name in checked):
-        raise DomainError(services.PortalErrorCode.INVALID, _("Only photos (JPEG, PNG, WebP) can be sent here."),
-                          {"field": "photos"})
-    return checked
+    return services.photos_checked(request.FILES.getlist("photos"))
 
 
 @customer_required
 def new(request):
     """File a repair: what, where, when (a free slot), photos. One order however often it is sent."""
     phone = request.portal_phone
-    customers = services.customers_for_phone(phone)
+    customers = selectors.customers_for_phone(phone)
     form = RepairForm(request.POST or None, customers=customers, initial={"token": uuid.uuid4().hex})
     context = {"form": form, "customers": customers}
     if request.method == "POST" and form.is_valid():
@@ -135,15 +126,10 @@ def new(request):
 @require_GET
 @customer_required
 def slot_choices(request):
-    """htmx: the free slots for the chosen category and address (or service centre for a new address)."""
-    category = selectors.category_get(request.GET.get("category"))
-    address = request.GET.get("address", "")
-    if address == "new":
-        site = selectors.service_centre_get(request.GET.get("new_site"))
-    else:
-        site = next((c.site for c in services.customers_for_phone(request.portal_phone) if str(c.pk) == address), None)
-    offered = slots.free_slots(site=site, job_type=services.job_type_for(category)) if site and category else []
-    return render(request, "portal/_slots.html", {"slots": offered, "ready": bool(site and category),
+    """The free slots for the chosen category and address (or service centre for a new address)."""
+    offered = selectors.slots_for_form(phone=request.portal_phone, category_id=request.GET.get("category"),
+                                       address=request.GET.get("address", ""), new_site_id=request.GET.get("new_site"))
+    return render(request, "portal/_slots.html", {"slots": offered or [], "ready": offered is not None,
                                                   "chosen": request.GET.get("slot", "")})
 
 
@@ -206,9 +192,8 @@ def reschedule(request, public_id):
 @customer_required
 def reschedule_slots(request, public_id):
     order = selectors.order_for_phone(request.portal_phone, public_id)
-    job = getattr(order, "field_job", None)
-    offered = slots.free_slots(site=order.site, job_type=job.job_type if job else None)
-    return render(request, "portal/_slots.html", {"slots": offered, "ready": True, "chosen": ""})
+    return render(request, "portal/_slots.html", {"slots": selectors.slots_for_order(order), "ready": True,
+                                                  "chosen": ""})
 
 
 @require_POST

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from anxin.accounts.selectors import on_duty_for
+from anxin.accounts.selectors import name_for_customers, on_duty_for
 from anxin.core.signing import rating_url
 from anxin.notifications import services as notifications
 from anxin.workorders import events
@@ -67,14 +67,9 @@ def customer_milestone(order: WorkOrder, status: str) -> None:
             Status.DISPATCHED: _("[Anxin] Order %(number)s: technician %(name)s has been assigned and will contact you."),
             Status.RESOLVED: _("[Anxin] Order %(number)s is done. Thank you; we may call to ask how it went."),
             Status.CLOSED: _("[Anxin] How did we do on order %(number)s? Rate us (1 minute): %(link)s"),
-        }[Status(status)] % {"number": order.number, "name": _staff_name(order.owner),
+        }[Status(status)] % {"number": order.number, "name": name_for_customers(order.owner),
                              "link": rating_url(order.public_id), "portal": f"{settings.SITE_URL}/portal/"}
     _tell_customer(order, f"milestone_{status}", text, f"milestone:{order.pk}:{status}:{order.version}")
-
-
-def _staff_name(user) -> str:
-    """What a customer may know of a staff member: the display name, never a phone or a username."""
-    return (user.display_name or user.first_name or "") if user is not None else ""
 
 
 def customer_on_the_way(order: WorkOrder, technician, visit_id: int) -> None:
@@ -83,7 +78,7 @@ def customer_on_the_way(order: WorkOrder, technician, visit_id: int) -> None:
         return
     with translation.override(_customer_language(order)):
         text = _("[Anxin] Order %(number)s: technician %(name)s is on the way to you.") % {
-            "number": order.number, "name": _staff_name(technician)}
+            "number": order.number, "name": name_for_customers(technician)}
     _tell_customer(order, "milestone_on_the_way", text, f"on_the_way:{visit_id}")
 
 

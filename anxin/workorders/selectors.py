@@ -1,18 +1,21 @@
 """Readers of work orders. Every function takes the viewer; lists, detail and search share one scope."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import scope_filter
 from anxin.core.errors import NotFound
+from anxin.core.phone import mask_phone, try_normalize_phone
 from anxin.workorders.models import Attachment, Category, WorkOrder, WorkOrderEvent
-from anxin.workorders.states import OPEN_STATUSES
+from anxin.workorders.states import OPEN_STATUSES, Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -114,6 +117,43 @@ def timeline_for(*, order: WorkOrder, user: User, public_only: bool = False) -> 
     if public_only:
         events = events.filter(is_public=True)
     return list(events)
+
+
+E = WorkOrderEvent.Type
+# public entries whose text was written for the customer's eyes; other public entries show their label only
+TEXT_FOR_CUSTOMER = {E.REPLY_ADDED, E.CUSTOMER_MESSAGE, E.APPOINTMENT_SET, E.NOBODY_HOME, E.QUOTE_DECIDED}
+# entries every customer sees as a line, without text, even if a service did not mark them public
+ALWAYS_SHOWN = {E.CREATED, E.TRANSITIONED}
+PHONE_LIKE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8})(?!\d)")
+
+
+@dataclass
+class TimelineLine:
+    at: datetime
+    label: str
+    text: str
+    mine: bool
+
+
+def _mask_phones(text: str) -> str:
+    return PHONE_LIKE.sub(lambda m: mask_phone(try_normalize_phone(m.group(0)) or "") or "****", text)
+
+
+def public_timeline(order: WorkOrder) -> list[TimelineLine]:
+    """What the customer reads of an order (portal, tracking link): an allow-list, not a filter on `is_public`
+    alone. Status changes show the new status, never the reason staff typed; phone-like text is masked whoever
+    wrote it."""
+    lines = []
+    for e in order.events.filter(Q(is_public=True) | Q(type__in=ALWAYS_SHOWN)).order_by("created_at", "id"):
+        if e.type == E.TRANSITIONED:
+            label, text = gettext("Status: %(status)s") % {"status": Status(e.to_status).label}, ""
+        elif e.type == E.CREATED:
+            label, text = gettext("Request received"), ""
+        else:
+            label = e.get_type_display()
+            text = _mask_phones(e.body) if e.type in TEXT_FOR_CUSTOMER else ""
+        lines.append(TimelineLine(at=e.created_at, label=label, text=text, mine=e.type == E.CUSTOMER_MESSAGE))
+    return lines
 
 
 def attachments_for(*, order: WorkOrder) -> list[Attachment]:

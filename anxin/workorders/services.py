@@ -334,14 +334,16 @@ def workorder_update(*, order: WorkOrder, actor: User, data: dict[str, Any],
     return locked
 
 
+def _body_text(body: str, limit: int, empty, too_long) -> str:
+    text = (body or "").strip()
+    if not text or len(text) > limit:
+        raise DomainError(WorkOrderErrorCode.INVALID, too_long if text else empty, {"field": "body"})
+    return text
+
+
 def workorder_add_note(*, order: WorkOrder, actor: User, body: str, is_public: bool = False):
     """Append an internal note or a reply the customer may see. Notes are never edited."""
-    text = (body or "").strip()
-    if not text:
-        raise DomainError(WorkOrderErrorCode.INVALID, _("The note is empty."), {"field": "body"})
-    if len(text) > 5000:
-        raise DomainError(WorkOrderErrorCode.INVALID, _("The note is too long (at most 5000 characters)."),
-                          {"field": "body"})
+    text = _body_text(body, 5000, _("The note is empty."), _("The note is too long (at most 5000 characters)."))
     if not actor.has_perm("workorders.change_workorder"):
         raise PermissionDeniedError()
     with transaction.atomic():
@@ -354,12 +356,8 @@ def workorder_add_note(*, order: WorkOrder, actor: User, body: str, is_public: b
 
 def workorder_customer_message(*, order: WorkOrder, actor: User, body: str, channel: str) -> WorkOrderEvent:
     """A message the customer sent (portal, email) goes on the timeline; the owner hears of it."""
-    text = (body or "").strip()
-    if not text:
-        raise DomainError(WorkOrderErrorCode.INVALID, _("The message is empty."), {"field": "body"})
-    if len(text) > 2000:
-        raise DomainError(WorkOrderErrorCode.INVALID, _("The message is too long (at most 2000 characters)."),
-                          {"field": "body"})
+    text = _body_text(body, 2000, _("The message is empty."),
+                      _("The message is too long (at most 2000 characters)."))
     with transaction.atomic():
         event = events.customer_message_event(order=order, actor=actor, body=text, channel=channel)
         WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
