@@ -397,3 +397,57 @@ def test_portal_is_chinese_first_and_english_on_the_switch(client, world):
     client.post("/i18n/setlang/", {"language": "en", "next": "/portal/login/"})
     english = client.get("/portal/login/").content.decode()
     assert "Send me a code" in english and "获取验证码" not in english
+
+
+
+def test_the_code_is_sent_at_once_not_at_the_workers_next_round(db, world, settings, tmp_path,
+                                                               django_capture_on_commit_callbacks):
+    settings.NOTIFY_LOG_FILE = str(tmp_path / "sms.log")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.code_request(phone_raw="13800138000", ip="1.1.1.1")
+    sms = Notification.objects.get(to_address=PHONE_A, kind="portal_code")
+    assert sms.state == Notification.State.SENT
+    assert last_code(PHONE_A) in (tmp_path / "sms.log").read_text(encoding="utf-8")
+
+
+# --- milestone messages (I1) ---------------------------------------------------------------------------------
+
+def test_on_the_way_and_quote_waiting_reach_the_customer_once_and_are_on_the_timeline(world, web_order):
+    tech = fresh(world.tech_a)
+    field.dispatch(order=web_order, technician=world.tech_a,
+                   start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                   actor=fresh(world.dispatcher_a))
+    field.travel_start(order=web_order, actor=tech, token="go-1")
+    field.travel_start(order=web_order, actor=tech, token="go-1")  # the phone re-sent the step
+    from anxin.field.models import PriceItem
+    quote_services.quote_add_item(order=web_order, actor=tech, price_item=PriceItem.objects.filter(is_active=True).first(),
+                                  quantity=1)
+    quote_services.quote_submit(order=web_order, actor=tech)
+    sms = dict(Notification.objects.filter(to_address=PHONE_A, channel="sms").values_list("kind", "subject"))
+    assert "tech_a 师傅正在上门途中" in sms["milestone_on_the_way"]
+    assert "待您确认" in sms["milestone_quote"] and f"/portal/orders/{web_order.public_id}/" in sms["milestone_quote"]
+    told = list(WorkOrderEvent.objects.filter(work_order=web_order, type=E.CUSTOMER_TOLD).values_list("data", flat=True))
+    kinds = [d["kind"] for d in told]
+    assert kinds.count("milestone_on_the_way") == 1 and kinds.count("milestone_quote") == 1
+    assert len(told) == Notification.objects.filter(to_address=PHONE_A, channel="sms").exclude(kind="portal_code").count()
+
+
+def test_a_milestone_decided_at_night_waits_for_the_morning(db):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from anxin.notifications.services import notify_phone
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    night = datetime(2026, 12, 7, 23, 30, tzinfo=shanghai)
+    row = notify_phone(phone=PHONE_A, kind="milestone_x", text="t", dedupe_key="k", now=night, quiet=True)
+    assert row.next_attempt_at == datetime(2026, 12, 8, 8, 0, tzinfo=shanghai)
+    day = datetime(2026, 12, 7, 10, 0, tzinfo=shanghai)
+    assert notify_phone(phone=PHONE_A, kind="milestone_x", text="t", dedupe_key="k2", now=day,
+                        quiet=True).next_attempt_at == day
+
+
+def test_old_codes_and_counts_are_purged(db, world):
+    services.code_request(phone_raw="13800138000", ip="1.1.1.1")
+    assert services.portal_purge() == {"attempts": 0, "codes": 0}
+    assert services.portal_purge(now=timezone.now() + timedelta(days=3)) == {"attempts": 3, "codes": 1}
