@@ -51,6 +51,7 @@ def cmd_worker(args) -> None:
     _django()
     from django.conf import settings
 
+    from anxin.mailintake.tasks import mail_fetch_task
     from anxin.portal.tasks import portal_purge_task
     from anxin.revisits.tasks import schedule_panel_surveys_task, schedule_revisits_task
     from anxin.search.tasks import train_classifier_task
@@ -63,7 +64,7 @@ def cmd_worker(args) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings"}
     worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "1"], env=env)
     stopping = _stop_on_signals()
-    next_run = next_daily = 0.0
+    next_run = next_daily = next_mail = 0.0
     try:
         while not stopping() and worker.poll() is None:
             if time.monotonic() >= next_run:
@@ -71,6 +72,9 @@ def cmd_worker(args) -> None:
                 deliver_notifications_task.enqueue()
                 schedule_revisits_task.enqueue()
                 next_run = time.monotonic() + settings.SLA_SWEEP_SECONDS
+            if settings.MAIL_IMAP_HOST and time.monotonic() >= next_mail:
+                mail_fetch_task.enqueue()  # each mail is filed once by Message-ID, so an overlap is harmless
+                next_mail = time.monotonic() + settings.MAIL_FETCH_SECONDS
             if time.monotonic() >= next_daily:
                 maintenance_reminders_task.enqueue()  # once per due date per asset, so hourly is harmless
                 schedule_panel_surveys_task.enqueue()
@@ -347,6 +351,11 @@ def main(argv: list[str] | None = None) -> None:
         # imported when run: the benches pull in Django and the whole project
         p.set_defaults(func=lambda a, module=module, run=run: getattr(__import__(module, fromlist=["x"]), run)(
             orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
+    p = sub.add_parser("bench-mail", help="benchmark email intake: N mails queued in a local dovecot (issue 11)")
+    p.add_argument("--mails", type=int, default=1000)
+    p.add_argument("--var-dir", default=None)
+    p.set_defaults(func=lambda a: __import__("anxin.mailintake.bench", fromlist=["x"]).run_mail_bench(
+        mails=a.mails, var_dir=a.var_dir))
     p = sub.add_parser("bench-sla", help="benchmark one SLA sweep over N open orders with clocks")
     p.add_argument("--orders", type=int, default=100_000)
     p.add_argument("--var-dir", default=None)

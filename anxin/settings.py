@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "anxin.search",
     "anxin.reports",
     "anxin.portal",
+    "anxin.mailintake",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,26 @@ EMAIL_HOST_USER = os.environ.get("ANXIN_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = envsecret("ANXIN_EMAIL_PASSWORD", "") or ""
 EMAIL_USE_TLS = envbool("ANXIN_EMAIL_TLS", "0")
 DEFAULT_FROM_EMAIL = os.environ.get("ANXIN_FROM_EMAIL", "anxin@localhost")
+
+# --- email intake (A6): the worker fetches this mailbox over IMAP; unset host = no intake ----------------
+MAIL_IMAP_HOST = os.environ.get("ANXIN_MAIL_IMAP_HOST", "")
+MAIL_IMAP_PORT = envint("ANXIN_MAIL_IMAP_PORT", 993)
+MAIL_IMAP_SSL = envbool("ANXIN_MAIL_IMAP_SSL", "1")
+MAIL_IMAP_USER = os.environ.get("ANXIN_MAIL_IMAP_USER", "")
+MAIL_IMAP_PASSWORD = envsecret("ANXIN_MAIL_IMAP_PASSWORD", "") or ""
+MAIL_IMAP_FOLDER = os.environ.get("ANXIN_MAIL_IMAP_FOLDER", "INBOX")
+MAIL_IMAP_TIMEOUT = envint("ANXIN_MAIL_IMAP_TIMEOUT", 30)
+# the service address customers write to; acknowledgements and milestone mails go out from it
+MAIL_ADDRESS = os.environ.get("ANXIN_MAIL_ADDRESS", "").strip().lower()
+MAIL_SITE = os.environ.get("ANXIN_MAIL_SITE", "")  # org unit code of the site new mail orders go to
+MAIL_FETCH_SECONDS = envint("ANXIN_MAIL_FETCH_SECONDS", 60)
+MAIL_FETCH_BATCH = envint("ANXIN_MAIL_FETCH_BATCH", 200)
+MAIL_MAX_BYTES = envint("ANXIN_MAIL_MAX_MB", 25) * 1024 * 1024  # larger mail is quarantined unread
+MAIL_MAX_PARTS = envint("ANXIN_MAIL_MAX_PARTS", 100)
+MAIL_MAX_DEPTH = envint("ANXIN_MAIL_MAX_DEPTH", 10)
+MAIL_MAX_RECIPIENTS = envint("ANXIN_MAIL_MAX_RECIPIENTS", 50)
+MAIL_MAX_ATTACHMENTS = envint("ANXIN_MAIL_MAX_ATTACHMENTS", 10)
+MAIL_ACKS_PER_SENDER_HOUR = envint("ANXIN_MAIL_ACKS_PER_SENDER_HOUR", 5)
 
 # --- notifications (I2): nothing leaves the machine unless these are set ----------------------
 # Without a provider, SMS/WeChat requests are written here (one JSON line each) instead of being sent.

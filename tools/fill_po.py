@@ -33,7 +33,7 @@ def main() -> int:
         for line in open(sys.argv[2], encoding="utf-8"):
             if "\t" in line:
                 key, value = line.rstrip("\n").split("\t", 1)
-                table[key] = value
+                table[key.replace("\\n", "\n")] = value.replace("\\n", "\n")  # "\n" in the TSV: a line break
     text = open(path, encoding="utf-8").read()
     entries = text.split("\n\n")
     missing = []

@@ -60,6 +60,25 @@ def user_create(
     return user
 
 
+def channel_account(*, username: str, display_name: str, permissions: list[str]) -> User:
+    """The account a channel acts as (portal 网上自助, mailbox 邮件受理): it has no password and cannot sign in;
+    the timeline names it. Scoped to the root unit, so it reaches every site."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    root = OrgUnit.objects.filter(parent__isnull=True).order_by("id").first()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(username=username, defaults={
+            "display_name": display_name, "org_unit": root, "is_staff": False})
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            for name in permissions:
+                app_label, codename = name.split(".")
+                user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return User.objects.get(pk=user.pk)  # fresh: no cached permissions
+
+
 def user_role(user: User) -> str:
     names = [g.name for g in user.groups.all()]
     return names[0] if names else ""

@@ -58,6 +58,8 @@ class Customer(PublicIdMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # email intake (A6) finds the customer by the sender's address
+        indexes = [models.Index(fields=["email"], name="customer_email")]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         permissions = [

@@ -52,7 +52,9 @@ class Notification(TimeStampedModel):
         # the recipient is part of dedupe_key (…@u12 / …@p+86…), so NULL recipients cannot slip past it
         constraints = [models.UniqueConstraint(fields=["channel", "dedupe_key"], name="notification_once")]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="notification_due"),
-                   models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox")]
+                   models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
+                   # a customer's address: how many automatic answers one sender got lately (mail loop breaker)
+                   models.Index(fields=["to_address", "created_at"], name="notification_to")]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
 

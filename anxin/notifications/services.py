@@ -123,6 +123,27 @@ def notify_phone(*, phone: str, kind: str, text: str, dedupe_key: str, now: date
     return Notification.objects.get(channel=Channel.SMS, dedupe_key=row.dedupe_key)
 
 
+def notify_email(*, address: str, kind: str, subject: str, body: str, dedupe_key: str, headers: dict | None = None,
+                 now: datetime | None = None, quiet: bool = False) -> Notification | None:
+    """A mail to a customer's address (acknowledgements, milestones of an order that came by email), once per
+    dedupe_key. `headers` may carry Message-ID / In-Reply-To / References so the customer's client threads it."""
+    if not address:
+        return None
+    now = now or timezone.now()
+    send_at = (customer_quiet_until(now) or now) if quiet else now
+    row = Notification(to_address=address[:100], channel=Channel.EMAIL, kind=kind, subject=subject[:200],
+                       body=body[:2000], dedupe_key=f"{dedupe_key[:100]}@m{address}"[:150], next_attempt_at=send_at,
+                       request={"headers": headers or {}})
+    if not _insert_once([row]):
+        return None
+    return Notification.objects.get(channel=Channel.EMAIL, dedupe_key=row.dedupe_key)
+
+
+def sent_recently(*, address: str, kind: str, since: datetime) -> int:
+    """How many messages of `kind` went to one address since `since` (a loop breaker for automatic answers)."""
+    return Notification.objects.filter(to_address=address[:100], kind=kind, created_at__gte=since).count()
+
+
 def _claim(now: datetime, limit: int, only: list[int] | None = None) -> list[int]:
     """Ids of due rows this worker now owns (pending, or `sending` abandoned by a killed worker)."""
     due = Q(state=Notification.State.PENDING, next_attempt_at__lte=now) | Q(

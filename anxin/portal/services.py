@@ -12,12 +12,12 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.services import channel_account
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.core.phone import phone_kind, try_normalize_phone
@@ -67,21 +67,8 @@ def _throttle(scope: str, key: str, limit: int, window: timedelta, now: datetime
 
 
 def portal_actor() -> User:
-    """The channel account the portal acts as (timeline: 网上自助). It has no password and cannot sign in."""
-    user = User.objects.filter(username=PORTAL_USERNAME).first()
-    if user is not None:
-        return user
-    root = OrgUnit.objects.filter(parent__isnull=True).order_by("id").first()
-    with transaction.atomic():
-        user, created = User.objects.get_or_create(username=PORTAL_USERNAME, defaults={
-            "display_name": "网上自助", "org_unit": root, "is_staff": False})
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            for name in PORTAL_PERMISSIONS:
-                app_label, codename = name.split(".")
-                user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-    return User.objects.get(pk=user.pk)  # fresh: no cached permissions
+    """The channel account the portal acts as (timeline: 网上自助)."""
+    return channel_account(username=PORTAL_USERNAME, display_name="网上自助", permissions=PORTAL_PERMISSIONS)
 
 
 # --- sign-in -------------------------------------------------------------------------------------------

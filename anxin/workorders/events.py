@@ -33,9 +33,10 @@ def note_added_event(*, order: WorkOrder, actor, body: str, is_public: bool) -> 
     return _event(order, E.REPLY_ADDED if is_public else E.NOTE_ADDED, actor, body=body, is_public=is_public)
 
 
-def customer_message_event(*, order: WorkOrder, actor, body: str, channel: str) -> WorkOrderEvent:
-    """What the customer wrote (portal, email): public — it is their own words."""
-    return _event(order, E.CUSTOMER_MESSAGE, actor, body=body, is_public=True, data={"channel": channel})
+def customer_message_event(*, order: WorkOrder, actor, body: str, channel: str, public: bool = True) -> WorkOrderEvent:
+    """What the customer wrote (portal, email): public — it is their own words — unless the sender could not be
+    verified (a mail from an address the order does not know), which staff read but the customer never sees."""
+    return _event(order, E.CUSTOMER_MESSAGE, actor, body=body, is_public=public, data={"channel": channel})
 
 
 def customer_told_event(*, order: WorkOrder, body: str, data: dict) -> WorkOrderEvent:

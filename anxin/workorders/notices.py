@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.selectors import name_for_customers, on_duty_for
 from anxin.core.signing import rating_url
+from anxin.mailintake.tokens import thread_message_id
 from anxin.notifications import services as notifications
 from anxin.workorders import events
-from anxin.workorders.models import WorkOrder
+from anxin.workorders.models import Channel, WorkOrder
 from anxin.workorders.states import Status
 
 CUSTOMER_MILESTONES = {Status.ACCEPTED, Status.DISPATCHED, Status.RESOLVED, Status.CLOSED}
@@ -44,13 +45,25 @@ def customer_wrote(order: WorkOrder, event) -> None:
 
 
 def _tell_customer(order: WorkOrder, kind: str, text: str, dedupe_key: str) -> None:
-    """One SMS to the customer's primary mobile (once per key, outside their quiet hours), and the message on the
-    order's timeline — written only when the message is new, so a repeated decision leaves one line."""
-    mobile = next((c.phone for c in order.customer.contacts.all() if c.kind == "mobile"), "")
-    sms = notifications.notify_phone(phone=mobile, kind=kind, text=text, dedupe_key=dedupe_key, quiet=True)
-    if sms is not None:
-        events.customer_told_event(order=order, body=text, data={"kind": kind, "notification": sms.pk,
-                                                                 "channel": "sms", "at": sms.next_attempt_at.isoformat()})
+    """One message to the customer (once per key, outside their quiet hours) and the message on the order's
+    timeline — written only when the message is new, so a repeated decision leaves one line.
+
+    By email for an order that came by email (or a customer with an address and no mobile), threaded so a
+    reply lands on the order; else by SMS to the primary mobile."""
+    customer = order.customer
+    mobile = next((c.phone for c in customer.contacts.all() if c.kind == "mobile"), "")
+    if customer.email and (order.channel == Channel.EMAIL or not mobile):
+        sent = notifications.notify_email(
+            address=customer.email, kind=kind, subject=f"[{order.number}] {text}"[:200], body=text,
+            dedupe_key=dedupe_key, quiet=True, headers={
+                "Message-ID": thread_message_id(order, kind), "References": thread_message_id(
+                    order, "thread", unique=False)})
+    else:
+        sent = notifications.notify_phone(phone=mobile, kind=kind, text=text, dedupe_key=dedupe_key, quiet=True)
+    if sent is not None:
+        events.customer_told_event(order=order, body=text, data={"kind": kind, "notification": sent.pk,
+                                                                 "channel": sent.channel,
+                                                                 "at": sent.next_attempt_at.isoformat()})
 
 
 def _customer_language(order: WorkOrder) -> str:

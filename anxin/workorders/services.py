@@ -354,12 +354,15 @@ def workorder_add_note(*, order: WorkOrder, actor: User, body: str, is_public: b
     return event
 
 
-def workorder_customer_message(*, order: WorkOrder, actor: User, body: str, channel: str) -> WorkOrderEvent:
-    """A message the customer sent (portal, email) goes on the timeline; the owner hears of it."""
+def workorder_customer_message(*, order: WorkOrder, actor: User, body: str, channel: str,
+                               public: bool = True) -> WorkOrderEvent:
+    """A message the customer sent (portal, email) goes on the timeline; the owner hears of it.
+
+    `public=False` for a sender who could not be verified: staff see it, the customer's timeline does not."""
     text = _body_text(body, 2000, _("The message is empty."),
                       _("The message is too long (at most 2000 characters)."))
     with transaction.atomic():
-        event = events.customer_message_event(order=order, actor=actor, body=text, channel=channel)
+        event = events.customer_message_event(order=order, actor=actor, body=text, channel=channel, public=public)
         WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now())
         notices.customer_wrote(order, event)
         audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=order.public_id,

@@ -46,18 +46,26 @@ def _log_only(channel: str, payload: dict) -> dict:
     return {"logged": payload}
 
 
+THREAD_HEADERS = ("Message-ID", "In-Reply-To", "References")
+
+
 def send_email(n) -> dict:
-    if not n.recipient.email:
+    """To a user's address, or to `to_address` (a customer reached by mail). Only the threading headers that
+    intake put in `request` are passed on; the body is plain text."""
+    address = n.to_address if "@" in (n.to_address or "") else (n.recipient.email if n.recipient else "")
+    if not address:
         raise TransportError("the recipient has no email address")
+    thread = {k: v for k, v in (n.request.get("headers") or {}).items() if k in THREAD_HEADERS}
     # SECURITY-CASES 24: CR/LF in a customer-supplied subject must not become a header
-    message = EmailMessage(subject=" ".join(n.subject.split()), body=n.body, to=[n.recipient.email],
+    message = EmailMessage(subject=" ".join(n.subject.split()), body=n.body, to=[address],
+                           from_email=settings.MAIL_ADDRESS or settings.DEFAULT_FROM_EMAIL,
                            headers={"Auto-Submitted": "auto-generated",  # SECURITY-CASES 19: never answered
-                                    "X-Anxin-Notification": str(n.pk)})
+                                    "X-Anxin-Notification": str(n.pk), **thread})
     try:
         message.send()
     except Exception as exc:  # noqa: BLE001 — SMTP down, refused, bad header: retry later, never crash the loop
         raise TransportError(f"{type(exc).__name__}: {exc}"[:300]) from exc
-    return {"to": n.recipient.email, "subject": message.subject, "headers": dict(message.extra_headers)}
+    return {"to": address, "subject": message.subject, "headers": dict(message.extra_headers)}
 
 
 def send_sms(n) -> dict:

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MailIntakeConfig(AppConfig):
+    name = "anxin.mailintake"
+    verbose_name = _("Email intake")
+    label = "mailintake"
