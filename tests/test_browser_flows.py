@@ -558,3 +558,54 @@ def test_a_customer_signs_in_with_a_code_files_with_a_photo_and_slot_approves_a_
         page.click(f"#score-{name} label.score:has-text('4')")
     page.click("button[type=submit]")
     page.wait_for_selector("#rating-message:has-text('感谢您的评价')")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_walk_in_counter_gives_numbers_calls_appointment_first_and_logs_the_visit(live_server, browser):
+    """A4: the reception gives two numbers (one booked), the agent opens a window, calls — the booked customer
+    comes first, the hall display sends them to the window — and serves them on the call screen with an order."""
+    from anxin.core.testing.personas import build_world
+    from anxin.intake.models import ContactLog, CounterTicket
+
+    world = build_world()
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(10000)
+    _login(page, live_server.url, "agent_a")
+    page.click("#counter-link")
+    page.fill("#id_name", "路人甲")
+    page.fill("#id_purpose", "缴费咨询")
+    page.click("#take-form button[type=submit]")
+    page.wait_for_selector("text=已取号 A001")
+    page.fill("#id_phone", "13800138000")
+    page.fill("#id_purpose", "预约：热水器报修")
+    page.check("#id_has_appointment")
+    page.click("#take-form button[type=submit]")
+    page.wait_for_selector("text=已取号 Y001")
+    page.fill("#label", "1号窗口")
+    page.click("text=开启我的窗口")
+    page.click("#call-next")
+    assert page.inner_text("#current-number") == "Y001"  # the appointment holder first
+    display = browser.new_page(locale="zh-CN")
+    display.context.add_cookies(page.context.cookies())
+    display.goto(f"{live_server.url}/intake/counter/display/?site=SA")
+    assert "Y001" in display.inner_text("#board") and "1号窗口" in display.inner_text("#board")
+    # numbers only on the hall screen; no window is free, so nobody is asked to get ready yet
+    assert "路人甲" not in display.content() and "8000" not in display.content()
+    assert "A001" not in display.inner_text(".hall-next")
+    page.click("#serve-on-call-screen")
+    page.wait_for_selector("#caller-archive")
+    page.select_option("#id_category", "install_repair")
+    page.fill("#id_content", "热水器不加热")
+    page.fill("#id_order_title", "热水器不加热")
+    page.click("#log-and-order")
+    page.wait_for_selector("#order-status")
+    ticket = CounterTicket.objects.get(seq=1, has_appointment=True)
+    assert ticket.state == "done" and ticket.contact_log.channel == "walk_in"
+    assert ticket.contact_log.customer == world.customer_a and ticket.contact_log.work_order is not None
+    page.goto(f"{live_server.url}/intake/counter/")
+    page.click("#call-next")
+    assert page.inner_text("#current-number") == "A001"
+    page.fill("#finish-form textarea", "已说明缴费方式")
+    page.click("#finish-form button[type=submit]")
+    page.wait_for_selector("text=A001 已办结")
+    assert ContactLog.objects.filter(channel="walk_in").count() == 2

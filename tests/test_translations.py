@@ -89,14 +89,14 @@ def test_no_english_label_shows_on_the_chinese_pages(world, client):
         world.agent_a: ["/orders/", f"/orders/{order.public_id}/", "/intake/call/", "/customers/",
                         f"/customers/{world.customer_a.public_id}/", "/sla/commitments/", "/revisits/",
                         "/notifications/", "/accounts/tokens/", f"/sla/orders/{order.public_id}/clocks/",
-                        "/reports/register/"],
+                        "/reports/register/", "/intake/counter/", "/intake/counter/display/"],
         world.dispatcher_a: ["/field/board/", f"/field/orders/{order.public_id}/"],
         world.tech_a: ["/field/my/", f"/field/my/{order.public_id}/"],
         world.warehouse_a: ["/field/warehouse/"],
         world.manager: ["/sla/report/", "/revisits/indices/", "/revisits/panels/", "/complaints/cases/",
                         "/reports/?grain=week", "/reports/types/", "/reports/staff/", "/reports/register/",
                         "/reports/staff/orders/?role=agent&metric=created&who=agent_a"],
-        admin: ["/admin/", "/admin/audit/auditlog/", "/admin/field/jobtype/"],
+        admin: ["/admin/", "/admin/audit/auditlog/", "/admin/field/jobtype/", "/admin/mailintake/inboundmail/"],
     }
     problems = {}
     for user, urls in pages.items():

@@ -14,6 +14,8 @@ PLURALS = {
     "%(counter)s order": "共 %(counter)s 个工单",
     "%(n)s item to follow up — listed first.": "%(n)s 项待跟进，列在最前。",
     "%(n)s order": "共 %(n)s 个工单",
+    "%(n)s waiting": "%(n)s 人等候",
+    "%(n)s window open": "开放窗口 %(n)s 个",
     "%(n)s photo sent": "已发送 %(n)s 张照片",
 }
 

@@ -75,6 +75,20 @@ def _mobile(rng: random.Random) -> str:
 
 
 @transaction.atomic
+def _load_counter(site: OrgUnit, users: dict[str, User], customers: list[Customer]) -> None:
+    """A4: today's walk-in queue at the first site — agent2 at 2号窗口 serving one, four waiting."""
+    from anxin.intake import counter_services as counter
+
+    desk_agent = users["agent2"]
+    counter.desk_open(actor=desk_agent, site=site, label="2号窗口")
+    local = [c for c in customers if c.site_id == site.id]
+    for i, (purpose, booked) in enumerate([("缴物业费", False), ("预约办理门禁卡", True), ("咨询装修申请", False),
+                                           ("报修：卫生间漏水", False), ("领取快递柜密码", False)]):
+        phone = local[i].contacts.all()[0].phone if i < len(local) else ""
+        counter.ticket_take(actor=users["agent1"], site=site, phone=phone, purpose=purpose, has_appointment=booked)
+    counter.ticket_call_next(actor=desk_agent)
+
+
 def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> dict[str, int]:
     rng = random.Random(seed)
     account_services.roles_ensure()
@@ -161,6 +175,7 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
     from anxin.search.classify_services import train
 
     train()  # A8: suggestions from the demo's history on the first start
+    _load_counter(sites[0], users, all_customers)
     _settle_history()
     return {"customers": len(all_customers), "orders": WorkOrder.objects.count(), "users": len(users)}
 

@@ -44,3 +44,24 @@ class CallForm(forms.Form):
         self.fields["asset"].choices = [("", "—")] + [(str(a.public_id), str(a)) for a in assets]
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)
+
+
+class CounterTicketForm(forms.Form):
+    """A4: a walk-in customer takes a number (everything but the token optional: some give nothing)."""
+
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    name = forms.CharField(label=_("Visitor's name"), max_length=50, required=False)
+    purpose = forms.CharField(label=_("What they came for"), max_length=200, required=False)
+    has_appointment = forms.BooleanField(label=_("Has an appointment"), required=False)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("token", uuid.uuid4().hex)
+
+
+class CounterFinishForm(forms.Form):
+    category = forms.ChoiceField(label=_("Call category"), choices=ContactLog.Category.choices,
+                                 initial=ContactLog.Category.GENERAL)
+    content = forms.CharField(label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

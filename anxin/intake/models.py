@@ -69,3 +69,65 @@ class IncomingCall(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class CounterDesk(TimeStampedModel):
+    """A4: an agent serving at a counter window of a site. Open while `closed_at` is empty; one open desk per agent."""
+
+    site = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("agent"))
+    label = models.CharField(_("window"), max_length=20)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [models.UniqueConstraint(fields=["agent"], condition=models.Q(closed_at__isnull=True),
+                                               name="counterdesk_one_open_per_agent")]
+        verbose_name = _("counter window")
+        verbose_name_plural = _("counter windows")
+
+
+class CounterTicket(PublicIdMixin, TimeStampedModel):
+    """A4: a walk-in customer's queue number. Appointment holders (prefix Y) are called before the others (A),
+    each group first come first served. Serving ends with a contact log line, like a call."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        CALLED = "called", _("Called")
+        DONE = "done", _("Served")
+        LEFT = "left", _("Did not come")
+
+    site = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
+    day = models.DateField(_("day"))
+    seq = models.PositiveIntegerField()
+    has_appointment = models.BooleanField(_("has an appointment"), default=False)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("customer"))
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    purpose = models.CharField(_("what they came for"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.WAITING)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                 verbose_name=_("taken by"))
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    desk = models.ForeignKey(CounterDesk, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets",
+                             verbose_name=_("window"))
+    served_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("served by"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    contact_log = models.OneToOneField(ContactLog, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="counter_ticket", verbose_name=_("contact log"))
+    client_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["day", "-has_appointment", "seq"]
+        constraints = [models.UniqueConstraint(fields=["site", "day", "has_appointment", "seq"],
+                                               name="counterticket_number_once")]
+        indexes = [models.Index(fields=["site", "day", "state"], name="counterticket_queue")]
+        verbose_name = _("queue number")
+        verbose_name_plural = _("queue numbers")
+
+    @property
+    def number(self) -> str:
+        return f"{'Y' if self.has_appointment else 'A'}{self.seq:03d}"

@@ -1,9 +1,12 @@
+from dataclasses import dataclass
 from uuid import UUID
 
-from anxin.accounts.models import User
+from django.utils import timezone
+
+from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter
 from anxin.core.errors import NotFound
-from anxin.intake.models import ContactLog
+from anxin.intake.models import ContactLog, CounterDesk, CounterTicket
 
 
 def contactlog_qs_for(user: User):
@@ -32,3 +35,82 @@ def contactlog_recent_for_phone(*, user: User, phone: str, limit: int = 10) -> l
 def contactlog_by_token(*, user: User, token: str) -> ContactLog | None:
     """The log a form with this one-time token already created (a double submit), if any."""
     return ContactLog.objects.select_related("work_order").filter(client_token=token, taker=user).first() if token else None
+
+
+# --- A4 walk-in counter ---------------------------------------------------------------------------------------
+
+@dataclass
+class CounterView:
+    site: OrgUnit
+    desk: CounterDesk | None  # this agent's open window
+    current: CounterTicket | None  # the customer at this agent's window
+    waiting: list[CounterTicket]
+    desks: list[CounterDesk]  # every open window of the site, each with `.serving`
+    served_today: int
+    avg_wait_minutes: int | None
+    expected_wait_minutes: int | None
+
+
+def _today():
+    from anxin.workorders.services import SHANGHAI
+
+    return timezone.now().astimezone(SHANGHAI).date()
+
+
+def my_counter_desk(*, user: User) -> CounterDesk | None:
+    return CounterDesk.objects.filter(agent=user, closed_at__isnull=True).select_related("site").first()
+
+
+def counter_ticket_get_for(*, user: User, public_id: UUID | str) -> CounterTicket:
+    try:
+        UUID(str(public_id))
+    except ValueError as exc:
+        raise NotFound() from exc
+    ticket = (CounterTicket.objects.filter(scope_filter(user), public_id=public_id)
+              .select_related("site", "customer").first())
+    if ticket is None or not user.has_perm("intake.add_contactlog"):
+        raise NotFound()
+    return ticket
+
+
+def counter_view(*, user: User, site: OrgUnit) -> CounterView:
+    """The counter screen: my window and customer, the queue (appointment holders first), every open window."""
+    today = _today()
+    tickets = list(CounterTicket.objects.filter(site=site, day=today).select_related("desk", "customer")
+                   .order_by("-has_appointment", "seq"))
+    waiting = [t for t in tickets if t.state == CounterTicket.State.WAITING]
+    desks = list(CounterDesk.objects.filter(site=site, closed_at__isnull=True).select_related("agent"))
+    serving = {t.desk_id: t for t in tickets if t.state == CounterTicket.State.CALLED}
+    for desk in desks:
+        desk.serving = serving.get(desk.id)
+    desk = next((d for d in desks if d.agent_id == user.id), None)
+    done = [t for t in tickets if t.state == CounterTicket.State.DONE and t.called_at]
+    waits = [(t.called_at - t.created_at).total_seconds() / 60 for t in tickets if t.called_at]
+    service = [(t.finished_at - t.called_at).total_seconds() / 60 for t in done if t.finished_at]
+    per_customer = sum(service) / len(service) if service else 10  # no visit finished yet today: assume 10 min
+    return CounterView(
+        site=site, desk=desk, current=desk.serving if desk else None, waiting=waiting, desks=desks,
+        served_today=len(done), avg_wait_minutes=round(sum(waits) / len(waits)) if waits else None,
+        expected_wait_minutes=round(len(waiting) * per_customer / len(desks)) if desks else None)
+
+
+@dataclass
+class DisplayBoard:
+    site: OrgUnit
+    serving: list[tuple[str, str]]  # (number, window), the latest call first
+    next_up: list[str]  # numbers asked to get ready: at most one per free window
+    waiting_count: int
+
+
+def counter_display(*, site: OrgUnit) -> DisplayBoard:
+    """The hall screen: numbers and windows only — no names, no phones."""
+    today = _today()
+    desks = list(CounterDesk.objects.filter(site=site, closed_at__isnull=True))
+    called = list(CounterTicket.objects.filter(site=site, day=today, state=CounterTicket.State.CALLED,
+                                               desk__isnull=False).select_related("desk").order_by("-called_at"))
+    busy = {t.desk_id for t in called}
+    free = sum(1 for d in desks if d.id not in busy)
+    waiting = CounterTicket.objects.filter(site=site, day=today, state=CounterTicket.State.WAITING)
+    next_up = [t.number for t in waiting.order_by("-has_appointment", "seq")[:free]] if free else []
+    return DisplayBoard(site=site, serving=[(t.number, t.desk.label) for t in called], next_up=next_up,
+                        waiting_count=waiting.count())

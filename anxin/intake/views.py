@@ -12,14 +12,15 @@ from anxin.accounts import selectors as account_selectors
 from anxin.core.errors import DomainError, NotFound
 from anxin.core.phone import try_normalize_phone
 from anxin.customers import selectors as customer_selectors
-from anxin.intake import selectors, services
-from anxin.intake.forms import CallForm
+from anxin.intake import counter_services, selectors, services
+from anxin.intake.forms import CallForm, CounterFinishForm, CounterTicketForm
 from anxin.knowledge import selectors as knowledge_selectors
 from anxin.knowledge import services as knowledge_services
 from anxin.search import classify_services
 from anxin.sla import selectors as sla_selectors
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders import services as wo_services
+from anxin.workorders.models import Channel
 
 
 def _promise_row(order) -> dict:
@@ -68,12 +69,15 @@ def call_new(request):
     assets = list(customer.assets.all()) if customer else []
     initial = {"phone": phone, "customer": customer.public_id if customer else None,
                "site": customer.site.code if customer else (user.org_unit.code if user.org_unit_id else "")}
+    if request.GET.get("channel") in Channel.values:
+        initial["channel"] = request.GET["channel"]  # the counter sends its walk-in customers here
     form = CallForm(request.POST or None, sites=sites, assets=assets, initial=initial)
     if request.method == "POST" and form.is_valid():
         response = _handle_call(request, form, customer, assets, context)
         if response is not None:
             return response
     extra = {"form": form, "kb_enabled": knowledge_selectors.can_read_knowledge(user),
+             "ticket": (request.POST.get("ticket") or request.GET.get("ticket") or "")[:40],
              "used_articles": (request.POST.get("used_articles") or "")[:400]}
     if request.htmx and request.GET.get("lookup"):
         return render(request, "intake/call_new.html#caller", {**context, **extra})
@@ -109,6 +113,11 @@ def _handle_call(request, form, customer, assets, context):
             context["duplicates"] = [_promise_row(o) for o in dupes]
             return None
     try:
+        ticket = None
+        if ticket_id := (request.POST.get("ticket") or "")[:40]:
+            # A4: a walk-in customer served at this agent's window; the log closes their queue number
+            ticket = selectors.counter_ticket_get_for(user=user, public_id=ticket_id)
+            counter_services.ticket_check_mine(actor=user, ticket=ticket)
         site = account_selectors.orgunit_get_for(user=user, code=data["site"])
         log = services.contactlog_create(
             actor=user, site=customer.site if customer else site, category=data["category"], content=data["content"],
@@ -119,6 +128,8 @@ def _handle_call(request, form, customer, assets, context):
         )
         if log.work_order_id:  # a double submit of a form that already made its order
             return redirect("workorders:detail", public_id=log.work_order.public_id)
+        if ticket is not None:
+            counter_services.ticket_finish(actor=user, ticket=ticket, content="", log=log)
         if action.startswith("urge:"):
             order = wo_selectors.workorder_get_for(user=user, public_id=action.split(":", 1)[1])
             services.contactlog_link_urge(log=log, order=order, actor=user)
@@ -172,3 +183,100 @@ def contact_protocol(request, public_id):
     if log.customer_id:
         return redirect("customers:archive", public_id=log.customer.public_id)
     return redirect("intake:call-new")
+
+
+# --- A4 walk-in counter -----------------------------------------------------------------------------------------
+
+COUNTER_ACTIONS = {"take", "open", "close", "next", "finish", "no_show", "note"}
+
+
+def _counter_site(request):
+    """The site of the agent's open window, else the one picked (?site=CODE), else the agent's own."""
+    desk = selectors.my_counter_desk(user=request.user)
+    if desk is not None:
+        return desk.site
+    sites = account_selectors.site_list_for(user=request.user)
+    code = (request.POST.get("site") or request.GET.get("site") or "")[:20]
+    site = next((s for s in sites if s.code == code), None)
+    if site is None and request.user.org_unit_id:
+        site = next((s for s in sites if s.id == request.user.org_unit_id), None)
+    return site or (sites[0] if sites else None)
+
+
+@login_required
+@permission_required("intake.add_contactlog", raise_exception=True)
+def counter(request):
+    """A4: the counter screen — give numbers, call the next customer to my window, serve, log the visit."""
+    site = _counter_site(request)
+    if site is None:
+        raise NotFound()
+    form = CounterTicketForm(request.POST or None) if request.POST.get("action") == "take" else CounterTicketForm()
+    if request.method == "POST":
+        response = _counter_action(request, site, form)
+        if response is not None:
+            return response
+    view = selectors.counter_view(user=request.user, site=site)
+    finish = CounterFinishForm()
+    return render(request, "intake/counter.html", {
+        "view": view, "form": form, "finish": finish, "sites": account_selectors.site_list_for(user=request.user),
+        "current_phone": (customer_selectors.phone_for_display(request.user, view.current.phone)
+                          if view.current and view.current.phone else ""),
+    })
+
+
+def _counter_action(request, site, form):
+    action = request.POST.get("action", "")
+    user = request.user
+    if action not in COUNTER_ACTIONS:
+        messages.error(request, _("Unknown action."))
+        return redirect(reverse("intake:counter") + f"?site={site.code}")
+    try:
+        if action == "take":
+            if not form.is_valid():
+                return None
+            data = form.cleaned_data
+            ticket = counter_services.ticket_take(
+                actor=user, site=site, phone=data["phone"], name=data["name"], purpose=data["purpose"],
+                has_appointment=data["has_appointment"], client_token=data["token"])
+            messages.success(request, _("Number %(number)s given.") % {"number": ticket.number})
+        elif action == "open":
+            counter_services.desk_open(actor=user, site=site, label=request.POST.get("label", ""))
+        elif action == "close":
+            counter_services.desk_close(actor=user)
+        elif action == "next":
+            if counter_services.ticket_call_next(actor=user) is None:
+                messages.info(request, _("Nobody is waiting."))
+        else:
+            ticket = selectors.counter_ticket_get_for(user=user, public_id=request.POST.get("ticket", ""))
+            if action == "finish":
+                finish = CounterFinishForm(request.POST)
+                if not finish.is_valid():
+                    messages.error(request, _("Say in a few words how the visit ended."))
+                    return redirect(reverse("intake:counter") + f"?site={site.code}")
+                counter_services.ticket_finish(actor=user, ticket=ticket, content=finish.cleaned_data["content"],
+                                               category=finish.cleaned_data["category"])
+                messages.success(request, _("%(number)s served; the visit is in the contact log.")
+                                 % {"number": ticket.number})
+            elif action == "no_show":
+                counter_services.ticket_no_show(actor=user, ticket=ticket)
+            else:
+                counter_services.ticket_note(actor=user, ticket=ticket, purpose=request.POST.get("purpose", ""))
+    except NotFound:
+        raise  # another site's number looks missing, like any record out of scope
+    except DomainError as exc:
+        if action == "take" and exc.extra.get("field") in form.fields:
+            form.add_error(exc.extra["field"], str(exc))
+            return None
+        messages.error(request, str(exc))
+    return redirect(reverse("intake:counter") + f"?site={site.code}")
+
+
+@require_GET
+@login_required
+@permission_required("intake.add_contactlog", raise_exception=True)
+def counter_display(request):
+    """The hall screen (a browser on the TV): numbers and windows only; refreshes itself."""
+    site = _counter_site(request)
+    if site is None:
+        raise NotFound()
+    return render(request, "intake/counter_display.html", {"board": selectors.counter_display(site=site)})
