@@ -93,3 +93,25 @@ def test_bulk_assign_with_a_garbage_id_changes_nothing(world, client_for):
                                                                  "owner": "tech_a"})
     order.refresh_from_db()
     assert order.owner is None
+
+
+def test_a_technician_reads_only_the_customers_of_his_own_jobs(world, client_for):
+    """Issue 13 (found as an attacker): `GET /api/customers/?q=138` gave a technician the whole site's archive, and
+    phone search recovered masked numbers digit by digit. Now: his jobs' customers only; digits only by last four."""
+    from anxin.customers.services import customer_create
+
+    stranger = customer_create(actor=None, site=world.site_a, name="赵六", address_text="上海市浦东新区张杨路9号",
+                               contacts=[{"phone": "13800138999"}])
+    make_order(world, owner=world.tech_a)  # a job of his for customer_a
+    client = client_for(world.tech_a)
+    names = lambda url: {c["name"] for c in client.get(url).json()}  # noqa: E731
+    assert names("/api/customers/?q=王") == {"王芳"} and names("/api/customers/?q=赵六") == set()
+    assert client.get(f"/customers/{stranger.public_id}/").status_code == 404
+    assert client.get(f"/customers/{world.customer_a.public_id}/").status_code == 200
+    # no phone oracle: a full number, a prefix or a digit run finds nothing; the last four (shown masked) still work
+    for q in ("13800138000", "138001", "+8613800138000"):
+        assert names(f"/api/customers/?q={q}") == set()
+    assert names("/api/customers/?q=8000") == {"王芳"}
+    # the agent keeps the whole site and full-number search
+    agent = client_for(world.agent_a)
+    assert {c["name"] for c in agent.get("/api/customers/?q=1380013").json()} == {"王芳", "赵六"}

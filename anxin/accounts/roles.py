@@ -25,7 +25,7 @@ _DESK = _READ + [
 ]
 _MANAGE = _DESK + [
     "workorders.assign_workorder", "workorders.close_workorder", "customers.import_customers",
-    "customers.export_customers", "workorders.export_workorders",
+    "customers.export_customers", "workorders.export_workorders", "customers.change_tier",
 ]
 
 # H1–H6: managers see every figure of their scope; the complaint officer the dashboard; QA staff performance too

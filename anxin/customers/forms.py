@@ -19,9 +19,10 @@ class CustomerForm(forms.Form):
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Customer.Language.choices)
     notes = forms.CharField(label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea)
 
-    def __init__(self, *args, sites=(), **kwargs):
+    def __init__(self, *args, sites=(), can_set_tier=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = [(s.code, s.name) for s in sites]
+        self.fields["tier"].disabled = not can_set_tier  # the tier is a manager's decision (VIP routing)
 
 
 class CustomerEditForm(forms.ModelForm):
@@ -31,6 +32,10 @@ class CustomerEditForm(forms.ModelForm):
         model = Customer
         fields = ["kind", "name", "tier", "preferred_language", "province", "city", "district", "street", "number",
                   "address_detail", "postcode", "lat", "lng", "email", "notes"]
+
+    def __init__(self, *args, can_set_tier=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].disabled = not can_set_tier
 
     def clean_postcode(self):
         postcode = self.cleaned_data["postcode"]

@@ -66,6 +66,8 @@ class Customer(PublicIdMixin, TimeStampedModel):
             ("view_full_phone", _("Can see full phone numbers")),
             ("import_customers", _("Can import customers from Excel")),
             ("export_customers", _("Can export customers")),
+            # the tier decides complaint routing (VIP green channel): not every editor may change it
+            ("change_tier", _("Can change a customer's tier")),
         ]
 
     def __str__(self) -> str:

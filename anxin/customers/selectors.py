@@ -4,19 +4,25 @@ import re
 import unicodedata
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import scoped
 from anxin.core.errors import NotFound
 from anxin.core.phone import mask_phone, national, try_normalize_phone
 from anxin.customers.models import Asset, Contact, Customer
+from anxin.workorders.models import WorkOrder
 
 _DIGITS = re.compile(r"^[\d\s+\-()]+$")
 
 
 def customer_qs_for(user: User) -> QuerySet[Customer]:
-    return scoped(Customer.objects.all(), user).select_related("site")
+    """Customers of the viewer's sites; a role that sees only its own orders (technicians) sees only the customers
+    of the orders it holds now — the same rule as search (issue 13: the whole archive was readable)."""
+    qs = scoped(Customer.objects.all(), user).select_related("site")
+    if not user.has_perm("workorders.view_team_orders"):
+        qs = qs.filter(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), owner=user)))
+    return qs
 
 
 def customer_get_for(*, user: User, public_id: UUID | str, with_archive: bool = True) -> Customer:
@@ -62,6 +68,9 @@ def customer_search_qs(*, user: User, query: str) -> QuerySet[Customer]:
         digits = re.sub(r"\D", "", text)
         if len(digits) == 4:
             qs = qs.filter(contacts__last4=digits)
+        elif not user.has_perm("customers.view_full_phone"):
+            # a role shown masked numbers must not recover one digit by digit through search (issue 13)
+            return qs.none()
         else:
             e164 = try_normalize_phone(text)
             if e164:

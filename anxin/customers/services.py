@@ -33,6 +33,12 @@ def _check_site(actor: User | None, site: OrgUnit) -> None:
         raise NotFound()
 
 
+def _check_tier(actor: User) -> None:
+    """Issue 13: a tier (VIP) changes complaint routing, so setting one is its own right."""
+    if not actor.has_perm("customers.change_tier"):
+        raise PermissionDeniedError(_("Only a manager may set a customer's tier."))
+
+
 @transaction.atomic
 def customer_create(
     *, actor: User | None, site: OrgUnit, name: str, kind: str = Customer.Kind.PERSON,
@@ -45,6 +51,8 @@ def customer_create(
     Raises DomainError(invalid) for a bad field or phone (with extra.field).
     """
     _check_site(actor, site)
+    if actor is not None and tier != Customer.Tier.BASIC:
+        _check_tier(actor)
     parts = dict(address or {})
     if address_text and not any(parts.get(f) for f in ADDRESS_FIELDS[:-1]):
         split = split_address(address_text)
@@ -85,6 +93,8 @@ def customer_update(*, customer: Customer, actor: User, data: dict[str, Any], re
             changes[key] = {"old": old if isinstance(old, str | None) else str(old),
                             "new": value if isinstance(value, str | None) else str(value)}
             setattr(customer, key, value)
+    if "tier" in changes:
+        _check_tier(actor)
     try:
         customer.full_clean(exclude=["search_text"])
     except ValidationError as exc:
@@ -93,6 +103,10 @@ def customer_update(*, customer: Customer, actor: User, data: dict[str, Any], re
     _refresh_search_text(customer)
     audit_record(actor=actor, action="update", object_type="customers.customer", object_id=customer.public_id,
                  summary=customer.name, request=request, data=changes)
+    if "tier" in changes:
+        audit_record(actor=actor, action="update", object_type="customers.customer", object_id=customer.public_id,
+                     summary=f"tier {changes['tier']['old']} → {changes['tier']['new']}", request=request,
+                     data={"tier": changes["tier"]})
     return customer
 
 

@@ -73,7 +73,8 @@ def archive(request, public_id):
 @permission_required("customers.add_customer", raise_exception=True)
 def create(request):
     sites = account_selectors.site_list_for(user=request.user)
-    form = CustomerForm(request.POST or None, sites=sites, initial={"phone": request.GET.get("phone", "")[:40]})
+    form = CustomerForm(request.POST or None, sites=sites, initial={"phone": request.GET.get("phone", "")[:40]},
+                        can_set_tier=request.user.has_perm("customers.change_tier"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         contacts = [{"phone": data["phone"], "kind": data["phone_kind"], "name": data["contact_name"]}]
@@ -102,7 +103,8 @@ def create(request):
 @permission_required("customers.change_customer", raise_exception=True)
 def edit(request, public_id):
     customer = selectors.customer_get_for(user=request.user, public_id=public_id)
-    form = CustomerEditForm(request.POST or None, instance=customer)
+    form = CustomerEditForm(request.POST or None, instance=customer,
+                            can_set_tier=request.user.has_perm("customers.change_tier"))
     if request.method == "POST" and form.is_valid():
         try:
             # the service, not the ModelForm, writes (audit with old → new)

@@ -207,6 +207,9 @@ class IdempotencyKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="+")
+    # what was asked with the key (SHA-256): the same key with another request is refused, not answered with
+    # the first order (issue 13); empty on rows from before the check
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

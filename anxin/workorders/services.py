@@ -1,5 +1,6 @@
 """The only writers of work orders: create, transition, assign, update, note, attach, urge."""
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -107,8 +108,12 @@ def workorder_create(
     user returns the first order (SECURITY-CASES 5) — also under a race, via the unique key.
     Raises NotFound for a site/customer/asset outside the actor's scope, DomainError(invalid).
     """
+    fingerprint = ""
     if idempotency_key:
-        existing = _order_for_key(actor, idempotency_key)
+        fingerprint = _fingerprint(type, channel, site.pk, title, customer and customer.pk, description,
+                                   category and category.pk, priority, is_emergency, asset and asset.pk,
+                                   caller_number, owner and owner.pk, visit_from, visit_to)
+        existing = _order_for_key(actor, idempotency_key, fingerprint)
         if existing is not None:
             return existing
     # Everything that reads or validates happens before the write transaction: on SQLite the write
@@ -121,11 +126,12 @@ def workorder_create(
         with transaction.atomic():
             _insert(order, actor=actor)
             if idempotency_key:
-                IdempotencyKey.objects.create(user=actor, key=idempotency_key[:100], work_order=order)
+                IdempotencyKey.objects.create(user=actor, key=idempotency_key[:100], work_order=order,
+                                              fingerprint=fingerprint)
             return order
     except IntegrityError:
         # Lost the race for the same key: the winner's order is the answer.
-        if idempotency_key and (existing := _order_for_key(actor, idempotency_key)) is not None:
+        if idempotency_key and (existing := _order_for_key(actor, idempotency_key, fingerprint)) is not None:
             return existing
         raise
 
@@ -135,10 +141,18 @@ def workorder_for_idempotency_key(*, actor: User, key: str) -> WorkOrder | None:
     return _order_for_key(actor, key)
 
 
-def _order_for_key(actor: User, key: str) -> WorkOrder | None:
+def _fingerprint(*values) -> str:
+    text = "\x1f".join(v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _order_for_key(actor: User, key: str, fingerprint: str = "") -> WorkOrder | None:
     row = IdempotencyKey.objects.select_related("work_order").filter(user=actor, key=key[:100]).first()
     if row is None:
         return None
+    if fingerprint and row.fingerprint and row.fingerprint != fingerprint:
+        raise DomainError(WorkOrderErrorCode.INVALID, _("This Idempotency-Key was already used for a different "
+                                                        "request."), {"field": "Idempotency-Key"}, status=422)
     row.work_order.replayed = True  # tells the caller this is the first result, not a new order
     return row.work_order
 

@@ -138,7 +138,7 @@ def test_import_page_dry_run_then_confirm(world, tmp_path, client_for):
 
 
 def test_edit_page_changes_the_archive_and_audits_old_and_new(world, client_for):
-    client = client_for(world.agent_a)
+    client = client_for(world.manager)
     url = f"/customers/{world.customer_a.public_id}/edit/"
     assert client.get(url).status_code == 200
     form = {"kind": "person", "name": "王芳", "tier": "gold", "preferred_language": "zh", "province": "上海市",
@@ -151,6 +151,11 @@ def test_edit_page_changes_the_archive_and_audits_old_and_new(world, client_for)
     assert log.data["tier"] == {"old": "basic", "new": "gold"}
     bad = client.post(url, {**form, "postcode": "12"})
     assert bad.status_code == 200 and "邮编应为 6 位数字" in bad.content.decode()
+    # an agent edits the archive, but the tier field is fixed for him: a posted tier changes nothing
+    agent = client_for(world.agent_a)
+    assert agent.post(url, {**form, "tier": "diamond", "number": "102号"}).status_code == 302
+    world.customer_a.refresh_from_db()
+    assert world.customer_a.tier == "gold" and world.customer_a.number == "102号"
 
 
 def test_edit_is_refused_by_role_and_site(world, client_for):
@@ -165,8 +170,17 @@ def test_edit_is_refused_by_role_and_site(world, client_for):
 def test_api_patch_changes_only_what_is_sent_and_refuses_site(world, client_for):
     client = client_for(world.agent_a)
     url = f"/api/customers/{world.customer_a.public_id}"
-    ok = client.patch(url, data=json.dumps({"tier": "diamond"}), content_type="application/json")
+    # issue 13: an agent could make a customer VIP (and so change complaint routing); the tier is a manager's
+    refused = client.patch(url, data=json.dumps({"tier": "diamond"}), content_type="application/json")
+    assert refused.status_code == 403 and "经理" in refused.json()["message"]
+    new_vip = client.post("/api/customers/", data=json.dumps({"site": "SA", "name": "钱七", "tier": "diamond",
+                                                             "contacts": [{"phone": "13700137001"}]}),
+                          content_type="application/json")
+    assert new_vip.status_code == 403
+    ok = client_for(world.manager).patch(url, data=json.dumps({"tier": "diamond"}), content_type="application/json")
     assert ok.status_code == 200 and ok.json()["tier"] == "diamond" and ok.json()["name"] == "王芳"
+    assert AuditLog.objects.filter(object_id=str(world.customer_a.public_id), summary="tier basic → diamond").exists()
+    client = client_for(world.agent_a)
     moved = client.patch(url, data=json.dumps({"site": "SB"}), content_type="application/json")
     assert moved.status_code == 422
     world.customer_a.refresh_from_db()

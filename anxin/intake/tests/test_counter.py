@@ -93,7 +93,7 @@ def test_other_sites_and_other_roles_are_refused(world, desk_a, client_for):
 
 def test_the_hall_display_shows_numbers_only_and_one_waiting_per_free_window(world, desk_a, client_for):
     for n in range(4):
-        counter.ticket_take(actor=world.agent_a, site=world.site_a, name=f"客户{n}", phone="13800138000")
+        counter.ticket_take(actor=world.agent_a, site=world.site_a, name=f"张某{n}", phone="13800138000")
     counter.desk_open(actor=fresh(world.dispatcher_a), site=world.site_a, label="2号窗口")
     board = selectors.counter_display(site=world.site_a)
     assert board.serving == [] and board.next_up == ["A001", "A002"] and board.waiting_count == 4
@@ -101,7 +101,7 @@ def test_the_hall_display_shows_numbers_only_and_one_waiting_per_free_window(wor
     board = selectors.counter_display(site=world.site_a)
     assert board.serving == [("A001", "1号窗口")] and board.next_up == ["A002"]
     html = client_for(world.agent_a).get(reverse("intake:counter-display") + "?site=SA").content.decode()
-    assert "A001" in html and "1号窗口" in html and "客户" not in html and "8000" not in html
+    assert "A001" in html and "1号窗口" in html and "张某" not in html and "8000" not in html
 
 
 def test_the_counter_page_end_to_end(world, client_for, django_assert_max_num_queries):

@@ -54,6 +54,10 @@ def test_idempotency_key_returns_the_first_order(world, client_for):
     assert first.status_code == 201 and again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
     assert WorkOrder.objects.count() == 1
+    # issue 13: the same key with another body is an error, not silently the first order
+    other = post(client, "/api/workorders/", create_payload(world, title="另一件事"), HTTP_IDEMPOTENCY_KEY="k-1")
+    assert other.status_code == 422 and other.json()["code"] == "invalid" and "Idempotency-Key" in other.json()["message"]
+    assert WorkOrder.objects.count() == 1
 
 
 def test_unknown_and_forbidden_fields_are_422(world, client_for):

@@ -28,8 +28,11 @@ def test_numbers_increase_within_a_day(world):
 
 def test_same_idempotency_key_returns_the_first_order(world):
     first = make_order(world, idempotency_key="abc")
-    again = make_order(world, idempotency_key="abc", title="different")
+    again = make_order(world, idempotency_key="abc")
     assert again.pk == first.pk and getattr(again, "replayed", False)
+    with pytest.raises(DomainError) as exc:  # issue 13: the key reused for another request is refused
+        make_order(world, idempotency_key="abc", title="different")
+    assert exc.value.status == 422
     assert WorkOrder.objects.count() == 1
 
 
