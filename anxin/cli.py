@@ -28,6 +28,58 @@ def _stop_on_signals():
     return lambda: stopping["yes"]
 
 
+def _die_with_parent() -> None:
+    """In the child: be sent SIGTERM when the parent dies (a supervisor killed with -9 leaves no orphans)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class Supervisor:
+    """Keeps child processes running: one that dies is started again (after 1, 2, 4 … 30 s if it keeps dying),
+    and the others are left alone — a killed task worker no longer takes the web server down (issue 13)."""
+
+    def __init__(self, children: dict[str, list[str]], env: dict[str, str]):
+        self.children, self.env = children, env
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.started: dict[str, float] = {}
+        self.backoff: dict[str, float] = dict.fromkeys(children, 1.0)
+        self.due: dict[str, float] = {}
+        for name in children:
+            self._start(name)
+
+    def _start(self, name: str) -> None:
+        self.procs[name] = subprocess.Popen(self.children[name], env=self.env, preexec_fn=_die_with_parent)
+        self.started[name] = time.monotonic()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        for name, proc in self.procs.items():
+            if proc.poll() is None:
+                if now - self.started[name] > 60:
+                    self.backoff[name] = 1.0  # a minute up: the next death restarts at once again
+                continue
+            if name not in self.due:
+                self.due[name] = now + self.backoff[name]
+                print(f"{name} 已退出 (exit {proc.returncode})，{self.backoff[name]:.0f} 秒后重启 / "
+                      f"{name} exited, restarting in {self.backoff[name]:.0f} s", flush=True)
+                self.backoff[name] = min(30.0, self.backoff[name] * 2)
+            elif now >= self.due[name]:
+                del self.due[name]
+                self._start(name)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 def _manage(*args: str) -> None:
     from django.core.management import call_command
 
@@ -62,11 +114,12 @@ def cmd_worker(args) -> None:
     )
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings"}
-    worker = subprocess.Popen([sys.executable, "-m", "django", "db_worker", "--interval", "1"], env=env)
+    tasks = Supervisor({"db_worker": [sys.executable, "-m", "django", "db_worker", "--interval", "1"]}, env)
     stopping = _stop_on_signals()
     next_run = next_daily = next_mail = 0.0
     try:
-        while not stopping() and worker.poll() is None:
+        while not stopping():
+            tasks.tick()  # a killed task runner is started again; the sweeps below keep being enqueued
             if time.monotonic() >= next_run:
                 sweep_sla_deadlines_task.enqueue()
                 deliver_notifications_task.enqueue()
@@ -83,9 +136,7 @@ def cmd_worker(args) -> None:
                 next_daily = time.monotonic() + 3600
             time.sleep(0.5)
     finally:
-        if worker.poll() is None:
-            worker.terminate()
-            worker.wait(timeout=15)
+        tasks.stop()
 
 
 def cmd_setup(args) -> None:
@@ -129,8 +180,8 @@ def cmd_run(args) -> None:
     from anxin.core.demo import DEMO_PASSWORD, demo_logins
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings"}
-    procs = [subprocess.Popen(_gunicorn_cmd(args.host, args.port, args.workers), env=env),
-             subprocess.Popen(_worker_cmd(), env=env)]
+    # web and worker are supervised apart: either one that dies is restarted, the other keeps running
+    children = Supervisor({"web": _gunicorn_cmd(args.host, args.port, args.workers), "worker": _worker_cmd()}, env)
     url = f"http://{args.host}:{args.port}/"
     print(f"\n安心 Anxin 已启动 / is running: {url}")
     print(f"演示账号 / demo logins (密码 password: {DEMO_PASSWORD}):")
@@ -146,20 +197,12 @@ def cmd_run(args) -> None:
 
     stopping = _stop_on_signals()
     try:
-        while not stopping() and all(p.poll() is None for p in procs):
+        while not stopping():
+            children.tick()
             time.sleep(0.5)
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        children.stop()
         print("已停止 / stopped.")
-    if not stopping():
-        sys.exit(1)
 
 
 def cmd_serve(args) -> None:

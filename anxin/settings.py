@@ -178,13 +178,28 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = envint("ANXIN_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("ANXIN_LOGIN_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# password spraying (issue 13): one address trying one password on many accounts; counted per AXES_COOLOFF_TIME
+LOGIN_FAILURES_PER_ADDRESS = envint("ANXIN_LOGIN_FAILURES_PER_ADDRESS", 30)
+# bad API tokens and bad CTI signatures from one address, per 10 minutes, before 429 with Retry-After
+API_BAD_TOKENS_PER_ADDRESS = envint("ANXIN_API_BAD_TOKENS_PER_ADDRESS", 20)
+CTI_BAD_SIGNATURES_PER_ADDRESS = envint("ANXIN_CTI_BAD_SIGNATURES_PER_ADDRESS", 20)
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
-SESSION_COOKIE_SECURE = envbool("ANXIN_SECURE_COOKIES", "0")
+# Served over HTTPS (ANXIN_SITE_URL https://…): secure cookies, HSTS, the HTTPS redirect (issue 13: check --deploy
+# warned W004/W008 with no way to switch them on). Each can be set on its own; the defaults follow the site URL.
+_HTTPS = SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = envbool("ANXIN_SECURE_COOKIES", "1" if _HTTPS else "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = envbool("ANXIN_SSL_REDIRECT", "1" if _HTTPS else "0")
+SECURE_HSTS_SECONDS = envint("ANXIN_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("ANXIN_HSTS_SUBDOMAINS", "0")
+SECURE_HSTS_PRELOAD = envbool("ANXIN_HSTS_PRELOAD", "0")
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients): ANXIN_PROXY_HTTPS=1
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("ANXIN_PROXY_HTTPS", "0") else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the process manager's health check speaks plain HTTP on loopback
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -224,7 +239,8 @@ TASKS = {"default": {"BACKEND": os.environ.get("ANXIN_TASK_BACKEND", "django_tas
 
 # --- hotline / CTI ---------------------------------------------------------------------
 # The CTI switch signs each webhook body with this secret (HMAC-SHA256); empty disables the webhook.
-CTI_WEBHOOK_SECRET = envsecret("ANXIN_CTI_SECRET", "") or ""
+CTI_WEBHOOK_SECRET = envsecret("ANXIN_CTI_SECRET", "") or ""  # "new,old" while rotating: both are accepted
+CTI_MAX_SKEW_SECONDS = envint("ANXIN_CTI_MAX_SKEW_SECONDS", 300)  # X-Anxin-Timestamp this far off is refused
 
 # --- email (notifications arrive with the promises issue) ---------------------------------
 EMAIL_BACKEND = os.environ.get("ANXIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,6 +1,7 @@
 """Writers for users, the org tree, roles and API tokens."""
 
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from anxin.accounts.models import ApiToken, OrgUnit, User
 from anxin.accounts.roles import ROLE_PERMISSIONS, Role
+from anxin.core.errors import RateLimited
+from anxin.portal import throttle_services as throttle
 
 
 @transaction.atomic
@@ -58,6 +61,21 @@ def user_create(
     group = Group.objects.filter(name=role).first() or roles_ensure()[role]
     user.groups.add(group)
     return user
+
+
+ABUSE_WINDOW = timedelta(minutes=10)
+
+
+def address_throttle_check(*, scope: str, ip: str | None, limit: int, window: timedelta = ABUSE_WINDOW) -> None:
+    """Raise RateLimited once an address has `limit` counted failures of this kind in the window (issue 13:
+    password spraying, API token and CTI signature guessing)."""
+    wait = throttle.wait_seconds(scope, ip or "-", limit=limit, window=window)
+    if wait is not None:
+        raise RateLimited(wait)
+
+
+def address_failure_record(*, scope: str, ip: str | None) -> None:
+    throttle.record(scope, ip or "-")
 
 
 def channel_account(*, username: str, display_name: str, permissions: list[str]) -> User:

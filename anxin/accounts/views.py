@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -7,12 +10,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anxin.accounts import selectors, services
+from anxin.audit.services import client_ip
+from anxin.core.errors import RateLimited
 
 
 class LoginView(auth_views.LoginView):
     # Django checks `next` with url_has_allowed_host_and_scheme (SECURITY-CASES 38).
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # django-axes locks an account per address; this also stops one address trying many accounts
+        try:
+            services.address_throttle_check(scope="login_ip", ip=client_ip(request),
+                                            limit=settings.LOGIN_FAILURES_PER_ADDRESS,
+                                            window=timedelta(hours=settings.AXES_COOLOFF_TIME))
+        except RateLimited as exc:
+            response = render(request, "accounts/locked.html", status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -10,7 +10,7 @@ def check_settings(app_configs, **kwargs):
         problems.append(Error("Anxin supports SQLite and PostgreSQL only.", id="anxin.E001"))
     if not settings.DEBUG and settings.SECRET_KEY.startswith("django-insecure"):
         problems.append(Error("ANXIN_SECRET_KEY is an insecure development key.", id="anxin.E002"))
-    if settings.CTI_WEBHOOK_SECRET and len(settings.CTI_WEBHOOK_SECRET) < 16:
+    if any(0 < len(s.strip()) < 16 for s in settings.CTI_WEBHOOK_SECRET.split(",")):
         problems.append(Warning("ANXIN_CTI_SECRET is shorter than 16 characters.", id="anxin.W001"))
     return problems
 

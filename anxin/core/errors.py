@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     INVALID = "invalid"
     CONFLICT = "conflict"
+    THROTTLED = "throttled"
 
 
 # HTTP status per code family; apps may add codes whose values end with one of these words.
@@ -57,3 +58,15 @@ class PermissionDeniedError(DomainError, PermissionDenied):
         from django.utils.translation import gettext_lazy as _
 
         super().__init__(ErrorCode.PERMISSION_DENIED, message or _("You do not have permission to do this."), status=403)
+
+
+class RateLimited(DomainError):
+    """Too many attempts from one address or for one account: 429 with Retry-After (issue 13)."""
+
+    def __init__(self, retry_after: int, message: Any = None):
+        from django.utils.translation import gettext
+
+        super().__init__(ErrorCode.THROTTLED, message or gettext(
+            "Too many attempts. Please try again in %(minutes)d minutes.") % {"minutes": max(1, -(-retry_after // 60))},
+            {"retry_after": retry_after}, status=429)
+        self.retry_after = retry_after

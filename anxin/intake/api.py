@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import time
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -8,6 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from anxin.accounts import selectors as account_selectors
+from anxin.accounts import services as account_services
+from anxin.audit.services import client_ip
 from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError
 from anxin.customers import selectors as customer_selectors
 from anxin.intake import selectors, services
@@ -49,13 +52,26 @@ def contactlog_list(request: HttpRequest, limit: int = 50):
 
 @router.post("/cti/calls", auth=None, response={202: dict})
 def cti_call(request: HttpRequest):
-    """A2: the CTI switch posts {call_id, caller, agent} signed with X-Anxin-Signature: sha256=HEX."""
-    secret = settings.CTI_WEBHOOK_SECRET
-    if not secret:
+    """A2: the CTI switch posts {call_id, caller, agent} with X-Anxin-Timestamp (Unix seconds) and
+    X-Anxin-Signature: sha256=HEX of HMAC(secret, "<timestamp>.<body>"). Several comma-separated secrets are
+    accepted at once (rotation without downtime); a timestamp off by more than CTI_MAX_SKEW_SECONDS is refused
+    (a replayed call), and an address sending too many bad signatures gets 429 (issue 13)."""
+    secrets = [s.strip() for s in settings.CTI_WEBHOOK_SECRET.split(",") if s.strip()]
+    if not secrets:
         raise NotFound()
-    expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, request.headers.get("X-Anxin-Signature", "")):
+    ip = client_ip(request)
+    account_services.address_throttle_check(scope="cti_ip", ip=ip, limit=settings.CTI_BAD_SIGNATURES_PER_ADDRESS)
+    stamp = request.headers.get("X-Anxin-Timestamp", "")
+    signed = stamp.encode() + b"." + request.body
+    given = request.headers.get("X-Anxin-Signature", "")
+    good = any(hmac.compare_digest("sha256=" + hmac.new(s.encode(), signed, hashlib.sha256).hexdigest(), given)
+               for s in secrets)
+    if not good:
+        account_services.address_failure_record(scope="cti_ip", ip=ip)
         raise DomainError(ErrorCode.PERMISSION_DENIED, _("Bad signature."), status=403)
+    if not stamp.isdigit() or abs(time.time() - int(stamp)) > settings.CTI_MAX_SKEW_SECONDS:
+        raise DomainError(ErrorCode.PERMISSION_DENIED, _("The request is too old or its clock is wrong."),
+                          status=403)
     try:
         payload = CtiCallIn.model_validate(json.loads(request.body or b"{}"))
     except (ValueError, TypeError) as exc:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.services import channel_account
 from anxin.audit.services import audit_record
-from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
+from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, RateLimited
 from anxin.core.phone import phone_kind, try_normalize_phone
 from anxin.customers.models import Contact, Customer
 from anxin.customers.services import customer_create
@@ -52,13 +52,7 @@ class PortalErrorCode:
     NOT_ALLOWED = "not_allowed_conflict"
 
 
-class Throttled(DomainError):
-    def __init__(self, retry_after: int):
-        super().__init__(PortalErrorCode.THROTTLED,
-                         _("Too many attempts. Please try again in %(minutes)d minutes.")
-                         % {"minutes": max(1, -(-retry_after // 60))}, {"retry_after": retry_after}, status=429)
-        self.retry_after = retry_after
-
+Throttled = RateLimited  # the portal's name for it
 
 def _throttle(scope: str, key: str, limit: int, window: timedelta, now: datetime | None = None) -> None:
     wait = throttle.hit(scope, key, limit=limit, window=window, now=now)

@@ -1,5 +1,8 @@
 """A fixed-window counter shared by every web worker (rows in the database, not a per-process cache).
 
+Used by the portal (codes, tracking) and by the staff side (log-in failures per address, bad API tokens and
+CTI signatures per address — issue 13); the rows live in portal.Attempt.
+
 `hit` answers None when the attempt is allowed (and counts it) or the seconds to wait; an attempt refused
 is not counted, so a flood does not push the end of the wait further out.
 """
@@ -14,13 +17,25 @@ from anxin.portal.models import Attempt
 
 def hit(scope: str, key: str, *, limit: int, window: timedelta, now: datetime | None = None) -> int | None:
     now = now or timezone.now()
-    since = now - window
-    recent = Attempt.objects.filter(scope=scope, key=key[:80], created_at__gt=since)
-    if limit <= 0 or recent.count() >= limit:
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first() or now
-        return max(1, math.ceil((oldest + window - now).total_seconds()))
-    Attempt.objects.create(scope=scope, key=key[:80], created_at=now)
-    return None
+    wait = wait_seconds(scope, key, limit=limit, window=window, now=now)
+    if wait is None:
+        record(scope, key, now=now)
+    return wait
+
+
+def wait_seconds(scope: str, key: str, *, limit: int, window: timedelta, now: datetime | None = None) -> int | None:
+    """None while fewer than `limit` attempts were counted in the window, else the seconds until one expires.
+    For counts of failures only (wrong passwords, bad tokens): check with this, `record` each failure."""
+    now = now or timezone.now()
+    recent = Attempt.objects.filter(scope=scope, key=key[:80], created_at__gt=now - window)
+    if limit > 0 and recent.count() < limit:
+        return None
+    oldest = recent.order_by("created_at").values_list("created_at", flat=True).first() or now
+    return max(1, math.ceil((oldest + window - now).total_seconds()))
+
+
+def record(scope: str, key: str, *, now: datetime | None = None) -> None:
+    Attempt.objects.create(scope=scope, key=key[:80], created_at=now or timezone.now())
 
 
 def count(scope: str, key: str, *, window: timedelta, now: datetime | None = None) -> int:

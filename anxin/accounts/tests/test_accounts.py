@@ -50,3 +50,31 @@ def test_audit_log_is_read_only_in_admin(world, client_for):
     assert not admin.has_change_permission(request) and not admin.has_delete_permission(request)
     assert admin.has_view_permission(request)
     assert not admin.has_view_permission(type("R", (), {"user": world.agent_a})())
+
+
+def test_one_address_spraying_one_password_over_many_accounts_is_stopped(world, client, settings):
+    """Issue 13: lockout was per username + address only, so one address could try a password on every account."""
+    settings.LOGIN_FAILURES_PER_ADDRESS = 6
+    users = ["agent_a", "agent_b", "dispatcher_a", "tech_a", "tech_a2", "warehouse_a", "manager"]
+    answers = [client.post("/accounts/login/", {"username": u, "password": "Spring2026!"}).status_code
+               for u in users]
+    assert answers[:6] == [200] * 6 and answers[6] == 429  # wrong password pages, then the address waits
+    blocked = client.post("/accounts/login/", {"username": "agent_a", "password": PASSWORD})
+    assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0 and "_auth_user_id" not in client.session
+    # another address is not affected
+    other = client.post("/accounts/login/", {"username": "agent_a", "password": PASSWORD}, REMOTE_ADDR="10.9.8.7")
+    assert other.status_code == 302
+
+
+def test_api_token_guessing_is_throttled_per_address(world, client, settings):
+    """Issue 13: 300 bad tokens in 3 s were all answered 401; now the address waits (429, Retry-After)."""
+    from anxin.accounts.services import api_token_create
+
+    settings.API_BAD_TOKENS_PER_ADDRESS = 5
+    _token, key = api_token_create(user=world.agent_a, name="cti")
+    answers = [client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer ax_guess{n}_x").status_code
+               for n in range(7)]
+    assert answers == [401] * 5 + [429, 429]
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 429
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}",
+                      REMOTE_ADDR="10.9.8.7").status_code == 200

@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import time
 
 from anxin.intake.models import ContactLog
 from anxin.workorders.models import WorkOrder
@@ -67,19 +68,39 @@ def test_technician_cannot_use_the_hotline_screen(world, client_for):
     assert client_for(world.tech_a).get("/intake/call/").status_code == 403
 
 
+def _cti_post(client, body: bytes, secret: bytes, stamp: int | None = None, **extra):
+    stamp = int(time.time()) if stamp is None else stamp
+    sig = "sha256=" + hmac.new(secret, f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return client.post("/api/intake/cti/calls", data=body, content_type="application/json",
+                       HTTP_X_ANXIN_TIMESTAMP=str(stamp), HTTP_X_ANXIN_SIGNATURE=sig, **extra)
+
+
 def test_cti_webhook_pops_the_call_for_the_agent(world, client, client_for, settings):
     settings.CTI_WEBHOOK_SECRET = "s3cret-s3cret-s3cret"
     body = json.dumps({"call_id": "c-1", "caller": "13800138000", "agent": "agent_a"}).encode()
-    sig = "sha256=" + hmac.new(b"s3cret-s3cret-s3cret", body, hashlib.sha256).hexdigest()
     forged = client.post("/api/intake/cti/calls", data=body, content_type="application/json",
-                         HTTP_X_ANXIN_SIGNATURE="sha256=00")
+                         HTTP_X_ANXIN_TIMESTAMP=str(int(time.time())), HTTP_X_ANXIN_SIGNATURE="sha256=00")
     assert forged.status_code == 403
-    ok = client.post("/api/intake/cti/calls", data=body, content_type="application/json", HTTP_X_ANXIN_SIGNATURE=sig)
-    assert ok.status_code == 202
+    assert _cti_post(client, body, b"s3cret-s3cret-s3cret").status_code == 202
     agent = client_for(world.agent_a)
     popped = agent.get("/intake/call/pending/")
     assert popped.status_code == 200 and "phone=%2B8613800138000" in popped["HX-Redirect"]
     assert agent.get("/intake/call/pending/").status_code == 204
+
+
+def test_cti_refuses_stale_calls_rotates_secrets_and_throttles_guessing(world, client, settings):
+    """Issue 13: the signature now covers a timestamp (a replay an hour later is refused), two secrets work at
+    once while rotating, and an address sending bad signatures is answered 429 with Retry-After."""
+    settings.CTI_WEBHOOK_SECRET = "new-secret-0123456789,old-secret-0123456789"
+    settings.CTI_BAD_SIGNATURES_PER_ADDRESS = 5
+    body = json.dumps({"call_id": "c-2", "caller": "13800138000", "agent": "agent_a"}).encode()
+    assert _cti_post(client, body, b"old-secret-0123456789").status_code == 202
+    assert _cti_post(client, body, b"new-secret-0123456789").status_code == 202
+    assert _cti_post(client, body, b"new-secret-0123456789", stamp=int(time.time()) - 3600).status_code == 403
+    answers = [_cti_post(client, body, b"guess-%d" % n).status_code for n in range(7)]
+    assert answers[:5] == [403] * 5 and answers[5:] == [429, 429]
+    throttled = _cti_post(client, body, b"new-secret-0123456789")  # even the right secret waits now
+    assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
 
 
 def test_api_contact_log(world, client_for):

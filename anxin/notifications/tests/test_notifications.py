@@ -103,19 +103,80 @@ def test_quiet_hours_hold_normal_messages_but_not_emergencies(world):
     assert urgent.next_attempt_at == night
 
 
-def test_webhook_is_signed_and_private_addresses_are_refused(world, monkeypatch):
+@pytest.fixture
+def hook_servers(monkeypatch):
+    """Two real HTTP servers on loopback; `crm.example.cn` resolves to the first, and loopback counts as public
+    for this test only (a public host cannot be reached from here)."""
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen = {"main": [], "internal": []}
+
+    def handler(name, status, location=""):
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 — http.server's hook name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                seen[name].append({"headers": dict(self.headers), "body": body, "path": self.path})
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        return Handler
+
+    internal = HTTPServer(("127.0.0.1", 0), handler("internal", 200))
+    servers = [internal]
+    threading.Thread(target=internal.serve_forever, daemon=True).start()
+    lookups = []
+    real = socket.getaddrinfo
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        lookups.append(host)
+        return real("127.0.0.1" if host == "crm.example.cn" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(transports.socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(transports, "_is_public", lambda address: True)
+
+    def start(code, location=""):
+        server = HTTPServer(("127.0.0.1", 0), handler("main", code, location))
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server.server_address[1]
+
+    yield {"seen": seen, "start": start, "internal_port": internal.server_address[1], "lookups": lookups}
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_webhook_is_signed_and_sent_to_the_checked_address(world, hook_servers):
     import hashlib
     import hmac
 
-    monkeypatch.setattr(transports, "check_webhook_url", lambda url: None)
-    fake = FakeHTTP()
-    monkeypatch.setattr(transports.urllib.request, "urlopen", fake)
-    WebhookEndpoint.objects.create(name="crm", url="https://crm.example.cn/hook", secret="s3cret")
+    port = hook_servers["start"](204)
+    WebhookEndpoint.objects.create(name="crm", url=f"http://crm.example.cn:{port}/hook?x=1", secret="s3cret")
     services.notify(recipients=[world.agent_a], kind="sla_breach", subject="GD1", dedupe_key="w1", now=NOON)
-    services.deliver_due(now=NOON)
-    sent = fake.requests[0]
-    body = json.dumps(sent["json"], ensure_ascii=False, sort_keys=True).encode()
-    assert sent["headers"]["X-anxin-signature"] == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert services.deliver_due(now=NOON)["sent"] == 1
+    sent = hook_servers["seen"]["main"][0]
+    assert sent["path"] == "/hook?x=1" and sent["headers"]["Host"] == f"crm.example.cn:{port}"
+    assert sent["headers"]["X-Anxin-Signature"] == "sha256=" + hmac.new(b"s3cret", sent["body"],
+                                                                      hashlib.sha256).hexdigest()
+    # one name lookup: the connection goes to the address that was checked (an IP literal needs no DNS)
+    assert [h for h in hook_servers["lookups"] if not h[0].isdigit()] == ["crm.example.cn"]
+
+
+def test_webhook_redirects_are_not_followed(world, hook_servers):
+    """Issue 13: a public host answering 302 to an internal address reached it; now the redirect is an error."""
+    port = hook_servers["start"](302, f"http://127.0.0.1:{hook_servers['internal_port']}/admin")
+    WebhookEndpoint.objects.create(name="crm", url=f"http://crm.example.cn:{port}/hook", secret="s3cret")
+    services.notify(recipients=[world.agent_a], kind="sla_breach", subject="GD1", dedupe_key="w2", now=NOON)
+    assert services.deliver_due(now=NOON)["retry"] == 1
+    assert hook_servers["seen"]["internal"] == []
+    row = Notification.objects.get(channel="webhook")
+    assert "redirects are not followed" in row.last_error and row.state == "pending"
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8000/x", "http://169.254.169.254/latest", "file:///etc/passwd",

@@ -6,10 +6,12 @@ write their would-be request to the console/log file (ANXIN_SMS_URL / ANXIN_WECH
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import socket
+import ssl
 import urllib.request
 from urllib.parse import urlparse
 
@@ -90,8 +92,9 @@ def send_wechat(n) -> dict:
     return _post_json(settings.WECHAT_URL, payload, {})
 
 
-def check_webhook_url(url: str) -> None:
-    """SECURITY-CASES 40: only http(s) to a public address; checked at save and again at send."""
+def check_webhook_url(url: str) -> list[str]:
+    """SECURITY-CASES 40: only http(s) to a public address; checked at save and again at send.
+    Returns the addresses checked: the send connects to one of them, never to a second lookup's answer."""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ValueError("only http(s) URLs")
@@ -99,21 +102,67 @@ def check_webhook_url(url: str) -> None:
         infos = socket.getaddrinfo(parsed.hostname, parsed.port or 443, proto=socket.IPPROTO_TCP)
     except OSError as exc:
         raise ValueError(f"cannot resolve {parsed.hostname}") from exc
+    addresses = []
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
+        if not _is_public(address):
             raise ValueError(f"{parsed.hostname} resolves to a non-public address")
+        addresses.append(str(address))
+    return addresses
+
+
+def _is_public(address) -> bool:
+    return address.is_global
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked; the Host header still names the host."""
+
+    def __init__(self, host: str, address: str, **kwargs):
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, address: str, **kwargs):
+        super().__init__(host, context=ssl.create_default_context(), **kwargs)
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # the certificate names the host
 
 
 def send_webhook(endpoint, payload: dict) -> dict:
+    """Issue 13: no redirects (a public host answering 302 to 127.0.0.1 reached the internal address), and the
+    connection goes to the address that passed the check (no second DNS answer)."""
     try:
-        check_webhook_url(endpoint.url)
+        addresses = check_webhook_url(endpoint.url)
     except ValueError as exc:
         raise TransportError(str(exc)) from exc
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     signature = "sha256=" + hmac.new(endpoint.secret.encode(), body, hashlib.sha256).hexdigest()
-    return _post_json(endpoint.url, payload, {"X-Anxin-Signature": signature,
-                                              "X-Anxin-Delivery": payload.get("id", "")})
+    parsed = urlparse(endpoint.url)
+    kind = _PinnedHTTPSConnection if parsed.scheme == "https" else _PinnedHTTPConnection
+    conn = kind(parsed.hostname, addresses[0], port=parsed.port, timeout=settings.NOTIFY_HTTP_TIMEOUT)
+    path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
+    try:
+        conn.request("POST", path, body=body, headers={
+            "Content-Type": "application/json", "X-Anxin-Signature": signature,
+            "X-Anxin-Delivery": payload.get("id", "")})
+        status = conn.getresponse().status
+    except Exception as exc:  # noqa: BLE001 — every failure means "retry later"
+        raise TransportError(f"{type(exc).__name__}: {exc}"[:300]) from exc
+    finally:
+        conn.close()
+    if 300 <= status < 400:
+        raise TransportError(f"HTTP {status}: redirects are not followed")
+    if status >= 300:
+        raise TransportError(f"HTTP {status}")
+    return {"url": endpoint.url, "json": payload, "status": status, "address": addresses[0]}
 
 
 SENDERS = {"email": send_email, "sms": send_sms, "wechat": send_wechat}

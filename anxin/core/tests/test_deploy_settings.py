@@ -1,0 +1,22 @@
+"""Issue 13: HSTS, the HTTPS redirect and secure cookies follow ANXIN_SITE_URL; `check --deploy` stops warning."""
+
+import os
+import subprocess
+import sys
+
+
+def _deploy_check(**env) -> str:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings", "ANXIN_DEBUG": "0",
+                   "ANXIN_SECRET_KEY": "k" * 10 + "x7#Qp2!vLz9@Wm4$Rt6^Yb8&Nc1*Hd3(Fg5)Js0" * 2, **env}
+    done = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], env=environment,
+                          capture_output=True, text=True, timeout=120)
+    return done.stdout + done.stderr
+
+
+def test_https_site_url_switches_on_hsts_redirect_and_secure_cookies(tmp_path):
+    out = _deploy_check(ANXIN_SITE_URL="https://kefu.example.cn", ANXIN_ALLOWED_HOSTS="kefu.example.cn",
+                        ANXIN_VAR_DIR=str(tmp_path))
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning not in out, out
+    plain = _deploy_check(ANXIN_SITE_URL="http://127.0.0.1:8000", ANXIN_VAR_DIR=str(tmp_path))
+    assert "security.W004" in plain and "security.W008" in plain  # plain HTTP says what is missing
