@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from anxin.core.api import AUTH, install_handlers
@@ -6,7 +7,9 @@ from anxin.field.api import router as field_router
 from anxin.intake.api import router as intake_router
 from anxin.workorders.api import router as workorders_router
 
-api = NinjaAPI(title="Anxin API", version="1", auth=AUTH, urls_namespace="api")
+# The docs page needs a staff login (decisions.md): the schema names every endpoint and field, which helps an
+# attacker more than a client — integrators get it from an administrator or log in.
+api = NinjaAPI(title="Anxin API", version="1", auth=AUTH, urls_namespace="api", docs_decorator=login_required)
 install_handlers(api)
 api.add_router("/customers/", customers_router)
 api.add_router("/workorders/", workorders_router)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # /api/docs from the installed package's own files (no CDN), under the normal CSP
     "django_htmx",
     "template_partials",
     "axes",
@@ -230,6 +231,13 @@ MEDIA_ROOT = Path(os.environ.get("ANXIN_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media-not-public/"
 ATTACHMENT_MAX_BYTES = envint("ANXIN_ATTACHMENT_MAX_MB", 10) * 1024 * 1024
 ATTACHMENT_MAX_PIXELS = 40_000_000
+# Issue 13: a 140 KB PNG of 36 MP decoded to ≈144 MB in the request. A JPEG is decoded at a reduced scale
+# (libjpeg's draft mode) to at most ATTACHMENT_MAX_SIDE px; other images must fit ATTACHMENT_MAX_DECODED_MB decoded.
+ATTACHMENT_MAX_SIDE = envint("ANXIN_ATTACHMENT_MAX_SIDE", 4096)  # stored photos are made no larger than this
+ATTACHMENT_MAX_DECODED_BYTES = envint("ANXIN_ATTACHMENT_MAX_DECODED_MB", 64) * 1024 * 1024
+# per staff member and day (the portal's channel account is limited per order and per phone instead)
+ATTACHMENT_DAILY_QUOTA_BYTES = envint("ANXIN_ATTACHMENT_DAILY_QUOTA_MB", 500) * 1024 * 1024
+ATTACHMENT_DAILY_QUOTA_FILES = envint("ANXIN_ATTACHMENT_DAILY_QUOTA_FILES", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = envint("ANXIN_IMPORT_MAX_MB", 5) * 1024 * 1024

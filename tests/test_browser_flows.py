@@ -609,3 +609,22 @@ def test_walk_in_counter_gives_numbers_calls_appointment_first_and_logs_the_visi
     page.click("#finish-form button[type=submit]")
     page.wait_for_selector("text=A001 已办结")
     assert ContactLog.objects.filter(channel="walk_in").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_docs_render_from_local_files_under_the_csp(live_server, browser):
+    """Issue 13: swagger-ui came from a CDN with the CSP switched off; now it renders with no CSP violation."""
+    from anxin.core.testing.personas import build_world
+
+    build_world()
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(10000)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: problems.append(r.url) if not r.url.startswith(live_server.url) else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    _login(page, live_server.url, "agent_a")
+    problems.clear()
+    page.goto(f"{live_server.url}/api/docs")
+    page.wait_for_selector(".swagger-ui .opblock-tag")
+    assert "workorders" in page.inner_text(".swagger-ui") and problems == []

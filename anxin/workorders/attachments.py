@@ -8,9 +8,12 @@ import io
 import secrets
 import warnings
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
@@ -37,7 +40,9 @@ def sniff(head: bytes) -> str | None:
 
 
 def _clean_image(data: bytes, content_type: str) -> bytes:
+    """Re-encode without EXIF, no larger than ATTACHMENT_MAX_SIDE; memory bounded before anything is decoded."""
     Image.MAX_IMAGE_PIXELS = settings.ATTACHMENT_MAX_PIXELS
+    side = settings.ATTACHMENT_MAX_SIDE
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -46,9 +51,18 @@ def _clean_image(data: bytes, content_type: str) -> bytes:
                 if width * height > settings.ATTACHMENT_MAX_PIXELS:
                     raise DomainError(WorkOrderErrorCode.ATTACHMENT_SIZE, _("The image has too many pixels."),
                                       {"field": "file"})
+                # a JPEG is decoded at 1/2…1/8 scale below; anything else decodes whole, so bound it first
+                if content_type != "image/jpeg" and width * height * len(probe.getbands()) > \
+                        settings.ATTACHMENT_MAX_DECODED_BYTES:
+                    raise DomainError(WorkOrderErrorCode.ATTACHMENT_SIZE, _("The image has too many pixels."),
+                                      {"field": "file"})
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
+                if content_type == "image/jpeg":
+                    image.draft("RGB", (side, side))  # libjpeg decodes straight at the smaller scale
                 image.load()
+                if max(image.size) > side:
+                    image.thumbnail((side, side))
                 out = io.BytesIO()
                 fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}[content_type]
                 # Saving without `exif=` drops EXIF, GPS included.
@@ -62,6 +76,20 @@ def _clean_image(data: bytes, content_type: str) -> bytes:
     except Exception as exc:  # noqa: BLE001 — any decoder failure means "not a usable image"
         raise DomainError(WorkOrderErrorCode.ATTACHMENT_TYPE, _("The file is not a valid image."),
                           {"field": "file"}) from exc
+
+
+def _check_quota(actor: User, size: int) -> None:
+    """Issue 13 / SECURITY-CASES 13: a staff member's uploads per day are bounded (10,000 files by one user)."""
+    if not actor.has_usable_password():
+        return  # a channel account (portal, mailbox) is limited per order, per phone and per sender instead
+    since = timezone.now() - timedelta(days=1)
+    used = Attachment.objects.filter(uploaded_by=actor, created_at__gte=since).aggregate(
+        n=Count("id"), bytes=Sum("size"))
+    if used["n"] >= settings.ATTACHMENT_DAILY_QUOTA_FILES or \
+            (used["bytes"] or 0) + size > settings.ATTACHMENT_DAILY_QUOTA_BYTES:
+        raise DomainError(WorkOrderErrorCode.ATTACHMENT_SIZE,
+                          _("You have reached today's upload limit; ask an administrator if you need more."),
+                          {"field": "file"})
 
 
 def safe_display_name(name: str) -> str:
@@ -118,6 +146,7 @@ def attachment_add(*, order: WorkOrder, actor: User, file=None, checked: tuple[b
     if not actor.has_perm("workorders.change_workorder"):
         raise PermissionDeniedError()
     data, content_type, name = checked or checked_upload(file)
+    _check_quota(actor, len(data))
     with stored_file(data, content_type, "attachments") as stored_name, transaction.atomic():
         attachment = Attachment.objects.create(
             work_order=order, original_name=name, stored_name=stored_name,

@@ -180,10 +180,17 @@ def test_attachment_over_the_limit_is_refused(world, client_for, mb):
     assert response.status_code == 400 and response.json()["code"] == "attachment_size"
 
 
-def test_openapi_is_published(client):
-    response = client.get("/api/openapi.json")
+def test_openapi_is_published_to_staff_under_the_normal_csp(world, client, client_for):
+    """Issue 13: the docs loaded swagger-ui from a CDN with the CSP off; now local files, CSP on, login needed."""
+    assert client.get("/api/openapi.json").status_code == 302 and client.get("/api/docs").status_code == 302
+    staff = client_for(world.agent_a)
+    response = staff.get("/api/openapi.json")
     assert response.status_code == 200
     assert "/api/workorders/" in response.json()["paths"]
+    docs = staff.get("/api/docs")
+    html = docs.content.decode()
+    assert docs.status_code == 200 and "script-src 'self'" in docs["Content-Security-Policy"]
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
 
 
 def test_api_create_query_count_is_bounded(world, client):
@@ -196,3 +203,33 @@ def test_api_create_query_count_is_bounded(world, client):
     with CaptureQueriesContext(connection) as queries:
         assert post(client, "/api/workorders/", create_payload(world), **auth).status_code == 201
     assert len(queries) <= 17  # 14 for the order, its timeline and audit; 3 for its search entry
+
+
+def test_image_memory_is_bounded_and_uploads_have_a_daily_quota(world, client_for, settings):
+    """Issue 13: a 36-megapixel PNG of a few hundred KB was decoded whole in the request (≈144 MB); a big JPEG is
+    now decoded at a reduced scale and stored no larger than 4096 px; each staff member has a daily quota."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    order = make_order(world)
+    client = client_for(world.agent_a)
+    url = f"/api/workorders/{order.public_id}/attachments"
+    bomb = io.BytesIO()
+    Image.new("RGBA", (6000, 6000), "white").save(bomb, format="PNG")
+    assert len(bomb.getvalue()) < 1_000_000
+    refused = client.post(url, {"file": SimpleUploadedFile("x.png", bomb.getvalue(), content_type="image/png")})
+    assert refused.status_code == 400 and refused.json()["code"] == "attachment_size"
+    photo = io.BytesIO()
+    Image.new("RGB", (6000, 4000), "gray").save(photo, format="JPEG")
+    ok = client.post(url, {"file": SimpleUploadedFile("p.jpg", photo.getvalue(), content_type="image/jpeg")})
+    assert ok.status_code == 201
+    from anxin.workorders.attachments import attachment_path
+
+    with Image.open(attachment_path(order.attachments.get())) as stored:
+        assert max(stored.size) <= 4096
+    settings.ATTACHMENT_DAILY_QUOTA_FILES = 2
+    assert client.post(url, {"file": SimpleUploadedFile("a.png", _png(), content_type="image/png")}).status_code == 201
+    over = client.post(url, {"file": SimpleUploadedFile("b.png", _png(), content_type="image/png")})
+    assert over.status_code == 400 and "上传已达上限" in over.json()["message"]
