@@ -47,13 +47,16 @@ def test_notify_writes_inapp_and_preferred_channels_once(world):
     assert sorted(Notification.objects.values_list("channel", flat=True)) == ["email", "inapp", "sms"]
 
 
-def test_email_is_sent_with_auto_submitted_and_no_header_injection(world):
+def test_email_is_sent_with_auto_submitted_and_no_header_injection(world, settings):
+    settings.MAIL_ADDRESS = "service@anxin.example"
     world.agent_a.email = "agent@example.cn"
     world.agent_a.save()
     services.notify(recipients=[world.agent_a], kind="x", subject="GD1\r\nBcc: victim@x", dedupe_key="k", now=NOON)
     assert services.deliver_due(now=NOON)["sent"] == 1
     assert mail.outbox[0].extra_headers["Auto-Submitted"] == "auto-generated"
     assert "\n" not in mail.outbox[0].subject and mail.outbox[0].bcc == []
+    # staff mail comes from the system address: a reply to it must not land in the intake mailbox as an order
+    assert mail.outbox[0].from_email == settings.DEFAULT_FROM_EMAIL
 
 
 def test_sms_and_wechat_requests_have_the_provider_shape(world, settings, monkeypatch):

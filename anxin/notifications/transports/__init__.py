@@ -60,7 +60,9 @@ def send_email(n) -> dict:
     thread = {k: v for k, v in (n.request.get("headers") or {}).items() if k in THREAD_HEADERS}
     # SECURITY-CASES 24: CR/LF in a customer-supplied subject must not become a header
     message = EmailMessage(subject=" ".join(n.subject.split()), body=n.body, to=[address],
-                           from_email=settings.MAIL_ADDRESS or settings.DEFAULT_FROM_EMAIL,
+                           # a customer's answer comes from the service mailbox (their reply threads back into the
+                           # order); staff notifications from the system address, so a reply never opens an order
+                           from_email=(settings.MAIL_ADDRESS if n.to_address else "") or settings.DEFAULT_FROM_EMAIL,
                            headers={"Auto-Submitted": "auto-generated",  # SECURITY-CASES 19: never answered
                                     "X-Anxin-Notification": str(n.pk), **thread})
     try:
