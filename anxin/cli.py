@@ -139,6 +139,21 @@ def cmd_worker(args) -> None:
         tasks.stop()
 
 
+def cmd_check_deploy(args) -> None:
+    """Django's deployment checklist plus Anxin's own (secret key, site URL, mail, SMS, database): what to fix."""
+    _django()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", "--deploy", "--database", "default", "--fail-level", "ERROR")
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        print("有必须修正的问题 / errors must be fixed before going live.", file=sys.stderr)
+        sys.exit(1)
+    print("可以上线；上面的警告请逐条确认 / ready; review each warning above.")
+
+
 def cmd_setup(args) -> None:
     """Migrate, collect static files, load demo data on the first start only."""
     _django()
@@ -345,6 +360,8 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("serve", help="run the production web server (gunicorn) only")
     server_args(p)
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("check-deploy", help="Django's deployment checks plus Anxin's own; says what to fix")
+    p.set_defaults(func=cmd_check_deploy)
     p = sub.add_parser("worker", help="run the task worker and the periodic sweeps (SLA, notifications)")
     p.set_defaults(func=cmd_worker)
     p = sub.add_parser("import-customers", help="import customers and assets from an .xlsx file")

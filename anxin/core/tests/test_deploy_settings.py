@@ -20,3 +20,21 @@ def test_https_site_url_switches_on_hsts_redirect_and_secure_cookies(tmp_path):
         assert warning not in out, out
     plain = _deploy_check(ANXIN_SITE_URL="http://127.0.0.1:8000", ANXIN_VAR_DIR=str(tmp_path))
     assert "security.W004" in plain and "security.W008" in plain  # plain HTTP says what is missing
+
+
+def test_check_deploy_says_what_to_fix(tmp_path):
+    """`anxin check-deploy`: errors stop it (exit 1) and each names its setting; a configured installation passes."""
+    base = {**os.environ, "ANXIN_VAR_DIR": str(tmp_path), "DATABASE_URL": "", "DJANGO_SETTINGS_MODULE": "anxin.settings"}
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the test suite for Playwright, refused by check --deploy
+    bad = subprocess.run([sys.executable, "-m", "anxin.cli", "check-deploy"], capture_output=True, text=True,
+                         timeout=120, env={**base, "ANXIN_DEBUG": "1", "ANXIN_SITE_URL": "https://kefu.example.cn"})
+    assert bad.returncode == 1
+    assert "anxin.E010" in bad.stderr and "anxin.E011" in bad.stderr and "ANXIN_ALLOWED_HOSTS" in bad.stderr
+    good = subprocess.run([sys.executable, "-m", "anxin.cli", "check-deploy"], capture_output=True, text=True,
+                          timeout=120, env={**base, "ANXIN_DEBUG": "0", "ANXIN_SITE_URL": "https://kefu.example.cn",
+                                            "ANXIN_ALLOWED_HOSTS": "kefu.example.cn",
+                                            "ANXIN_SECRET_KEY": "k" * 10 + "x7#Qp2!vLz9@Wm4$Rt6^Yb8&Nc1*Hd3(Fg5)Js0" * 2,
+                                            "ANXIN_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                                            "ANXIN_SMS_URL": "https://sms.example.cn/send"})
+    assert good.returncode == 0, good.stderr
+    assert "anxin.E" not in good.stderr and "anxin.W01" not in good.stderr.replace("anxin.W014", "")
