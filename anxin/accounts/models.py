@@ -68,10 +68,25 @@ class ApiToken(TimeStampedModel):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+        FIELD = "field", _("Field app (field steps, read the rest)")
+
+    # issue 13: a token does only what its scope allows (on top of its user's rights) and stops working when expired
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.WRITE)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+    def allows(self, method: str, path: str) -> bool:
+        """Whether this token's scope covers the request (the user's permissions are checked as usual after)."""
+        if method in ("GET", "HEAD", "OPTIONS") or self.scope == self.Scope.WRITE:
+            return True
+        return self.scope == self.Scope.FIELD and path.startswith("/api/field/")
 
     @staticmethod
     def hash_secret(secret: str) -> str:

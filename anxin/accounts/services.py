@@ -6,10 +6,11 @@ from datetime import timedelta
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import ApiToken, OrgUnit, User
 from anxin.accounts.roles import ROLE_PERMISSIONS, Role
-from anxin.core.errors import RateLimited
+from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, RateLimited
 from anxin.portal import throttle_services as throttle
 
 
@@ -102,11 +103,19 @@ def user_role(user: User) -> str:
     return names[0] if names else ""
 
 
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; returns it with the plain key, which is shown to the user once only."""
+def api_token_create(*, user: User, name: str, scope: str = ApiToken.Scope.WRITE,
+                     days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the plain key, which is shown to the user once only.
+
+    `scope` limits what it may do (read / write / field); `days` makes it expire (None: until revoked)."""
+    if scope not in ApiToken.Scope.values:
+        raise DomainError(ErrorCode.INVALID, _("Unknown token scope."), {"field": "scope"})
+    if days is not None and not 1 <= days <= 3650:
+        raise DomainError(ErrorCode.INVALID, _("A token lasts 1 to 3650 days."), {"field": "days"})
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:60], prefix=prefix, key_hash=ApiToken.hash_secret(secret))
+    token = ApiToken.objects.create(user=user, name=name[:60], prefix=prefix, key_hash=ApiToken.hash_secret(secret),
+                                    scope=scope, expires_at=timezone.now() + timedelta(days=days) if days else None)
     return token, f"ax_{prefix}_{secret}"
 
 
@@ -115,7 +124,7 @@ def api_token_revoke(*, token: ApiToken) -> None:
     token.save(update_fields=["revoked_at", "updated_at"])
 
 
-def api_token_authenticate(raw: str) -> User | None:
+def api_token_authenticate(raw: str, *, method: str = "GET", path: str = "/api/") -> User | None:
     try:
         _ax, prefix, secret = raw.split("_", 2)
     except ValueError:
@@ -127,6 +136,10 @@ def api_token_authenticate(raw: str) -> User | None:
     if not token.user.is_active:
         return None
     now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if not token.allows(method, path):
+        raise PermissionDeniedError(_("This API token's scope does not allow this request."))
     # Touch at most once a minute so an API burst does not write on every call.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from anxin.accounts import selectors, services
 from anxin.audit.services import client_ip
-from anxin.core.errors import RateLimited
+from anxin.core.errors import DomainError, RateLimited
 
 
 class LoginView(auth_views.LoginView):
@@ -51,7 +51,13 @@ def token_list(request):
 @login_required
 def token_create(request):
     name = (request.POST.get("name") or "").strip()[:60] or _("API token")
-    _token, key = services.api_token_create(user=request.user, name=name)
+    days = (request.POST.get("days") or "").strip()
+    try:
+        _token, key = services.api_token_create(user=request.user, name=name, scope=request.POST.get("scope", "write"),
+                                                days=int(days) if days.isdigit() else None)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:tokens")
     request.session["new_key"] = key  # shown once on the next page, then dropped
     return redirect("accounts:tokens")
 

@@ -27,7 +27,7 @@ class TokenAuth(HttpBearer):
         # issue 13: 300 bad tokens in 3 s were all answered; now an address with too many gets 429
         ip = client_ip(request)
         services.address_throttle_check(scope="api_token_ip", ip=ip, limit=settings.API_BAD_TOKENS_PER_ADDRESS)
-        user = services.api_token_authenticate(token)
+        user = services.api_token_authenticate(token, method=request.method, path=request.path)
         if user is None:
             services.address_failure_record(scope="api_token_ip", ip=ip)
         else:

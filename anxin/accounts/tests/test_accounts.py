@@ -78,3 +78,37 @@ def test_api_token_guessing_is_throttled_per_address(world, client, settings):
     assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 429
     assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}",
                       REMOTE_ADDR="10.9.8.7").status_code == 200
+
+
+def test_token_scopes_and_expiry(world, client, client_for):
+    """Issue 13: a read token cannot write, a field-app token writes only field steps, an expired token is refused."""
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from anxin.accounts.models import ApiToken
+    from anxin.accounts.services import api_token_create
+
+    body = json.dumps({"type": "repair", "site": "SA", "title": "漏水", "customer": str(world.customer_a.public_id)})
+    _t, read = api_token_create(user=world.agent_a, name="报表", scope="read", days=30)
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {read}").status_code == 200
+    refused = client.post("/api/workorders/", data=body, content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {read}")
+    assert refused.status_code == 403 and "范围" in refused.json()["message"]
+    field_token, field = api_token_create(user=world.agent_a, name="外勤", scope="field")
+    assert field_token.allows("POST", "/api/field/jobs/x/steps") and not field_token.allows("POST", "/api/workorders/")
+    assert client.post("/api/workorders/", data=body, content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {field}").status_code == 403
+    token, write = api_token_create(user=world.agent_a, name="集成", days=1)
+    assert client.post("/api/workorders/", data=body, content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Bearer {write}").status_code == 201
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {write}").status_code == 401
+    # the page creates scoped, expiring tokens and refuses a bad scope
+    page = client_for(world.agent_a)
+    page.post("/accounts/tokens/new/", {"name": "只读", "scope": "read", "days": "90"})
+    made = ApiToken.objects.get(name="只读")
+    assert made.scope == "read" and timedelta(days=89) < made.expires_at - timezone.now() <= timedelta(days=90)
+    page.post("/accounts/tokens/new/", {"name": "坏", "scope": "root"})
+    assert not ApiToken.objects.filter(name="坏").exists()
