@@ -1,6 +1,10 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
+from anxin.accounts import services
 from anxin.accounts.models import OrgUnit, User
 
 
@@ -16,3 +20,22 @@ class UserAdmin(BaseUserAdmin):
 class OrgUnitAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "kind", "parent"]
     readonly_fields = ["path"]
+
+
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """Locked log-ins: the administrator lifts a lock with an audited action (not a silent delete)."""
+
+    actions = ["unlock"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # only through "unlock", which is audited
+
+    @admin.action(description=_("Unlock the selected log-ins (audited)"))
+    def unlock(self, request, queryset):
+        count = services.login_unlock(actor=request.user, attempts=queryset, request=request)
+        self.message_user(request, _("%(count)d lock(s) lifted.") % {"count": count})

@@ -79,6 +79,22 @@ def address_failure_record(*, scope: str, ip: str | None) -> None:
     throttle.record(scope, ip or "-")
 
 
+def login_unlock(*, actor: User, attempts, request=None) -> int:
+    """An administrator lifts log-in locks (django-axes rows and the per-address counts of those addresses);
+    each lifted lock is in the audit log (issue 13)."""
+    from anxin.audit.services import audit_record
+    from anxin.portal.models import Attempt
+
+    rows = list(attempts.values_list("pk", "username", "ip_address"))
+    with transaction.atomic():
+        attempts.model.objects.filter(pk__in=[pk for pk, _u, _ip in rows]).delete()
+        Attempt.objects.filter(scope="login_ip", key__in={ip for _pk, _u, ip in rows if ip}).delete()
+        for _pk, username, ip in rows:
+            audit_record(actor=actor, action="update", object_type="accounts.login_lock", object_id=username or "",
+                         summary=f"unlock {username} @ {ip}", request=request)
+    return len(rows)
+
+
 def channel_account(*, username: str, display_name: str, permissions: list[str]) -> User:
     """The account a channel acts as (portal 网上自助, mailbox 邮件受理): it has no password and cannot sign in;
     the timeline names it. Scoped to the root unit, so it reaches every site."""

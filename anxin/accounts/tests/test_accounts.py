@@ -112,3 +112,30 @@ def test_token_scopes_and_expiry(world, client, client_for):
     assert made.scope == "read" and timedelta(days=89) < made.expires_at - timezone.now() <= timedelta(days=90)
     page.post("/accounts/tokens/new/", {"name": "坏", "scope": "root"})
     assert not ApiToken.objects.filter(name="坏").exists()
+
+
+def test_an_administrator_lifts_a_lock_and_it_is_audited(world, client, settings):
+    """Issue 13: unlock by the administrator, audited (a delete in the admin was silent)."""
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    from anxin.accounts import services as account_services
+    from anxin.accounts.roles import Role
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "agent_a", "password": "wrong"})
+    assert "_auth_user_id" not in client.session
+    locked = client.post("/accounts/login/", {"username": "agent_a", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session and locked.status_code in (403, 429)
+    admin_user = account_services.user_create(username="root", password="x" * 12, role=Role.ADMINISTRATOR,
+                                              org_unit=world.hq)
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    admin_client = Client()
+    admin_client.force_login(admin_user)
+    ids = list(AccessAttempt.objects.values_list("pk", flat=True))
+    response = admin_client.post("/admin/axes/accessattempt/", {"action": "unlock", "_selected_action": ids})
+    assert response.status_code == 302 and not AccessAttempt.objects.exists()
+    assert AuditLog.objects.filter(object_type="accounts.login_lock", object_id="agent_a", actor=admin_user).exists()
+    client.post("/accounts/login/", {"username": "agent_a", "password": PASSWORD})
+    assert "_auth_user_id" in client.session
