@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
@@ -77,6 +78,37 @@ def address_throttle_check(*, scope: str, ip: str | None, limit: int, window: ti
 
 def address_failure_record(*, scope: str, ip: str | None) -> None:
     throttle.record(scope, ip or "-")
+
+
+def password_reset_allowed(*, email: str) -> bool:
+    """At most PASSWORD_RESETS_PER_ACCOUNT reset mails an hour to one address (counted whether or not it is known)."""
+    key = (email or "").strip().lower()
+    return throttle.hit("reset_account", key, limit=settings.PASSWORD_RESETS_PER_ACCOUNT,
+                        window=timedelta(hours=1)) is None
+
+
+def password_reset_send(*, form, request, email_template: str, subject_template: str) -> None:
+    """Mail the reset link of Django's PasswordResetForm, built from ANXIN_SITE_URL, never from the request's Host
+    (SECURITY-CASES 37)."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(settings.SITE_URL)
+    form.save(domain_override=parsed.netloc, use_https=parsed.scheme == "https", request=request,
+              email_template_name=email_template, subject_template_name=subject_template,
+              from_email=settings.DEFAULT_FROM_EMAIL)
+
+
+def password_reset_done(*, user: User, request=None) -> None:
+    """After a reset: audited, and the user is told on every channel (someone else may have done it). Other sessions
+    end by themselves: Django checks each session against a hash of the password."""
+    from anxin.audit.services import audit_record
+    from anxin.notifications.services import notify
+
+    audit_record(actor=user, action="update", object_type="accounts.user", object_id=user.username,
+                 summary="password reset by email link", request=request)
+    notify(recipients=[user], kind="password_reset", dedupe_key=f"password_reset:{user.pk}:{timezone.now():%Y%m%d%H%M%S}",
+           subject=_("Your Anxin password was reset"),
+           body=_("If you did not do this, tell your administrator at once."))
 
 
 def login_unlock(*, actor: User, attempts, request=None) -> int:

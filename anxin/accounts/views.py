@@ -32,6 +32,46 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """SECURITY-CASES 34: the same answer for known and unknown addresses; throttled per address (429) and per
+    account (silently: no second mail, the same page); the link is single-use and expires
+    (PASSWORD_RESET_TIMEOUT); all the user's sessions end when the password changes."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.address_throttle_check(scope="reset_ip", ip=client_ip(request),
+                                            limit=settings.PASSWORD_RESETS_PER_ADDRESS, window=timedelta(hours=1))
+        except RateLimited as exc:
+            response = render(request, "accounts/locked.html", status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        services.address_failure_record(scope="reset_ip", ip=client_ip(request))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if not services.password_reset_allowed(email=email):
+            return redirect(self.success_url)  # the same page as a sent mail: nothing tells the limit was hit
+        services.password_reset_send(form=form, request=self.request, email_template=self.email_template_name,
+                                     subject_template=self.subject_template_name)
+        return redirect(self.success_url)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_reset_done(user=form.user, request=self.request)
+        return response
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("workorders:queue")

@@ -139,3 +139,41 @@ def test_an_administrator_lifts_a_lock_and_it_is_audited(world, client, settings
     assert AuditLog.objects.filter(object_type="accounts.login_lock", object_id="agent_a", actor=admin_user).exists()
     client.post("/accounts/login/", {"username": "agent_a", "password": PASSWORD})
     assert "_auth_user_id" in client.session
+
+
+def test_password_reset_by_email_link(world, client, client_for, settings):
+    """SECURITY-CASES 34: same answer for known and unknown addresses, link built from ANXIN_SITE_URL, single use,
+    other sessions ended, the user told; per-account and per-address limits."""
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
+    from anxin.notifications.models import Notification
+
+    settings.SITE_URL = "https://kefu.example.cn"
+    world.agent_a.email = "agent_a@example.cn"
+    world.agent_a.save()
+    other_session = client_for(world.agent_a)  # logged in elsewhere before the reset
+    assert other_session.get("/orders/").status_code == 200
+    anon = Client()
+    known = anon.post("/accounts/password/reset/", {"email": "agent_a@example.cn"})
+    unknown = anon.post("/accounts/password/reset/", {"email": "nobody@example.cn"})
+    assert known.status_code == unknown.status_code == 302 and known["Location"] == unknown["Location"]
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["agent_a@example.cn"]
+    link = re.search(r"https://kefu\.example\.cn(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = anon.get(link, follow=True)
+    assert "新密码" in form.content.decode()
+    done = anon.post(form.redirect_chain[-1][0], {"new_password1": "Kefu-2026-new!", "new_password2": "Kefu-2026-new!"})
+    assert done.status_code == 302
+    world.agent_a.refresh_from_db()
+    assert world.agent_a.check_password("Kefu-2026-new!")
+    assert other_session.get("/orders/").status_code == 302  # the old session ended with the password
+    assert Notification.objects.filter(recipient=world.agent_a, kind="password_reset").exists()
+    assert "不再有效" in anon.get(link, follow=True).content.decode()  # the link works once
+    # per account: three mails an hour, then the same page and no mail; per address: 429
+    for _ in range(4):
+        anon.post("/accounts/password/reset/", {"email": "agent_a@example.cn"})
+    assert len(mail.outbox) == 1 + 2
+    settings.PASSWORD_RESETS_PER_ADDRESS = 6  # six requests came from this address above
+    assert anon.post("/accounts/password/reset/", {"email": "x@example.cn"}).status_code == 429
