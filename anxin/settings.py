@@ -184,6 +184,8 @@ LOGIN_FAILURES_PER_ADDRESS = envint("ANXIN_LOGIN_FAILURES_PER_ADDRESS", 30)
 # bad API tokens and bad CTI signatures from one address, per 10 minutes, before 429 with Retry-After
 API_BAD_TOKENS_PER_ADDRESS = envint("ANXIN_API_BAD_TOKENS_PER_ADDRESS", 20)
 CTI_BAD_SIGNATURES_PER_ADDRESS = envint("ANXIN_CTI_BAD_SIGNATURES_PER_ADDRESS", 20)
+# public pages without a login (tracking and rating links, FAQ votes): requests per address and hour
+PUBLIC_REQUESTS_PER_ADDRESS_HOUR = envint("ANXIN_PUBLIC_REQUESTS_PER_ADDRESS_HOUR", 120)
 # password reset by email (SECURITY-CASES 34): requests per address and mails per account, per hour; link lifetime
 PASSWORD_RESETS_PER_ADDRESS = envint("ANXIN_PASSWORD_RESETS_PER_ADDRESS", 10)
 PASSWORD_RESETS_PER_ACCOUNT = envint("ANXIN_PASSWORD_RESETS_PER_ACCOUNT", 3)

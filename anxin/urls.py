@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from anxin.api import api
+from anxin.core.ratelimit import public_rate_limit
 from anxin.field.views import track as track_view
 from anxin.knowledge.urls import faq_patterns
 from anxin.knowledge.views import unified_search
@@ -25,8 +26,8 @@ urlpatterns = [
     path("faq/", include(faq_patterns)),
     path("portal/", include("anxin.portal.urls")),
     path("search/", unified_search, name="search"),
-    path("t/<str:token>/", track_view, name="track"),
-    path("rate/<str:token>/", rate_view, name="rate"),
+    path("t/<str:token>/", public_rate_limit("track")(track_view), name="track"),
+    path("rate/<str:token>/", public_rate_limit("rate")(rate_view), name="rate"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -115,3 +115,14 @@ def test_a_technician_reads_only_the_customers_of_his_own_jobs(world, client_for
     # the agent keeps the whole site and full-number search
     agent = client_for(world.agent_a)
     assert {c["name"] for c in agent.get("/api/customers/?q=1380013").json()} == {"王芳", "赵六"}
+
+
+def test_public_links_are_rate_limited_per_address(world, client, settings):
+    """Issue 13: the tracking and rating links (no login) answered every guess; now an address waits (429)."""
+    settings.PUBLIC_REQUESTS_PER_ADDRESS_HOUR = 3
+    answers = [client.get(f"/t/forged-{n}/").status_code for n in range(4)]
+    assert answers[:3] == [404] * 3 and answers[3] == 429
+    assert [client.get(f"/rate/forged-{n}/").status_code for n in range(4)][3] == 429
+    blocked = client.get("/t/forged-x/")
+    assert int(blocked["Retry-After"]) > 0 and "请求过于频繁" in blocked.content.decode()
+    assert client.get("/t/forged-x/", REMOTE_ADDR="10.1.2.3").status_code == 404  # another address is not affected

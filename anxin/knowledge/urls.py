@@ -1,5 +1,6 @@
 from django.urls import path
 
+from anxin.core.ratelimit import public_rate_limit
 from anxin.knowledge import views
 
 app_name = "knowledge"
@@ -21,5 +22,5 @@ urlpatterns = [
 faq_patterns = ([
     path("", views.faq_list, name="list"),
     path("<uuid:public_id>/", views.faq_detail, name="detail"),
-    path("<uuid:public_id>/vote/", views.faq_vote, name="vote"),
+    path("<uuid:public_id>/vote/", public_rate_limit("faq_vote")(views.faq_vote), name="vote"),
 ], "faq")
