@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter
+from anxin.accounts.selectors import site_list_for
 from anxin.core.errors import NotFound
 from anxin.intake.models import ContactLog, CounterDesk, CounterTicket
 
@@ -55,6 +56,20 @@ def _today():
     from anxin.workorders.services import SHANGHAI
 
     return timezone.now().astimezone(SHANGHAI).date()
+
+
+def counter_site_for(*, user: User, code: str = "") -> OrgUnit:
+    """The site of the agent's open window, else the one picked (a code among the sites they see), else their own.
+    A code outside their scope is ignored, never shown. NotFound when they see no site."""
+    desk = my_counter_desk(user=user)
+    if desk is not None:
+        return desk.site
+    sites = site_list_for(user=user)
+    site = (next((s for s in sites if s.code == code), None) if code else None) or next(
+        (s for s in sites if s.id == user.org_unit_id), None) or (sites[0] if sites else None)
+    if site is None:
+        raise NotFound()
+    return site
 
 
 def my_counter_desk(*, user: User) -> CounterDesk | None:

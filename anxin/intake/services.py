@@ -1,7 +1,11 @@
 """Intake: log a contact, turn it into a work order in one step, or link it to an open order as 催办."""
 
+import hashlib
+import hmac
+import time
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -9,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import can_see_unit
+from anxin.accounts.services import address_failure_record, address_throttle_check
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import normalize_phone
@@ -93,6 +98,23 @@ def contactlog_link_urge(*, log: ContactLog, order: WorkOrder, actor: User) -> W
     ContactLog.objects.filter(pk=log.pk).update(work_order=order, is_urge=True)
     log.work_order, log.is_urge = order, True
     return order
+
+
+def cti_signature_check(*, body: bytes, stamp: str, signature: str, ip: str | None) -> None:
+    """A2 / issue 13: the switch signs "<X-Anxin-Timestamp>.<body>" with HMAC-SHA256. Several comma-separated
+    secrets are accepted at once (rotation without downtime); a timestamp off by more than CTI_MAX_SKEW_SECONDS is
+    a replay; an address with too many bad signatures is answered 429. NotFound while no secret is set."""
+    secrets = [s.strip() for s in settings.CTI_WEBHOOK_SECRET.split(",") if s.strip()]
+    if not secrets:
+        raise NotFound()
+    address_throttle_check(scope="cti_ip", ip=ip, limit=settings.CTI_BAD_SIGNATURES_PER_ADDRESS)
+    signed = stamp.encode() + b"." + body
+    if not any(hmac.compare_digest("sha256=" + hmac.new(s.encode(), signed, hashlib.sha256).hexdigest(), signature)
+               for s in secrets):
+        address_failure_record(scope="cti_ip", ip=ip)
+        raise DomainError(ErrorCode.PERMISSION_DENIED, _("Bad signature."), status=403)
+    if not stamp.isdigit() or abs(time.time() - int(stamp)) > settings.CTI_MAX_SKEW_SECONDS:
+        raise DomainError(ErrorCode.PERMISSION_DENIED, _("The request is too old or its clock is wrong."), status=403)
 
 
 def incoming_call_register(*, call_id: str, phone: str, agent: User | None) -> IncomingCall:

@@ -191,16 +191,8 @@ COUNTER_ACTIONS = {"take", "open", "close", "next", "finish", "no_show", "note"}
 
 
 def _counter_site(request):
-    """The site of the agent's open window, else the one picked (?site=CODE), else the agent's own."""
-    desk = selectors.my_counter_desk(user=request.user)
-    if desk is not None:
-        return desk.site
-    sites = account_selectors.site_list_for(user=request.user)
-    code = (request.POST.get("site") or request.GET.get("site") or "")[:20]
-    site = next((s for s in sites if s.code == code), None)
-    if site is None and request.user.org_unit_id:
-        site = next((s for s in sites if s.id == request.user.org_unit_id), None)
-    return site or (sites[0] if sites else None)
+    return selectors.counter_site_for(user=request.user,
+                                      code=(request.POST.get("site") or request.GET.get("site") or "")[:20])
 
 
 @login_required
@@ -208,8 +200,6 @@ def _counter_site(request):
 def counter(request):
     """A4: the counter screen — give numbers, call the next customer to my window, serve, log the visit."""
     site = _counter_site(request)
-    if site is None:
-        raise NotFound()
     form = CounterTicketForm(request.POST or None) if request.POST.get("action") == "take" else CounterTicketForm()
     if request.method == "POST":
         response = _counter_action(request, site, form)
@@ -276,7 +266,5 @@ def _counter_action(request, site, form):
 @permission_required("intake.add_contactlog", raise_exception=True)
 def counter_display(request):
     """The hall screen (a browser on the TV): numbers and windows only; refreshes itself."""
-    site = _counter_site(request)
-    if site is None:
-        raise NotFound()
-    return render(request, "intake/counter_display.html", {"board": selectors.counter_display(site=site)})
+    board = selectors.counter_display(site=_counter_site(request))
+    return render(request, "intake/counter_display.html", {"board": board})

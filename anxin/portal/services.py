@@ -47,7 +47,6 @@ RESCHEDULE_STATUSES = (Status.NEW, Status.ACCEPTED, Status.SCHEDULED, Status.DIS
 class PortalErrorCode:
     INVALID = ErrorCode.INVALID
     BAD_CODE = "bad_code"
-    THROTTLED = "throttled"
     SLOT_TAKEN = "slot_taken_conflict"  # ends with "conflict" → 409
     NOT_ALLOWED = "not_allowed_conflict"
 

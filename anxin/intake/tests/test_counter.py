@@ -102,6 +102,9 @@ def test_the_hall_display_shows_numbers_only_and_one_waiting_per_free_window(wor
     assert board.serving == [("A001", "1号窗口")] and board.next_up == ["A002"]
     html = client_for(world.agent_a).get(reverse("intake:counter-display") + "?site=SA").content.decode()
     assert "A001" in html and "1号窗口" in html and "张某" not in html and "8000" not in html
+    # another site's agent asking for this site's board gets his own site's (empty) board, nothing of site A
+    other = client_for(world.agent_b).get(reverse("intake:counter-display") + "?site=SA").content.decode()
+    assert "A001" not in other and "1号窗口" not in other and "B站" in other
 
 
 def test_the_counter_page_end_to_end(world, client_for, django_assert_max_num_queries):
