@@ -114,7 +114,8 @@ def test_the_counter_page_end_to_end(world, client_for, django_assert_max_num_qu
     for n in range(3):
         client.post(url, {"action": "take", "site": "SA", "phone": "", "name": f"客户{n}", "purpose": "报修",
                           "token": f"tok{n}"})
-    client.post(url, {"action": "take", "site": "SA", "phone": "abc", "token": "bad"})  # refused: bad phone
+    refused = client.post(url, {"action": "take", "site": "SA", "phone": "abc", "token": "bad"})
+    assert refused.status_code == 200 and "请输入有效的电话号码" in refused.content.decode()  # said, on the form
     assert CounterTicket.objects.count() == 3
     with django_assert_max_num_queries(14):
         page = client.get(url)
