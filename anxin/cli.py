@@ -158,6 +158,7 @@ def cmd_setup(args) -> None:
     """Migrate, collect static files, load demo data on the first start only."""
     _django()
     _manage("migrate", "--noinput", "-v", "0")
+    _refresh_planner_statistics()
     _manage("collectstatic", "--noinput", "-v", "0")
     from anxin.accounts.models import OrgUnit
 
@@ -171,6 +172,18 @@ def cmd_setup(args) -> None:
         # a database from before the search index: build it once (later writes keep it current)
         print("正在建立搜索索引… (building the search index)", flush=True)
         cmd_reindex(argparse.Namespace(kind=None, batch=2000))
+
+
+def _refresh_planner_statistics() -> None:
+    """SQLite plans from statistics that ANALYZE gathers: without them a new index is guessed at and the queue may
+    sort a whole site (issue 14). The limit samples each index, so this takes well under a second at 1 M orders.
+    PostgreSQL's autovacuum keeps its own statistics."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA analysis_limit=1000")
+            cursor.execute("ANALYZE")
 
 
 def site_url_warning(site_url: str, host: str, port: int) -> str | None:
@@ -421,6 +434,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--var-dir", default=None)
     p.set_defaults(func=lambda a: __import__("anxin.sla.bench", fromlist=["x"]).run_sla_bench(
         orders=a.orders, var_dir=a.var_dir))
+    p = sub.add_parser("bench-scale", help="the agent's pages and API creation at up to 1 M orders (issue 14)")
+    p.add_argument("--orders", type=int, default=1_000_000)
+    p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
+    p.add_argument("--server", choices=["sync", "gthread"], default="sync", help="gunicorn worker class")
+    p.add_argument("--var-dir", default=None)
+    p.set_defaults(func=lambda a: __import__("anxin.workorders.bench", fromlist=["x"]).run_scale_bench(
+        orders=a.orders, var_dir=a.var_dir, seconds=a.seconds, server=a.server))
     args = parser.parse_args(argv)
     args.func(args)
 

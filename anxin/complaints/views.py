@@ -11,7 +11,6 @@ from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record
 from anxin.complaints import selectors, services
 from anxin.complaints.models import Complaint, Proposal
-from anxin.complaints.pdf import tracking_record_pdf
 from anxin.core.errors import DomainError
 from anxin.workorders import selectors as wo_selectors
 
@@ -158,6 +157,8 @@ def print_record(request, public_id):
     complaint = selectors.complaint_for(order=order)
     if complaint is None:
         raise Http404()
+    from anxin.complaints.pdf import tracking_record_pdf  # reportlab loads on the first PDF
+
     pdf = tracking_record_pdf(complaint=complaint, viewer=request.user,
                               proposals=list(complaint.proposals.select_related("decided_by")),
                               actions=list(complaint.actions.select_related("owner")),

@@ -8,22 +8,22 @@ audit row (who, filters, row count).
 """
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from anxin.audit.services import audit_record
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 MAX_ROWS = 50_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# the control characters an .xlsx cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, kept here so that
+# openpyxl — 28 MiB — loads only when someone exports, not in every web worker)
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def safe_cell(value) -> str:
@@ -40,6 +40,10 @@ def xlsx_export(
     object_type: str, filters: dict,
 ) -> HttpResponse:
     """Write rows (at most MAX_ROWS) to a watermarked sheet and record the export in the audit log."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     user = request.user
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     watermark = _("Exported by %(user)s (%(username)s) at %(time)s — confidential, for internal use only") % {

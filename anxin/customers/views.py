@@ -11,10 +11,17 @@ from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError
 from anxin.core.exports import xlsx_export
-from anxin.customers import importing, selectors, services
+from anxin.customers import selectors, services
 from anxin.customers.forms import AssetForm, ContactForm, CustomerEditForm, CustomerForm, ImportForm
 from anxin.intake import selectors as intake_selectors
 from anxin.workorders import selectors as wo_selectors
+
+
+def _import_customers(path, **kwargs):
+    """openpyxl (28 MiB) loads when someone imports a file, not in every web worker."""
+    from anxin.customers.importing import import_customers
+
+    return import_customers(path, **kwargs)
 
 
 @require_GET
@@ -167,7 +174,7 @@ def import_upload(request):
             messages.error(request, _("The uploaded file has expired. Upload it again."))
             return redirect("customers:import")
         try:
-            report = importing.import_customers(path, actor=request.user, dry_run=False)
+            report = _import_customers(path, actor=request.user, dry_run=False)
         except DomainError as exc:
             messages.error(request, str(exc))
             return redirect("customers:import")
@@ -190,7 +197,7 @@ def import_upload(request):
                 for chunk in upload.chunks():
                     out.write(chunk)
             try:
-                report = importing.import_customers(path, actor=request.user, dry_run=True)
+                report = _import_customers(path, actor=request.user, dry_run=True)
                 request.session["import_token"] = token
             except DomainError as exc:
                 path.unlink(missing_ok=True)

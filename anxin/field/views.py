@@ -24,7 +24,6 @@ from anxin.core.errors import DomainError
 from anxin.customers.selectors import contacts_for_display
 from anxin.field import planning, quote_services, selectors, services, stock_services, tracking
 from anxin.field.models import Delay, FieldJob, PriceItem
-from anxin.field.pdf import quote_pdf, workorder_pdf
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders.states import OPEN_STATUSES, Family
 
@@ -378,6 +377,8 @@ def print_order(request, public_id):
     order = _field_order(request, public_id)
     if not request.user.has_perm("workorders.view_team_orders") and order.owner_id != request.user.id:
         raise PermissionDenied()
+    from anxin.field.pdf import workorder_pdf  # reportlab loads on the first PDF, not in every worker
+
     pdf = workorder_pdf(order=order, viewer=request.user)
     audit_record(actor=request.user, action="export", object_type="workorders.workorder", object_id=order.public_id,
                  summary=f"{order.number} 派工单 PDF", request=request)
@@ -396,6 +397,8 @@ def print_quote(request, public_id, revision: int):
     quote = next((q for q in selectors.job_view(order=order).quotes if q.revision == revision), None)
     if quote is None:
         raise Http404()
+    from anxin.field.pdf import quote_pdf  # reportlab loads on the first PDF
+
     pdf = quote_pdf(order=order, quote=quote, viewer=request.user)
     audit_record(actor=request.user, action="export", object_type="field.quote", object_id=order.public_id,
                  summary=f"{order.number} 估价单 r{revision} PDF", request=request)

@@ -74,8 +74,9 @@ def _wrk(*, port: int, paths: list[str], cookie: str, seconds: int, pids: list[i
     _run_wrk(script=script, url=f"http://127.0.0.1:{port}/", seconds=seconds, pids=pids, label=label)
 
 
-def _run_wrk(*, script: Path, url: str, seconds: int, pids: list[int], label: str) -> None:
-    """Run wrk (2 threads, 8 connections) and print its percentiles with the server's CPU per request."""
+def _run_wrk(*, script: Path, url: str, seconds: int, pids: list[int], label: str) -> int:
+    """Run wrk (2 threads, 8 connections), print its percentiles with the server's CPU per request; return the
+    number of 2xx/3xx answers."""
     cpu0 = _cpu_seconds(pids)
     out = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script), url],
                          capture_output=True, text=True).stdout
@@ -88,6 +89,7 @@ def _run_wrk(*, script: Path, url: str, seconds: int, pids: list[int], label: st
     print(f"{label:<30} {rate:7.0f} req/s  p50={lat.get('50')}  p90={lat.get('90')}  p95={lat['95']}  "
           f"p99={lat.get('99')}  "
           f"server CPU {1000 * cpu / max(total, 1):.1f} ms/req  non-2xx={bad}")
+    return total - int(bad)
 
 
 def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port: int = 8766, seconds: int = 15) -> None:
@@ -182,21 +184,26 @@ def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
             "ANXIN_SEARCH_INDEX_ON_WRITE": on}, label=f"API create, index on write={'yes' if on == '1' else 'no'}")
 
 
-def _wrk_post(*, port: int, key: str, body: str, seconds: int, pids: list[int], label: str) -> None:
+def _wrk_post(*, port: int, key: str, body: str, seconds: int, pids: list[int], label: str) -> int:
     script = Path(tempfile.mkdtemp()) / "post.lua"
     script.write_text(f'wrk.method="POST"\nwrk.body=[[{body}]]\nwrk.headers["Content-Type"]="application/json"\n'
                       f'wrk.headers["Authorization"]="Bearer {key}"\n' + P95)
-    _run_wrk(script=script, url=f"http://127.0.0.1:{port}/api/workorders/", seconds=seconds, pids=pids, label=label)
+    return _run_wrk(script=script, url=f"http://127.0.0.1:{port}/api/workorders/", seconds=seconds, pids=pids,
+                    label=label)
 
 
 def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths=(), create=None, env=None,
-                    label: str = "") -> None:
+                    label: str = "", server_args: list[str] | None = None) -> int:
+    """Load each page under gunicorn (2 workers) with wrk; then the API create if asked. Prints the workers' memory at
+    the start and the end; returns the number of creates acknowledged."""
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk): HTTP figures skipped")
-        return
+        return 0
     env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1", **(env or {})}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind",
-                               f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"], env=env)
+                               f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning", *(server_args or [])],
+                              env=env)
+    acknowledged = 0
     try:
         for _ in range(100):
             try:
@@ -205,12 +212,27 @@ def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths=(), cre
             except OSError:
                 time.sleep(0.2)
         pids = _children(server.pid)
+        start_rss = _rss(pids[1:])
         for name, paths in label_paths:
             _wrk(port=port, paths=paths[:1], cookie=cookie, seconds=3, pids=pids, label=f"(warm-up) {name}")
             _wrk(port=port, paths=paths, cookie=cookie, seconds=seconds, pids=pids, label=name)
         if create:
-            _wrk_post(port=port, key=create[0], body=create[1], seconds=2, pids=pids, label=f"(warm-up) {label}")
-            _wrk_post(port=port, key=create[0], body=create[1], seconds=seconds, pids=pids, label=label)
+            for warm in (True, False):
+                acknowledged += _wrk_post(port=port, key=create[0], body=create[1], seconds=2 if warm else seconds,
+                                          pids=pids, label=f"(warm-up) {label}" if warm else label)
+        print(f"worker memory (RSS, MiB): after the first request {start_rss}, at the end {_rss(pids[1:])}")
     finally:
         server.terminate()
         server.wait(timeout=15)
+    return acknowledged
+
+
+def _rss(pids: list[int]) -> list[int]:
+    sizes = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        sizes += [int(line.split()[1]) // 1024 for line in status.splitlines() if line.startswith("VmRSS:")]
+    return sizes

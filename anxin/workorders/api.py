@@ -23,6 +23,8 @@ from anxin.workorders.schemas import (
 )
 
 router = Router(tags=["workorders"])
+# Deeper offsets make the database step over that many rows per page; a sync narrows by received_from/received_to.
+API_MAX_OFFSET = 10_000
 
 
 def order_out(user, order, *, with_actions: bool = True) -> dict:
@@ -64,9 +66,15 @@ def workorder_list(request: HttpRequest, query: Query[QueueQuery]):
     )
     qs = selectors.workorder_list_for_queue(user=request.user, filters=filters).select_related("asset", "taken_by")
     start = (query.page - 1) * query.page_size
+    if start >= API_MAX_OFFSET:
+        raise DomainError(ErrorCode.INVALID, _("Only the first %(n)d orders can be paged through: narrow the query "
+                                               "with received_from and received_to.") % {"n": API_MAX_OFFSET},
+                          {"field": "page"}, status=422)
     rows = list(qs[start:start + query.page_size])
-    return {"count": qs.count(), "page": query.page, "page_size": query.page_size,
-            "results": [order_out(request.user, o, with_actions=False) for o in rows]}
+    # counted up to the cap, like the queue page: an exact count of a million rows would cost more than the page
+    count = qs.order_by()[:API_MAX_OFFSET + 1].count()
+    return {"count": min(count, API_MAX_OFFSET), "count_capped": count > API_MAX_OFFSET, "page": query.page,
+            "page_size": query.page_size, "results": [order_out(request.user, o, with_actions=False) for o in rows]}
 
 
 @router.post("/", response={201: WorkOrderOut, 200: WorkOrderOut})

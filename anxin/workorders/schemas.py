@@ -72,6 +72,7 @@ class WorkOrderOut(Schema):
 
 class WorkOrderListOut(Schema):
     count: int
+    count_capped: bool = False
     page: int
     page_size: int
     results: list[WorkOrderOut]

@@ -1,8 +1,10 @@
+import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,11 +30,20 @@ from anxin.workorders.states import OPEN_STATUSES
 PAGE_SIZE = 50
 # Counting 100k matching rows costs more than the page itself; past this the queue shows "1000+".
 COUNT_CAP = 1_000
+# Paging stops where the count does: a deeper page would make the database step over tens of thousands of rows
+# (issue 14); past it the page says to narrow the filters instead.
+MAX_PAGE = COUNT_CAP // PAGE_SIZE + 1
+
+
+@functools.cache
+def _label_maps_in(language: str) -> dict[str, dict]:
+    return {name: {key: str(label) for key, label in WorkOrder._meta.get_field(name).flatchoices}
+            for name in ("type", "status", "priority")}
 
 
 def _label_maps() -> dict[str, dict]:
-    return {name: {key: str(label) for key, label in WorkOrder._meta.get_field(name).flatchoices}
-            for name in ("type", "status", "priority")}
+    """The choice labels in the active language, built once per language."""
+    return _label_maps_in(get_language())
 
 
 def _label(rows: list) -> list:
@@ -67,15 +78,17 @@ def _filters_from(form: QueueFilterForm, *, sites, staff, user) -> selectors.Que
 def queue(request):
     form, qs, staff = _queue(request)
     page = (form.cleaned_data.get("page") if form.is_valid() else None) or 1
-    rows = _label(list(qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]))
+    too_deep = page > MAX_PAGE
+    rows = [] if too_deep else _label(list(selectors.queue_page_columns(qs)[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]))
     # A short first page is the whole result: no count query (a rare filter would scan the table twice).
     total = len(rows) if page == 1 and len(rows) < PAGE_SIZE else qs.order_by()[: COUNT_CAP + 1].count()
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "orders": rows, "total": min(total, COUNT_CAP), "capped": total > COUNT_CAP,
                "text_capped": bool(form.is_valid() and form.cleaned_data.get("q")) and total >= QUEUE_MATCHES,
-               "page": page, "staff": staff,
-               "has_next": page * PAGE_SIZE < total, "query": query.urlencode(),
+               "page": page, "staff": staff, "too_deep": too_deep, "max_rows": MAX_PAGE * PAGE_SIZE,
+               "can_assign": request.user.has_perm("workorders.assign_workorder"),
+               "has_next": not too_deep and page * PAGE_SIZE < total, "query": query.urlencode(),
                "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE}
     template = "workorders/workorder_queue.html#results" if request.htmx else "workorders/workorder_queue.html"
     return render(request, template, context)

@@ -233,3 +233,15 @@ def test_image_memory_is_bounded_and_uploads_have_a_daily_quota(world, client_fo
     assert client.post(url, {"file": SimpleUploadedFile("a.png", _png(), content_type="image/png")}).status_code == 201
     over = client.post(url, {"file": SimpleUploadedFile("b.png", _png(), content_type="image/png")})
     assert over.status_code == 400 and "上传已达上限" in over.json()["message"]
+
+
+def test_the_list_stops_at_its_paging_limit_with_a_clear_answer(world, client_for):
+    from anxin.workorders.api import API_MAX_OFFSET
+
+    make_order(world)
+    client = client_for(world.agent_a)
+    body = client.get("/api/workorders/").json()
+    assert body["count"] == 1 and body["count_capped"] is False
+    response = client.get(f"/api/workorders/?page={API_MAX_OFFSET // 50 + 1}")
+    assert response.status_code == 422
+    assert "received_from" in response.json()["message"] and response.json()["extra"]["field"] == "page"

@@ -42,14 +42,33 @@ def test_queue_query_count_does_not_grow_with_rows(world, client_for):
     assert len(many) == len(few) <= 12
 
 
-def test_detail_query_count_is_bounded(world, client_for):
-    order = make_order(world)
+def test_detail_query_count_is_the_same_for_a_short_and_a_long_timeline(world, client_for):
+    short, long = make_order(world), make_order(world)
     for i in range(20):
-        services.workorder_add_note(order=order, actor=world.agent_a, body=f"备注{i}")
+        services.workorder_add_note(order=long, actor=world.agent_a, body=f"备注{i}")
+    client = client_for(world.agent_a)
+    client.get(f"/orders/{short.public_id}/")  # warm caches (content types, sessions)
+    counts = []
+    for order in (short, long):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/orders/{order.public_id}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 16
+
+
+def test_a_page_past_the_paging_limit_answers_at_once_with_what_to_do(world, client_for):
+    from anxin.workorders.views import MAX_PAGE
+
+    make_order(world, title="第一页的单")
     client = client_for(world.agent_a)
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(f"/orders/{order.public_id}/").status_code == 200
-    assert len(queries) <= 16
+        response = client.get(f"/orders/?page={MAX_PAGE + 1}")
+    html = response.content.decode()
+    assert response.status_code == 200 and "第一页的单" not in html
+    assert "请添加筛选条件或日期范围" in html and f"page={MAX_PAGE + 2}" not in html
+    # no query of the page's rows: only the capped count
+    assert not any("LIMIT 50 OFFSET" in q["sql"] for q in queries.captured_queries)
+    assert client.get("/orders/?page=abc").status_code == 200
 
 
 def test_outsider_and_unknown_ids_look_the_same(world, client_for):

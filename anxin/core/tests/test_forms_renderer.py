@@ -1,0 +1,31 @@
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+
+from anxin.core.forms_renderer import FastRenderer
+
+
+class EveryWidget(forms.Form):
+    name = forms.CharField(label="姓名", max_length=20, help_text="<b>全名</b>")
+    count = forms.IntegerField(min_value=1, required=False)
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    email = forms.EmailField(required=False)
+    secret = forms.CharField(widget=forms.PasswordInput, required=False)
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+    urgent = forms.BooleanField(required=False)
+    kind = forms.ChoiceField(choices=[("", "—"), ("a&b", "水 & 电 <急>"), ("x\"y", "引号\"")], required=False)
+    grouped = forms.ChoiceField(choices=[("维修", [("1", "水管"), ("2", "电路")]), ("3", "其他")], required=False)
+    many = forms.MultipleChoiceField(choices=[(1, "一"), (2, "二"), (1000, 1000)], required=False)
+    pick = forms.ChoiceField(choices=[("a", "甲"), ("b", "乙")], widget=forms.RadioSelect, required=False)
+    note = forms.CharField(widget=forms.Textarea, required=False)
+
+
+@pytest.mark.parametrize("data", [None, {"name": 'O"Brien <script>', "count": "3", "day": "2026-12-05",
+                                         "urgent": "on", "kind": "a&b", "grouped": "2", "many": ["1", "1000"],
+                                         "token": "t&1", "pick": "b", "note": "<p>"},
+                                  {"count": "x", "email": "bad"}])
+def test_the_fast_renderer_writes_what_djangos_templates_write(data):
+    django_html = str(EveryWidget(data, renderer=DjangoTemplates()))
+    fast_html = str(EveryWidget(data, renderer=FastRenderer()))
+    assert fast_html == django_html
+    assert "&lt;script&gt;" in fast_html or data is None or "script" not in str(data)
