@@ -17,6 +17,7 @@ PLURALS = {
     "%(n)s waiting": "%(n)s 人等候",
     "%(n)s window open": "开放窗口 %(n)s 个",
     "%(n)s photo sent": "已发送 %(n)s 张照片",
+    "This page is past the end of the list, which has %(counter)s page.": "这一页已超出列表末尾，列表共 %(counter)s 页。",
 }
 
 

@@ -86,7 +86,8 @@ def queue(request):
     query.pop("page", None)
     context = {"form": form, "orders": rows, "total": min(total, COUNT_CAP), "capped": total > COUNT_CAP,
                "text_capped": bool(form.is_valid() and form.cleaned_data.get("q")) and total >= QUEUE_MATCHES,
-               "page": page, "staff": staff, "too_deep": too_deep, "max_rows": MAX_PAGE * PAGE_SIZE,
+               "page": page, "staff": staff, "max_rows": MAX_PAGE * PAGE_SIZE,
+               "too_deep": too_deep and total > COUNT_CAP, "past_end": page > 1 and not rows and total <= COUNT_CAP,
                "can_assign": request.user.has_perm("workorders.assign_workorder"),
                "has_next": not too_deep and page * PAGE_SIZE < total, "query": query.urlencode(),
                "pages": (total + PAGE_SIZE - 1) // PAGE_SIZE}

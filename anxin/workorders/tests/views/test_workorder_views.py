@@ -56,19 +56,28 @@ def test_detail_query_count_is_the_same_for_a_short_and_a_long_timeline(world, c
     assert counts[0] == counts[1] <= 16
 
 
-def test_a_page_past_the_paging_limit_answers_at_once_with_what_to_do(world, client_for):
-    from anxin.workorders.views import MAX_PAGE
+def test_a_page_past_the_paging_limit_answers_at_once_with_what_to_do(world, client_for, monkeypatch):
+    from anxin.workorders import views
 
-    make_order(world, title="第一页的单")
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    monkeypatch.setattr(views, "MAX_PAGE", 1)
+    for _ in range(3):
+        make_order(world, title="很多的单")
     client = client_for(world.agent_a)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"/orders/?page={MAX_PAGE + 1}")
+        response = client.get("/orders/?page=2")
     html = response.content.decode()
-    assert response.status_code == 200 and "第一页的单" not in html
-    assert "请添加筛选条件或日期范围" in html and f"page={MAX_PAGE + 2}" not in html
-    # no query of the page's rows: only the capped count
-    assert not any("LIMIT 50 OFFSET" in q["sql"] for q in queries.captured_queries)
-    assert client.get("/orders/?page=abc").status_code == 200
+    assert response.status_code == 200 and "很多的单" not in html
+    assert "请添加筛选条件或日期范围" in html and "page=3" not in html
+    # the rows are not read at all: only the capped count
+    assert not any("OFFSET" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_page_past_the_end_says_so_and_links_to_the_last_page(world, client_for):
+    make_order(world, title="只有一页")
+    html = client_for(world.agent_a).get("/orders/?page=7").content.decode()
+    assert "这一页已超出列表末尾，列表共 1 页" in html and "page=1" in html and "只有一页" not in html
+    assert client_for(world.agent_a).get("/orders/?page=abc").status_code == 200
 
 
 def test_outsider_and_unknown_ids_look_the_same(world, client_for):
