@@ -88,7 +88,8 @@ def _manage(*args: str) -> None:
 
 def _gunicorn_cmd(host: str, port: int, workers: int) -> list[str]:
     return [sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10", "--log-level", "warning"]
+            "--workers", str(workers), "--preload", "--access-logfile", "-", "--graceful-timeout", "10",
+            "--log-level", "warning"]
 
 
 def _worker_cmd() -> list[str]:
@@ -441,6 +442,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--var-dir", default=None)
     p.set_defaults(func=lambda a: __import__("anxin.workorders.bench", fromlist=["x"]).run_scale_bench(
         orders=a.orders, var_dir=a.var_dir, seconds=a.seconds, server=a.server))
+    p = sub.add_parser("bench-soak", help="simulated agents doing the desk's mix for minutes (issue 14)")
+    p.add_argument("--orders", type=int, default=100_000)
+    p.add_argument("--agents", type=int, default=32)
+    p.add_argument("--minutes", type=float, default=10)
+    p.add_argument("--var-dir", default=None)
+    p.set_defaults(func=lambda a: sys.exit(0 if __import__("anxin.core.soak", fromlist=["x"]).run_soak(
+        orders=a.orders, agents=a.agents, minutes=a.minutes, var_dir=a.var_dir) else 1))
     args = parser.parse_args(argv)
     args.func(args)
 

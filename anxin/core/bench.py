@@ -29,6 +29,21 @@ def _report(name: str, samples_ms: list[float]) -> None:
           f"  max={max(samples_ms):7.1f} ms")
 
 
+def start_gunicorn(*, port: int, workers: int = 2, extra: list[str] | None = None) -> subprocess.Popen:
+    """gunicorn as `anxin serve` runs it (--preload), on 127.0.0.1:port; returns once /healthz answers."""
+    env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1"}
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind",
+                               f"127.0.0.1:{port}", "--workers", str(workers), "--preload", "--log-level", "warning",
+                               *(extra or [])], env=env)
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
 def bench_database(var_dir: str | None, *, prefix: str) -> str:
     """Set Django up on a throw-away database (a temp SQLite file, or DATABASE_URL — an empty scratch database)."""
     var_dir = var_dir or tempfile.mkdtemp(prefix=prefix)
@@ -135,17 +150,9 @@ def _bench_api(*, agent, template, creates: int, port: int) -> None:
     customer = str(next(o.customer.public_id for o in template if o.customer.site_id == agent.org_unit_id))
     body = json.dumps({"type": "repair", "site": "PD01", "title": "压测工单", "customer": customer}).encode()
     connection.close()
-    env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1"}
     workers = os.environ.get("ANXIN_WEB_WORKERS", "2")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                               "--workers", workers, "--log-level", "warning"], env=env)
+    server = start_gunicorn(port=port, workers=int(workers))
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         if shutil.which("wrk"):
             # A C load generator: Python client threads would take CPU from the server on 2 cores.
             _bench_api_wrk(port=port, key=key, body=body, seconds=max(5, creates // 200), workers=workers)

@@ -11,10 +11,8 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -199,18 +197,12 @@ def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths=(), cre
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk): HTTP figures skipped")
         return 0
-    env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1", **(env or {})}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind",
-                               f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning", *(server_args or [])],
-                              env=env)
+    from anxin.core.bench import start_gunicorn
+
+    os.environ.update(env or {})
+    server = start_gunicorn(port=port, extra=server_args)
     acknowledged = 0
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         pids = _children(server.pid)
         start_rss = _rss(pids[1:])
         for name, paths in label_paths:
@@ -227,12 +219,15 @@ def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths=(), cre
     return acknowledged
 
 
-def _rss(pids: list[int]) -> list[int]:
+def _rss(pids: list[int]) -> list[str]:
+    """Each process's resident memory in MiB, and its proportional share (PSS: pages shared with the gunicorn
+    master and the other worker — the tokenizer, Django's code — counted once across them)."""
     sizes = []
     for pid in pids:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        sizes += [int(line.split()[1]) // 1024 for line in status.splitlines() if line.startswith("VmRSS:")]
+        kib = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:]}
+        sizes.append(f"{kib['Rss'] // 1024} (PSS {kib['Pss'] // 1024})")
     return sizes

@@ -53,6 +53,12 @@ def _segmenter():
     return _state["segmenter"]
 
 
+def warm() -> None:
+    """Build the segmenter and the converter now (the WSGI module does, before gunicorn forks its workers)."""
+    _segmenter()
+    _converter()
+
+
 def add_terms(words) -> None:
     """Teach the segmenter more of the desk's words (the admin's search terms)."""
     segmenter = _segmenter()
