@@ -29,6 +29,14 @@ def test_queue_filters_and_sort_allow_list(world, client_for):
     assert client.get("/orders/?sort=customer__contacts__phone").status_code == 200
 
 
+def test_queue_filter_on_a_site_or_owner_outside_the_scope_shows_nothing_of_theirs(world, client_for):
+    make_order(world, actor=world.agent_b, customer=world.customer_b, title="B站的单")
+    client = client_for(world.agent_a)
+    response = client.get(f"/orders/?site={world.site_b.code}&owner={world.agent_b.username}"
+                          f"&taken_by={world.agent_b.username}")
+    assert response.status_code == 200 and "B站的单" not in response.content.decode()
+
+
 def test_queue_query_count_does_not_grow_with_rows(world, client_for):
     client = client_for(world.manager)
     make_order(world)
