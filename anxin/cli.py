@@ -104,6 +104,7 @@ def cmd_worker(args) -> None:
     _django()
     from django.conf import settings
 
+    from anxin.core.tasks import planner_statistics_task
     from anxin.mailintake.tasks import mail_fetch_task
     from anxin.portal.tasks import portal_purge_task
     from anxin.revisits.tasks import schedule_panel_surveys_task, schedule_revisits_task
@@ -134,6 +135,7 @@ def cmd_worker(args) -> None:
                 schedule_panel_surveys_task.enqueue()
                 train_classifier_task.enqueue()  # retrains when the model is a day old
                 portal_purge_task.enqueue()
+                planner_statistics_task.enqueue()  # SQLite's planner statistics follow the data's growth
                 next_daily = time.monotonic() + 3600
             time.sleep(0.5)
     finally:
@@ -159,7 +161,9 @@ def cmd_setup(args) -> None:
     """Migrate, collect static files, load demo data on the first start only."""
     _django()
     _manage("migrate", "--noinput", "-v", "0")
-    _refresh_planner_statistics()
+    from anxin.core.tasks import planner_statistics_refresh
+
+    planner_statistics_refresh()
     _manage("collectstatic", "--noinput", "-v", "0")
     from anxin.accounts.models import OrgUnit
 
@@ -173,18 +177,6 @@ def cmd_setup(args) -> None:
         # a database from before the search index: build it once (later writes keep it current)
         print("正在建立搜索索引… (building the search index)", flush=True)
         cmd_reindex(argparse.Namespace(kind=None, batch=2000))
-
-
-def _refresh_planner_statistics() -> None:
-    """SQLite plans from statistics that ANALYZE gathers: without them a new index is guessed at and the queue may
-    sort a whole site (issue 14). The limit samples each index, so this takes well under a second at 1 M orders.
-    PostgreSQL's autovacuum keeps its own statistics."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA analysis_limit=1000")
-            cursor.execute("ANALYZE")
 
 
 def site_url_warning(site_url: str, host: str, port: int) -> str | None:
