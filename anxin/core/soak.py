@@ -107,11 +107,10 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run_soak(*, orders: int = 100_000, agents: int = 32, minutes: float = 10, var_dir: str | None = None,
              port: int = 8771, think: tuple[float, float] = (0.5, 2.0)) -> bool:
-
+    """Returns True when no action failed and every acknowledged order was stored."""
     from anxin.core.bench import bench_database, start_gunicorn
 
-    bench_database(var_dir, prefix="anxin-soak-")
-
+    bench_database(var_dir, prefix="anxin-soak-")  # sets Django up: the imports below need it
     from django.db import connection
     from django.test import Client
 
@@ -181,10 +180,10 @@ def run_soak(*, orders: int = 100_000, agents: int = 32, minutes: float = 10, va
               f"{_percentile(ms, .99):8.1f} {len(errors):7}")
         for line in errors[:3]:
             print(f"    e.g. {line}")
-    connection.connect()
-    tokens = [token for t in threads for token in t.created]
     from anxin.intake.models import ContactLog
 
+    connection.connect()
+    tokens = [token for t in threads for token in t.created]
     stored = ContactLog.objects.filter(client_token__in=tokens).exclude(work_order=None).count()
     print(f"worker RSS end {end_rss}; calls acknowledged with an order: {len(tokens)}, stored: {stored}; "
           f"orders added: {WorkOrder.objects.count() - before}; errors: {total_errors}")
