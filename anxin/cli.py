@@ -161,7 +161,7 @@ def cmd_setup(args) -> None:
     """Migrate, collect static files, load demo data on the first start only."""
     _django()
     _manage("migrate", "--noinput", "-v", "0")
-    from anxin.core.tasks import planner_statistics_refresh
+    from anxin.core.maintenance import planner_statistics_refresh
 
     planner_statistics_refresh()
     _manage("collectstatic", "--noinput", "-v", "0")

@@ -29,9 +29,10 @@ def _report(name: str, samples_ms: list[float]) -> None:
           f"  max={max(samples_ms):7.1f} ms")
 
 
-def start_gunicorn(*, port: int, workers: int = 2, extra: list[str] | None = None) -> subprocess.Popen:
+def start_gunicorn(*, port: int, workers: int = 2, extra: list[str] | None = None,
+                   env: dict | None = None) -> subprocess.Popen:
     """gunicorn as `anxin serve` runs it (--preload), on 127.0.0.1:port; returns once /healthz answers."""
-    env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1"}
+    env = {**os.environ, "ANXIN_ALLOWED_HOSTS": "127.0.0.1", **(env or {})}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind",
                                f"127.0.0.1:{port}", "--workers", str(workers), "--preload", "--log-level", "warning",
                                *(extra or [])], env=env)

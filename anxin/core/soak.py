@@ -20,6 +20,7 @@ from collections import defaultdict
 # action: weight in the mix (an agent on the hotline reads far more than it writes)
 MIX = {"queue": 30, "order page": 25, "note": 10, "call + order": 10, "search": 15, "board": 10}
 SEARCHES = ["漏水", "热水器", "张杨路12弄", "空调不制冷", "投诉", "1390000"]
+NOTE = "已电话联系客户，约明天上午上门"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -38,6 +39,7 @@ class Agent(threading.Thread):
         self.cookies = {"sessionid": session}
         self.csrf = ""
         self.created: list[str] = []  # tokens of the calls whose order the server acknowledged (302)
+        self.notes = 0  # notes acknowledged (302); a refused note also redirects, so the stored count decides
 
     def _request(self, action: str, path: str, data: dict | None = None) -> tuple[bool, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
@@ -56,7 +58,7 @@ class Agent(threading.Thread):
         except OSError:
             status = -1
         ms = (time.perf_counter() - t0) * 1000
-        ok = status == 200 or (data is not None and status == 302)
+        ok = status == (302 if data is not None else 200)  # a form shown again (200) after a POST is a failure
         with self.lock:
             self.results[action]["ms"].append(ms)
             if not ok:
@@ -81,8 +83,8 @@ class Agent(threading.Thread):
             elif action == "order page":
                 self._request(action, order)
             elif action == "note":
-                if self._request("order page", order)[0]:
-                    self._request(action, order + "notes/", {"body": "已电话联系客户，约明天上午上门"})
+                if self._request("order page", order)[0] and self._request(action, order + "notes/", {"body": NOTE})[0]:
+                    self.notes += 1
             elif action == "call + order":
                 phone = f"139{self.rng.randrange(10**8):08d}"
                 if self._request("call form", f"/intake/call/?phone={phone}")[0]:
@@ -120,7 +122,7 @@ def run_soak(*, orders: int = 100_000, agents: int = 32, minutes: float = 10, va
     from anxin.core.demo import load_demo
     from anxin.search.bench import _children, _rss
     from anxin.workorders.bench import _load
-    from anxin.workorders.models import WorkOrder
+    from anxin.workorders.models import WorkOrder, WorkOrderEvent
 
     load_demo(customers=300, orders=50)
     t0 = time.perf_counter()
@@ -185,6 +187,9 @@ def run_soak(*, orders: int = 100_000, agents: int = 32, minutes: float = 10, va
     connection.connect()
     tokens = [token for t in threads for token in t.created]
     stored = ContactLog.objects.filter(client_token__in=tokens).exclude(work_order=None).count()
+    notes = sum(t.notes for t in threads)
+    notes_stored = WorkOrderEvent.objects.filter(type=WorkOrderEvent.Type.NOTE_ADDED, body=NOTE).count()
     print(f"worker RSS end {end_rss}; calls acknowledged with an order: {len(tokens)}, stored: {stored}; "
-          f"orders added: {WorkOrder.objects.count() - before}; errors: {total_errors}")
-    return total_errors == 0 and stored == len(tokens)
+          f"orders added: {WorkOrder.objects.count() - before}; notes acknowledged: {notes}, stored: {notes_stored}; "
+          f"errors: {total_errors}")
+    return total_errors == 0 and stored == len(tokens) and notes_stored == notes

@@ -199,8 +199,7 @@ def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths=(), cre
         return 0
     from anxin.core.bench import start_gunicorn
 
-    os.environ.update(env or {})
-    server = start_gunicorn(port=port, extra=server_args)
+    server = start_gunicorn(port=port, extra=server_args, env=env)
     acknowledged = 0
     try:
         pids = _children(server.pid)

@@ -36,11 +36,14 @@ def test_rows_in_python_match_the_row_template(world, language, can_assign):
     make_order(world, title='<script>alert("x")</script> & 漏水')
     urged = make_order(world, title="紧急：燃气味", is_emergency=True, priority=3)
     WorkOrder.objects.filter(pk=urged.pk).update(urge_count=2, owner=world.agent_a)  # lint: allow-write (fixture)
-    make_order(world, title="无客户", customer=None)
+    walk_away = make_order(world, title="无客户")
+    WorkOrder.objects.filter(pk=walk_away.pk).update(customer=None)  # lint: allow-write (fixture: no archive record)
     with translation.override(language):
         rows = views._label(list(queue_page_columns(
             workorder_list_for_queue(user=world.agent_a, filters=QueueFilters()))))
         assert len(rows) == 3
         expected = ROW_TEMPLATE.render(Context({"orders": rows, "can_assign": can_assign}))
         assert _tight(queue_rows(rows, can_assign)) == _tight(expected)
-    assert "&lt;script&gt;" in expected
+    # every branch was rendered: escaping, emergency, chased, no customer ("—"), an owner and none
+    assert "&lt;script&gt;" in expected and "urgent" in expected and "×2" in expected
+    assert '<td class="opt">—</td>' in expected and str(world.agent_a) in expected
