@@ -7,6 +7,9 @@ from anxin.intake.models import ContactLog
 from anxin.workorders.models import Category, Channel, Priority
 from anxin.workorders.states import Type
 
+# The ways a customer reaches an agent who then fills this form; API and outbound visits have their own paths.
+CALL_CHANNELS = (Channel.HOTLINE, Channel.WALK_IN, Channel.WECHAT, Channel.WEB, Channel.EMAIL, Channel.SMS)
+
 
 class CallForm(forms.Form):
     """The S2 call-record fields plus, optionally, the work order to open from it."""
@@ -15,7 +18,8 @@ class CallForm(forms.Form):
     customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     caller_name = forms.CharField(label=_("Caller name"), max_length=50, required=False)
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.HOTLINE)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[(c, c.label) for c in CALL_CHANNELS],
+                                initial=Channel.HOTLINE)
     category = forms.ChoiceField(label=_("Call category"), choices=ContactLog.Category.choices)
     product_no = forms.CharField(label=_("Product no."), max_length=60, required=False)
     model = forms.CharField(label=_("Model"), max_length=60, required=False)

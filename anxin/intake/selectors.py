@@ -1,13 +1,19 @@
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter
 from anxin.accounts.selectors import site_list_for
 from anxin.core.errors import NotFound
+from anxin.core.phone import try_normalize_phone
+from anxin.customers import selectors as customer_selectors
 from anxin.intake.models import ContactLog, CounterDesk, CounterTicket
+from anxin.sla import selectors as sla_selectors
+from anxin.workorders import selectors as wo_selectors
+from anxin.workorders import services as wo_services
 
 
 def contactlog_qs_for(user: User):
@@ -36,6 +42,40 @@ def contactlog_recent_for_phone(*, user: User, phone: str, limit: int = 10) -> l
 def contactlog_by_token(*, user: User, token: str) -> ContactLog | None:
     """The log a form with this one-time token already created (a double submit), if any."""
     return ContactLog.objects.select_related("work_order").filter(client_token=token, taker=user).first() if token else None
+
+
+def promise_row(order) -> dict:
+    """A7: within or past its promise — from the SLA clocks, or the interim rule before they exist."""
+    state = sla_selectors.promise_state(order=order)
+    if state is None:
+        return {"order": order, "within_promise": wo_services.is_within_promise(order),
+                "due": wo_services.promise_due_at(order)}
+    return {"order": order, "within_promise": state[0], "due": state[1]}
+
+
+def caller_context(*, user: User, phone: str, customer_id: str) -> dict:
+    """A2: what pops for a caller — matching archives, the customer (picked, or the only match), their contacts,
+    open orders with their promises and the last contacts (of the customer, else of the number)."""
+    e164 = try_normalize_phone(phone) if phone else None
+    matches = customer_selectors.customer_find_by_phone(user=user, phone=e164) if e164 else []
+    customer = None
+    if customer_id:
+        try:
+            customer = customer_selectors.customer_get_for(user=user, public_id=customer_id)
+        except NotFound:
+            customer = None
+    elif len(matches) == 1:
+        customer = matches[0]
+    open_orders = wo_selectors.open_orders_for_customer(user=user, customer_id=customer.id) if customer else []
+    prefetch_related_objects(open_orders, "clocks")  # one query for every open order's promises
+    return {
+        "phone": phone, "e164": e164, "phone_invalid": bool(phone) and not e164, "matches": matches,
+        "customer": customer,
+        "contacts": customer_selectors.contacts_for_display(user, list(customer.contacts.all())) if customer else [],
+        "open_orders": [promise_row(o) for o in open_orders],
+        "recent": (contactlog_recent_for_customer(user=user, customer_id=customer.id) if customer
+                   else contactlog_recent_for_phone(user=user, phone=e164) if e164 else []),
+    }
 
 
 # --- A4 walk-in counter ---------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDenied
 from anxin.core.phone import normalize_phone
 from anxin.customers.models import Customer
 from anxin.intake.models import ContactLog, IncomingCall
-from anxin.workorders import events as wo_events
 from anxin.workorders import services as wo_services
 from anxin.workorders.models import WorkOrder
 
@@ -81,8 +80,8 @@ def contactlog_create_order(*, log: ContactLog, actor: User, type: str, title: s
     )
     ContactLog.objects.filter(pk=log.pk).update(work_order=order)
     log.work_order = order
-    wo_events.contact_logged_event(order=order, actor=actor, contact_public_id=str(log.public_id),
-                                   summary=log.content[:200])
+    wo_services.workorder_record_contact(order=order, actor=actor, contact_public_id=str(log.public_id),
+                                         summary=log.content[:200])
     return order
 
 

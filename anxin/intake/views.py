@@ -1,6 +1,7 @@
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,51 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
 from anxin.core.errors import DomainError, NotFound
-from anxin.core.phone import try_normalize_phone
 from anxin.customers import selectors as customer_selectors
-from anxin.intake import counter_services, selectors, services
-from anxin.intake.forms import CallForm, CounterFinishForm, CounterTicketForm
+from anxin.intake import call_services, counter_services, selectors, services
+from anxin.intake.forms import CALL_CHANNELS, CallForm, CounterFinishForm, CounterTicketForm
 from anxin.knowledge import selectors as knowledge_selectors
-from anxin.knowledge import services as knowledge_services
-from anxin.search import classify_services
-from anxin.sla import selectors as sla_selectors
-from anxin.workorders import selectors as wo_selectors
-from anxin.workorders import services as wo_services
-from anxin.workorders.models import Channel
-
-
-def _promise_row(order) -> dict:
-    """A7: within or past its promise — from the SLA clocks, or the interim rule before they exist."""
-    state = sla_selectors.promise_state(order=order)
-    if state is None:
-        return {"order": order, "within_promise": wo_services.is_within_promise(order),
-                "due": wo_services.promise_due_at(order)}
-    return {"order": order, "within_promise": state[0], "due": state[1]}
-
-
-def _caller_context(request, *, phone: str, customer_id: str):
-    """A2: what pops for a caller — matching archives, open orders, last contacts."""
-    user = request.user
-    e164 = try_normalize_phone(phone) if phone else None
-    matches = customer_selectors.customer_find_by_phone(user=user, phone=e164) if e164 else []
-    customer = None
-    if customer_id:
-        try:
-            customer = customer_selectors.customer_get_for(user=user, public_id=customer_id)
-        except NotFound:
-            customer = None
-    elif len(matches) == 1:
-        customer = matches[0]
-    open_orders = wo_selectors.open_orders_for_customer(user=user, customer_id=customer.id) if customer else []
-    prefetch_related_objects(open_orders, "clocks")  # one query for every open order's promises
-    return {
-        "phone": phone, "e164": e164, "phone_invalid": bool(phone) and not e164, "matches": matches,
-        "customer": customer,
-        "contacts": customer_selectors.contacts_for_display(user, list(customer.contacts.all())) if customer else [],
-        "open_orders": [_promise_row(o) for o in open_orders],
-        "recent": (selectors.contactlog_recent_for_customer(user=user, customer_id=customer.id) if customer
-                   else selectors.contactlog_recent_for_phone(user=user, phone=e164) if e164 else []),
-    }
 
 
 @login_required
@@ -63,13 +23,13 @@ def call_new(request):
     user = request.user
     phone = (request.POST.get("phone") or request.GET.get("phone") or "")[:40]
     customer_id = (request.POST.get("customer") or request.GET.get("customer") or "")[:40]
-    context = _caller_context(request, phone=phone, customer_id=customer_id)
+    context = selectors.caller_context(user=user, phone=phone, customer_id=customer_id)
     customer = context["customer"]
     sites = account_selectors.site_list_for(user=user)
     assets = list(customer.assets.all()) if customer else []
     initial = {"phone": phone, "customer": customer.public_id if customer else None,
                "site": customer.site.code if customer else (user.org_unit.code if user.org_unit_id else "")}
-    if request.GET.get("channel") in Channel.values:
+    if request.GET.get("channel") in CALL_CHANNELS:
         initial["channel"] = request.GET["channel"]  # the counter sends its walk-in customers here
     form = CallForm(request.POST or None, sites=sites, assets=assets, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -85,8 +45,6 @@ def call_new(request):
 
 
 def _json_or_empty(raw: str | None) -> dict:
-    import json
-
     try:
         value = json.loads((raw or "{}")[:2000])
     except ValueError:
@@ -95,65 +53,35 @@ def _json_or_empty(raw: str | None) -> dict:
 
 
 def _handle_call(request, form, customer, assets, context):
-    data = form.cleaned_data
-    action = request.POST.get("action", "log")
-    user = request.user
-    if (done := selectors.contactlog_by_token(user=user, token=data["token"])) is not None:
-        # A double submit: answer with what the first submit made, create nothing.
-        if done.work_order_id:
-            return redirect("workorders:detail", public_id=done.work_order.public_id)
-        return redirect("intake:call-new")
-    asset = next((a for a in assets if str(a.public_id) == data["asset"]), None)
-    if action == "order" and customer is not None and not request.POST.get("force_new"):
-        dupes = wo_selectors.possible_duplicates(
-            user=user, customer_id=customer.id, asset_id=asset.id if asset else None,
-            category_id=data["order_category"].id if data["order_category"] else None)
-        if dupes:
-            # A7: offer to chase the open order instead of opening a second one.
-            context["duplicates"] = [_promise_row(o) for o in dupes]
-            return None
+    """One submit: the service does everything in one transaction; the view maps its answer to a page."""
+    data, user = form.cleaned_data, request.user
     try:
         ticket = None
         if ticket_id := (request.POST.get("ticket") or "")[:40]:
             # A4: a walk-in customer served at this agent's window; the log closes their queue number
             ticket = selectors.counter_ticket_get_for(user=user, public_id=ticket_id)
-            counter_services.ticket_check_mine(actor=user, ticket=ticket)
-        site = account_selectors.orgunit_get_for(user=user, code=data["site"])
-        log = services.contactlog_create(
-            actor=user, site=customer.site if customer else site, category=data["category"], content=data["content"],
-            customer=customer, phone=data["phone"], channel=data["channel"],
-            requested_visit_at=data["requested_visit_at"], done=data["done"], client_token=data["token"],
-            caller_name=data["caller_name"], product_no=data["product_no"], model=data["model"], spec=data["spec"],
-            fault_symptom=data["fault_symptom"], handling_opinion=data["handling_opinion"], result=data["result"],
-        )
-        if log.work_order_id:  # a double submit of a form that already made its order
-            return redirect("workorders:detail", public_id=log.work_order.public_id)
-        if ticket is not None:
-            counter_services.ticket_finish(actor=user, ticket=ticket, content="", log=log)
-        if action.startswith("urge:"):
-            order = wo_selectors.workorder_get_for(user=user, public_id=action.split(":", 1)[1])
-            services.contactlog_link_urge(log=log, order=order, actor=user)
-            messages.success(request, _("The contact was linked to %(number)s as an urge.") % {"number": order.number})
-            return redirect("workorders:detail", public_id=order.public_id)
-        if action == "order":
-            order = services.contactlog_create_order(
-                log=log, actor=user, type=data["order_type"] or "repair",
-                title=data["order_title"] or data["fault_symptom"] or data["content"][:100],
-                category=data["order_category"], priority=data["priority"] or 2, is_emergency=data["is_emergency"],
-                asset=asset, visit_from=data["requested_visit_at"],
-            )
-            knowledge_services.articles_used_on_order(ids=(request.POST.get("used_articles") or "").split(","),
-                                                      actor=user, order=order)
-            classify_services.suggestion_record(order=order, actor=user,
-                                                suggested=_json_or_empty(request.POST.get("suggested")))
-            messages.success(request, _("Work order %(number)s created.") % {"number": order.number})
-            return redirect("workorders:detail", public_id=order.public_id)
+        taken = call_services.call_take(
+            actor=user, data=data, action=request.POST.get("action", "log")[:80], customer=customer,
+            asset=next((a for a in assets if str(a.public_id) == data["asset"]), None),
+            force_new=bool(request.POST.get("force_new")), ticket=ticket,
+            used_articles=(request.POST.get("used_articles") or "").split(","),
+            suggested=_json_or_empty(request.POST.get("suggested")))
     except DomainError as exc:
         field = exc.extra.get("field")
-        form.add_error(field if field in form.fields else None, str(exc))
+        # a hidden field (the customer picked by lookup) has nowhere to show its error: say it above the form
+        form.add_error(field if field in form.fields and not form.fields[field].widget.is_hidden else None, str(exc))
         return None
-    messages.success(request, _("The contact was logged."))
-    return redirect("intake:call-new")
+    if taken.duplicates:
+        context["duplicates"] = [selectors.promise_row(o) for o in taken.duplicates]
+        return None
+    if taken.order is None:
+        if not taken.repeat:
+            messages.success(request, _("The contact was logged."))
+        return redirect("intake:call-new")
+    if not taken.repeat:
+        messages.success(request, _("The contact was linked to %(number)s as an urge.") % {"number": taken.order.number}
+                         if taken.urged else _("Work order %(number)s created.") % {"number": taken.order.number})
+    return redirect("workorders:detail", public_id=taken.order.public_id)
 
 
 @require_GET

@@ -409,6 +409,11 @@ def workorder_urge(*, order: WorkOrder, actor: User, contact_public_id: str, sum
     return locked
 
 
+def workorder_record_contact(*, order: WorkOrder, actor: User, contact_public_id: str, summary: str) -> WorkOrderEvent:
+    """A3: the contact an order was opened from goes on its timeline (call inside the intake's transaction)."""
+    return events.contact_logged_event(order=order, actor=actor, contact_public_id=contact_public_id, summary=summary)
+
+
 SLA_EVENTS = {WorkOrderEvent.Type.SLA_WARNED, WorkOrderEvent.Type.SLA_BREACHED, WorkOrderEvent.Type.ESCALATED,
               WorkOrderEvent.Type.COMMITMENT_MADE, WorkOrderEvent.Type.COMMITMENT_CLOSED}
 

@@ -3,6 +3,9 @@ import hmac
 import json
 import time
 
+import pytest
+
+from anxin.intake.forms import CALL_CHANNELS
 from anxin.intake.models import ContactLog
 from anxin.workorders.models import WorkOrder
 from anxin.workorders.tests.factories import make_order
@@ -134,3 +137,51 @@ def test_abusive_contact_protocol(world, client_for):
     assert "3/3" in page
     assert client_for(world.agent_b).post(f"/intake/contacts/{log.public_id}/protocol/", {"action": "warn"}
                                           ).status_code == 404
+
+
+@pytest.mark.parametrize("channel", CALL_CHANNELS)
+def test_every_channel_the_form_offers_logs_a_contact(world, client_for, channel):
+    response = client_for(world.agent_a).post("/intake/call/", {**call_data(world, channel=channel), "action": "log"})
+    assert response.status_code == 302
+    assert ContactLog.objects.get().channel == channel
+
+
+def test_channels_without_an_agent_form_are_not_offered(world, client_for):
+    html = client_for(world.agent_a).get("/intake/call/").content.decode()
+    assert 'value="walk_in"' in html and 'value="api"' not in html and 'value="visit"' not in html
+    response = client_for(world.agent_a).post("/intake/call/", {**call_data(world, channel="api"), "action": "log"})
+    assert response.status_code == 200 and "选择一个有效的选项" in response.content.decode()
+    assert ContactLog.objects.count() == 0
+
+
+def test_an_order_that_fails_keeps_no_call_log_and_says_why(world, client_for):
+    """Issue 15: the log and its order are one transaction; the error shows although `customer` is a hidden field."""
+    data = {**call_data(world, channel="walk_in", customer="", phone=""), "action": "order"}
+    response = client_for(world.agent_a).post("/intake/call/", data)
+    html = response.content.decode()
+    assert response.status_code == 200 and "必须关联客户" in html
+    assert ContactLog.objects.count() == 0 and WorkOrder.objects.count() == 0
+
+
+def test_an_urge_of_a_closed_order_keeps_no_call_log(world, client_for):
+    closed = make_order(world, category=world.category)
+    WorkOrder.objects.filter(pk=closed.pk).update(status="closed")
+    response = client_for(world.agent_a).post("/intake/call/", {**call_data(world), "action": f"urge:{closed.public_id}"})
+    assert response.status_code == 200 and "只能对未完结的工单催办" in response.content.decode()
+    assert ContactLog.objects.count() == 0
+
+
+def test_call_take_does_everything_in_one_transaction(world):
+    """The service alone: an order step that fails after the log was written leaves nothing behind."""
+    from anxin.core.errors import DomainError
+    from anxin.intake.call_services import call_take
+    from anxin.intake.forms import CallForm
+
+    form = CallForm({**call_data(world, customer="", phone="")}, sites=[world.site_a])
+    assert form.is_valid(), form.errors
+    with pytest.raises(DomainError):
+        call_take(actor=world.agent_a, data=form.cleaned_data, action="order")
+    assert ContactLog.objects.count() == 0
+    taken = call_take(actor=world.agent_a, data=form.cleaned_data, action="log")
+    again = call_take(actor=world.agent_a, data=form.cleaned_data, action="log")
+    assert taken.log == again.log and again.repeat and ContactLog.objects.count() == 1
