@@ -84,7 +84,7 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
             raise _invalid(_("Describe the item."), "description")
         price = positive_amount(unit_price, "unit_price", MAX_PRICE)
     with transaction.atomic():
-        wo._lock(order)
+        wo.workorder_lock(order)
         if not _once(order, token):
             return None
         quote = _editable(order, actor)
@@ -102,7 +102,7 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
 def quote_remove_item(*, order: WorkOrder, actor: User, item_id: int, token: str = "") -> Quote | None:
     _require_own(order, actor)
     with transaction.atomic():
-        wo._lock(order)
+        wo.workorder_lock(order)
         if not _once(order, token):
             return None
         quote = _editable(order, actor)
@@ -119,7 +119,7 @@ def quote_submit(*, order: WorkOrder, actor: User, token: str = "") -> Quote | N
     """Done adding items: ready for the customer, or first to a supervisor when an item is off the list."""
     _require_own(order, actor)
     with transaction.atomic():
-        wo._lock(order)
+        wo.workorder_lock(order)
         if not _once(order, token):
             return None
         quote = _editable(order, actor)
@@ -144,7 +144,7 @@ def quote_approve_items(*, order: WorkOrder, actor: User) -> Quote:
     if not actor.has_perm("field.approve_field") or not can_see_unit(actor, order.site_id):
         raise PermissionDeniedError()
     with transaction.atomic():
-        wo._lock(order)
+        wo.workorder_lock(order)
         quote = quote_open(order)
         if quote is None or quote.status != Quote.Status.NEEDS_APPROVAL:
             raise DomainError(ErrorCode.CONFLICT, _("No quote is waiting for approval."), status=409)
@@ -167,7 +167,7 @@ def quote_decide(*, order: WorkOrder, actor: User, approve: bool, signer_name: s
     with transaction.atomic():
         if not _once(order, token):
             return None
-        wo._lock(order)
+        wo.workorder_lock(order)
         quote = quote_open(order)
         if quote is None or quote.status != Quote.Status.READY:
             raise DomainError(ErrorCode.CONFLICT, _("The quote is not ready for the customer."), status=409)
@@ -194,7 +194,7 @@ def quote_decide_online(*, order: WorkOrder, actor: User, approve: bool, decided
     """
     _require_field(order)
     with transaction.atomic():
-        locked = wo._lock(order)
+        locked = wo.workorder_lock(order)
         quote = quote_open(locked)
         if quote is None or quote.status != Quote.Status.READY:
             raise DomainError(ErrorCode.CONFLICT, _("There is no quote waiting for your decision."), status=409)
@@ -223,7 +223,7 @@ def quote_revise(*, order: WorkOrder, actor: User, token: str = "") -> Quote | N
     """A decided quote is changed only as a new revision (items copied), which needs approval again."""
     _require_own(order, actor)
     with transaction.atomic():
-        wo._lock(order)
+        wo.workorder_lock(order)
         if not _once(order, token):
             return None
         current = quote_open(order)

@@ -168,7 +168,7 @@ def appointment_set(*, order: WorkOrder, actor: User, window_from: datetime, win
     if not agreed_with.strip():
         raise _invalid(_("Say who agreed to the time."), "agreed_with")
     with transaction.atomic():
-        locked = wo._lock(order)
+        locked = wo.workorder_lock(order)
         if locked.status in (Status.RESOLVED, Status.CLOSED, Status.CANCELLED):
             raise DomainError(ErrorCode.CONFLICT, _("This order is finished; no visit can be booked."), status=409)
         current = Appointment.objects.filter(work_order=locked, is_current=True).first()
@@ -187,9 +187,9 @@ def appointment_set(*, order: WorkOrder, actor: User, window_from: datetime, win
             data={"from": window_from.isoformat(), "to": window_to.isoformat(), "agreed_with": appt.agreed_with,
                   "previous": current.window_from.isoformat() if current else None})
         if locked.status == Status.NEW:
-            locked = wo.workorder_transition(order=locked, to=Status.ACCEPTED, actor=actor)
+            locked = wo.workorder_transition(order=locked, to=Status.ACCEPTED, actor=actor, already_locked=True)
         if locked.status == Status.ACCEPTED:
-            wo.workorder_transition(order=locked, to=Status.SCHEDULED, actor=actor, reason=_("Appointment agreed"))
+            wo.workorder_transition(order=locked, to=Status.SCHEDULED, actor=actor, reason=_("Appointment agreed"), already_locked=True)
         active = Assignment.objects.filter(work_order=locked, cancelled_at__isnull=True).select_related(
             "technician").first()
         if active and not (window_from <= active.planned_start <= window_to):
@@ -197,7 +197,7 @@ def appointment_set(*, order: WorkOrder, actor: User, window_from: datetime, win
             active.cancelled_at, active.cancel_reason = timezone.now(), _("Appointment moved")
             active.save(update_fields=["cancelled_at", "cancel_reason"])
             if locked.status == Status.DISPATCHED:
-                wo.workorder_transition(order=locked, to=Status.SCHEDULED, actor=actor, reason=_("Appointment moved"))
+                wo.workorder_transition(order=locked, to=Status.SCHEDULED, actor=actor, reason=_("Appointment moved"), already_locked=True)
             notifications.notify(recipients=[active.technician], kind="appointment_moved",
                                  url=f"/field/my/{locked.public_id}/",
                                  subject=_("%(number)s moved to %(from)s; it is off your plan for now")
@@ -297,7 +297,7 @@ def dispatch(*, order: WorkOrder, technician: User, start: datetime, actor: User
     if not can_see_unit(technician, order.site_id):
         raise _invalid(_("This technician does not work for this site."), "technician")
     with transaction.atomic():
-        locked = wo._lock(order)
+        locked = wo.workorder_lock(order)
         if locked.status not in (Status.ACCEPTED, Status.SCHEDULED, Status.DISPATCHED, Status.NEW):
             raise DomainError(ErrorCode.CONFLICT, _("An order in state “%(status)s” cannot be dispatched.")
                               % {"status": locked.get_status_display()}, status=409)
@@ -316,10 +316,10 @@ def dispatch(*, order: WorkOrder, technician: User, start: datetime, actor: User
             warnings=check.problems + check.notes, override_reason=override_reason.strip()[:200] if check.problems
             else "", dispatched_by=actor)
         if locked.status == Status.NEW:
-            locked = wo.workorder_transition(order=locked, to=Status.ACCEPTED, actor=actor)
-        locked = wo.workorder_assign(order=locked, owner=technician, actor=actor, reason=_("Dispatched"))
+            locked = wo.workorder_transition(order=locked, to=Status.ACCEPTED, actor=actor, already_locked=True)
+        locked = wo.workorder_assign(order=locked, owner=technician, actor=actor, reason=_("Dispatched"), already_locked=True)
         if locked.status != Status.DISPATCHED:
-            locked = wo.workorder_transition(order=locked, to=Status.DISPATCHED, actor=actor)
+            locked = wo.workorder_transition(order=locked, to=Status.DISPATCHED, actor=actor, already_locked=True)
         wo.workorder_record_step(
             order=locked, type=E.DISPATCHED, actor=actor, reason=assignment.override_reason,
             data={"technician": str(technician), "planned": f"{_local(start)}–{_local(check.end)[-5:]}",
@@ -390,7 +390,7 @@ def travel_start(*, order: WorkOrder, actor: User, token: str = "") -> Visit | N
     with transaction.atomic():
         if not _once(order, token):
             return None
-        if wo._lock(order).status != Status.DISPATCHED:
+        if wo.workorder_lock(order).status != Status.DISPATCHED:
             raise DomainError(ErrorCode.CONFLICT, _("Only a dispatched job can be started."), status=409)
         visit = _open_visit(order, actor)
         visit.travel_started_at = timezone.now()
@@ -407,7 +407,7 @@ def arrive(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
     with transaction.atomic():
         if not _once(order, token):
             return None
-        locked = wo._lock(order)
+        locked = wo.workorder_lock(order)
         if locked.status != Status.DISPATCHED:
             raise DomainError(ErrorCode.CONFLICT, _("Only a dispatched job can be arrived at."), status=409)
         visit = _open_visit(locked, actor)
@@ -418,7 +418,7 @@ def arrive(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
         job.save(update_fields=["started_at", "updated_at"])
         wo.workorder_record_step(order=locked, type=E.ARRIVED, actor=actor, is_public=True,
                                  body=_("The technician has arrived."))
-        wo.workorder_transition(order=locked, to=Status.IN_PROGRESS, actor=actor, reason=_("Arrived on site"))
+        wo.workorder_transition(order=locked, to=Status.IN_PROGRESS, actor=actor, reason=_("Arrived on site"), already_locked=True)
     return visit
 
 
@@ -432,7 +432,7 @@ def nobody_home(*, order: WorkOrder, actor: User, waited_minutes: int, note_left
     with transaction.atomic():
         if not _once(order, token):
             return None
-        locked = wo._lock(order)
+        locked = wo.workorder_lock(order)
         if locked.status != Status.DISPATCHED:
             raise DomainError(ErrorCode.CONFLICT, _("Only a dispatched job can be marked “nobody home”."), status=409)
         visit = _open_visit(locked, actor)
@@ -446,7 +446,7 @@ def nobody_home(*, order: WorkOrder, actor: User, waited_minutes: int, note_left
             order=locked, type=E.NOBODY_HOME, actor=actor, body=visit.note_left, is_public=True,
             reason=_("Waited %(min)d minutes; a new appointment is needed.") % {"min": waited_minutes},
             data={"waited_minutes": waited_minutes})
-        wo.workorder_transition(order=locked, to=Status.SCHEDULED, actor=actor, reason=_("Nobody home"))
+        wo.workorder_transition(order=locked, to=Status.SCHEDULED, actor=actor, reason=_("Nobody home"), already_locked=True)
         desk = [u for u in [locked.taken_by] if u and u.is_active]
         desk += list(User.objects.filter(is_active=True, groups__name="dispatcher", org_unit_id=locked.site_id))
         notifications.notify(recipients=desk, kind="nobody_home", url=f"/field/orders/{locked.public_id}/",
@@ -525,7 +525,7 @@ def inspection_record(*, order: WorkOrder, actor: User, items: list[dict], diagn
     with transaction.atomic():
         if not _once(order, token):
             return None
-        if wo._lock(order).status not in (Status.IN_PROGRESS, Status.WAITING_PARTS, Status.WAITING_CUSTOMER):
+        if wo.workorder_lock(order).status not in (Status.IN_PROGRESS, Status.WAITING_PARTS, Status.WAITING_CUSTOMER):
             raise DomainError(ErrorCode.CONFLICT, _("Record the inspection on site, after arriving."), status=409)
         signed = signature_take(order=order, actor=actor, purpose=Signature.Purpose.INSPECTION,
                                 signer_name=signer_name, data_url=signature, content=content)
@@ -603,7 +603,7 @@ def completion_accept(*, order: WorkOrder, actor: User, signer_name: str, signat
     with transaction.atomic():
         if not _once(order, token):
             return None
-        locked = wo._lock(order)
+        locked = wo.workorder_lock(order)
         if locked.status not in (Status.IN_PROGRESS, Status.WAITING_PARTS):
             raise DomainError(ErrorCode.CONFLICT, _("Only a job in progress can be handed over."), status=409)
         quote = Quote.objects.filter(work_order=locked).exclude(status=Quote.Status.SUPERSEDED).first()
@@ -619,7 +619,7 @@ def completion_accept(*, order: WorkOrder, actor: User, signer_name: str, signat
         job.save(update_fields=["acceptance", "completed_at", "updated_at"])
         wo.workorder_record_step(order=locked, type=E.ACCEPTED_BY_CUSTOMER, actor=actor, is_public=True,
                                  body=content, data={"signed_by": job.acceptance.signer_name})
-        wo.workorder_transition(order=locked, to=Status.RESOLVED, actor=actor, reason=_("Accepted by the customer"))
+        wo.workorder_transition(order=locked, to=Status.RESOLVED, actor=actor, reason=_("Accepted by the customer"), already_locked=True)
     return job
 
 

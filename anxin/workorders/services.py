@@ -200,9 +200,17 @@ def _insert(order: WorkOrder, *, actor: User) -> None:
     return order
 
 
-def _lock(order: WorkOrder) -> WorkOrder:
-    """Re-read the row under a write lock (PostgreSQL row lock; SQLite's IMMEDIATE transaction)."""
+def workorder_lock(order: WorkOrder) -> WorkOrder:
+    """Re-read the row under a write lock (PostgreSQL row lock; SQLite's IMMEDIATE transaction).
+
+    Call inside `transaction.atomic()`; a step that locks first passes the result on with `already_locked=True`
+    (in the same transaction) so the order is read and locked once per step.
+    """
     return WorkOrder.objects.select_for_update().get(pk=order.pk)
+
+
+def _locked(order: WorkOrder, already_locked: bool) -> WorkOrder:
+    return order if already_locked else workorder_lock(order)
 
 
 def _check_version(locked: WorkOrder, expected_version: int | None) -> None:
@@ -228,17 +236,18 @@ def allowed_transitions(*, order: WorkOrder, user: User) -> list[Status]:
 
 def workorder_transition(
     *, order: WorkOrder, to: str, actor: User, reason: str = "", expected_version: int | None = None,
-    customer_confirmed: bool = False,
+    customer_confirmed: bool = False, already_locked: bool = False,
 ) -> WorkOrder:
     """Move an order along its family's transition table.
 
-    Locks the row, checks the table and the actor's role, saves, writes one TRANSITIONED event.
+    Locks the row (unless the caller holds it: `already_locked`), checks the table and the actor's role, saves,
+    writes one TRANSITIONED event.
     Raises DomainError(illegal_transition, 409), DomainError(stale, 409), PermissionDeniedError.
     """
     if to not in Status.values:
         raise DomainError(WorkOrderErrorCode.INVALID, _("Unknown status."), {"field": "to"})
     with transaction.atomic():
-        locked = _lock(order)
+        locked = _locked(order, already_locked)
         _check_version(locked, expected_version)
         if Status(to) not in TRANSITIONS[locked.family].get(Status(locked.status), frozenset()):
             raise DomainError(
@@ -279,12 +288,12 @@ def workorder_transition(
 
 
 def workorder_assign(*, order: WorkOrder, owner: User | None, actor: User, reason: str = "",
-                     expected_version: int | None = None) -> WorkOrder:
+                     expected_version: int | None = None, already_locked: bool = False) -> WorkOrder:
     """Give an order to an owner (or take it back). Needs `assign_workorder`; writes OWNER_ASSIGNED."""
     if not actor.has_perm("workorders.assign_workorder"):
         raise PermissionDeniedError()
     with transaction.atomic():
-        locked = _lock(order)
+        locked = _locked(order, already_locked)
         _check_version(locked, expected_version)
         _check_owner(owner, locked.site)
         if locked.status in (Status.CLOSED, Status.CANCELLED):
@@ -325,7 +334,7 @@ def workorder_update(*, order: WorkOrder, actor: User, data: dict[str, Any],
     if unknown:
         raise DomainError(WorkOrderErrorCode.INVALID, _("This field cannot be changed."), {"field": sorted(unknown)[0]})
     with transaction.atomic():
-        locked = _lock(order)
+        locked = workorder_lock(order)
         _check_version(locked, expected_version)
         changes = {}
         for key, value in data.items():
@@ -400,7 +409,7 @@ def workorder_urge(*, order: WorkOrder, actor: User, contact_public_id: str, sum
     if order.status not in OPEN_STATUSES:
         raise DomainError(WorkOrderErrorCode.ILLEGAL_TRANSITION, _("Only an open order can be chased."), status=409)
     with transaction.atomic():
-        locked = _lock(order)
+        locked = workorder_lock(order)
         locked.urge_count += 1
         locked.version += 1
         locked.save(update_fields=["urge_count", "version", "updated_at"])

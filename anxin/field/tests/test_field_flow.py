@@ -272,3 +272,18 @@ def test_a_repeat_repair_of_the_same_job_is_marked_rework(world, fw, dispatched)
     other = wo.workorder_create(actor=world.agent_b, type="repair", channel="hotline", site=world.site_b,
                                 title="别家的事", customer=world.customer_b, category=world.category)
     assert services.rework_candidate(other) is None  # another customer's order is never rework of this one
+
+
+def test_a_step_reads_and_locks_its_order_once(world, fw, dispatched):
+    """Issue 15: arrive = lock + record + transition; the transition takes the order already locked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        services.arrive(order=dispatched, actor=fresh(world.tech_a), token="once")
+    reads = [q["sql"] for q in ctx.captured_queries
+             if q["sql"].startswith('SELECT "workorders_workorder"."id", ') and '"workorders_workorder"."id" =' in q["sql"]]
+    assert len(reads) == 1, "\n".join(reads)
+    dispatched.refresh_from_db()
+    assert dispatched.status == Status.IN_PROGRESS
+
