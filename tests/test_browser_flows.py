@@ -195,15 +195,15 @@ def test_complaint_officer_records_routes_proposes_and_confirms(live_server, bro
 def test_dispatcher_proposes_a_plan_and_accepts_it(live_server, browser):
     from anxin.core.testing.field import build_field, repair_order, tomorrow_at
     from anxin.core.testing.personas import build_world, fresh
-    from anxin.field import services
     from anxin.field.models import Assignment
+    from anxin.field.services import appointments
 
     world = build_world()
     build_field(world)
     for i in range(3):
         order = repair_order(world, title=f"漏水{i}")
-        services.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9 + 2 * i),
-                                 window_to=tomorrow_at(11 + 2 * i), agreed_with="王芳")
+        appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9 + 2 * i),
+                                     window_to=tomorrow_at(11 + 2 * i), agreed_with="王芳")
     page = browser.new_page(locale="zh-CN")
     page.set_default_timeout(20000)
     _login(page, live_server.url, "dispatcher_a")
@@ -226,13 +226,13 @@ def test_dispatcher_proposes_a_plan_and_accepts_it(live_server, browser):
 def test_technician_runs_a_job_on_a_phone_from_arrival_to_signed_acceptance(live_server, browser):
     from anxin.core.testing.field import build_field, repair_order, tomorrow_at
     from anxin.core.testing.personas import build_world, fresh
-    from anxin.field import services
     from anxin.field.models import Quote, Signature
+    from anxin.field.services import assignments
 
     world = build_world()
     build_field(world)
     order = repair_order(world)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, has_touch=True,
                                   is_mobile=True, device_scale_factor=2)
     page = context.new_page()
@@ -297,15 +297,15 @@ def test_technician_runs_a_job_on_a_phone_from_arrival_to_signed_acceptance(live
 def test_a_quote_line_is_added_once_across_double_taps_dropped_responses_and_two_tabs(live_server, browser):
     from anxin.core.testing.field import build_field, repair_order, tomorrow_at
     from anxin.core.testing.personas import build_world, fresh
-    from anxin.field import services
     from anxin.field.models import Quote
+    from anxin.field.services import assignments, visits
 
     world = build_world()
     build_field(world)
     order = repair_order(world)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     order.refresh_from_db()
-    services.arrive(order=order, actor=fresh(world.tech_a))
+    visits.arrive(order=order, actor=fresh(world.tech_a))
     context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 812}, has_touch=True,
                                   is_mobile=True, device_scale_factor=2)
     page = context.new_page()
@@ -492,9 +492,8 @@ def test_a_customer_signs_in_with_a_code_files_with_a_photo_and_slot_approves_a_
 
     from anxin.core.testing.field import build_field
     from anxin.core.testing.personas import build_world, fresh
-    from anxin.field import quote_services
-    from anxin.field import services as field
     from anxin.field.models import Appointment, PriceItem, Quote
+    from anxin.field.services import assignments, quotes
     from anxin.workorders import services as wo
     from anxin.workorders.models import Attachment, WorkOrder
     from anxin.workorders.states import Status
@@ -537,11 +536,11 @@ def test_a_customer_signs_in_with_a_code_files_with_a_photo_and_slot_approves_a_
         assert max(stored.size) == 1600
     # the technician comes and quotes; the customer approves on the phone
     tech = fresh(world.tech_a)
-    field.dispatch(order=order, technician=world.tech_a, actor=fresh(world.dispatcher_a),
-                   start=Appointment.objects.get(work_order=order, is_current=True).window_from)
-    quote_services.quote_add_item(order=order, actor=tech, price_item=PriceItem.objects.filter(is_active=True).first(),
-                                  quantity=1)
-    quote_services.quote_submit(order=order, actor=tech)
+    assignments.dispatch(order=order, technician=world.tech_a, actor=fresh(world.dispatcher_a),
+                         start=Appointment.objects.get(work_order=order, is_current=True).window_from)
+    quotes.quote_add_item(order=order, actor=tech, price_item=PriceItem.objects.filter(is_active=True).first(),
+                          quantity=1)
+    quotes.quote_submit(order=order, actor=tech)
     page.reload()
     page.click("#quote-approve")
     page.wait_for_selector("#public-timeline:has-text('已在网上确认')")

@@ -14,7 +14,7 @@ import pytest
 
 from anxin.core.testing.field import build_field, repair_order, tomorrow_at
 from anxin.core.testing.personas import fresh
-from anxin.field import services
+from anxin.field.services import appointments, assignments
 
 ALLOWED = {"OK", "NG", "English", "API", "SLA", "CSI", "PDF", "Excel", "Anxin"}
 AUTO_LABEL = re.compile(r"^[A-Z][a-z]+(?: [a-z]+)* \d+$")  # a form field without a label: "Yes 0"
@@ -78,9 +78,9 @@ def test_no_english_label_shows_on_the_chinese_pages(world, client):
 
     build_field(world)
     order = repair_order(world)
-    services.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9),
-                             window_to=tomorrow_at(11), agreed_with="王芳")
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9),
+                                 window_to=tomorrow_at(11), agreed_with="王芳")
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     admin = account_services.user_create(username="root", password="x" * 12, role=Role.ADMINISTRATOR, org_unit=world.hq)
     admin.is_staff = admin.is_superuser = True
     admin.save()

@@ -192,16 +192,15 @@ TECH_PROFILES = {  # username: main trade, skills, shift
 def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Customer], rng: random.Random) -> None:
     """Issue 3: catalogue, a warehouse per site with stock, technician profiles and tonight's duty, map positions,
     and tomorrow's booked but unassigned repairs so "propose plan" on the board has work to do."""
-    from anxin.field import services as field_services
-    from anxin.field import stock_services
-    from anxin.field.catalogue_services import catalogue_seed
     from anxin.field.models import JobType, OnDuty, Part
+    from anxin.field.services import appointments, assignments, stock
+    from anxin.field.services.catalogue import catalogue_seed
 
     catalogue_seed()
     for index, site in enumerate(sites):
-        warehouse = stock_services.warehouse_create(code=f"W{site.code}", name=f"{site.name}仓库", site=site)
+        warehouse = stock.warehouse_create(code=f"W{site.code}", name=f"{site.name}仓库", site=site)
         for part in Part.objects.all():
-            stock_services.stock_receive(warehouse=warehouse, part=part, quantity=rng.randint(3, 30), safe_quantity=5)
+            stock.stock_receive(warehouse=warehouse, part=part, quantity=rng.randint(3, 30), safe_quantity=5)
         lat0, lng0 = SITE_CENTRES[index]
         for customer in customers:
             if customer.site_id == site.id:
@@ -212,9 +211,9 @@ def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Cu
     for username, (trade, skills, start, end) in TECH_PROFILES.items():
         user = users[username]
         lat0, lng0 = SITE_CENTRES[[s.id for s in sites].index(user.org_unit_id)]
-        field_services.technician_profile_set(user=user, trade=trade, skills=skills, shift_start=start, shift_end=end,
-                                              base=(lat0, lng0))
-    field_services.on_duty_set(technician=users["tech1"], day=timezone.localdate(), kind=OnDuty.Kind.NIGHT)
+        assignments.technician_profile_set(user=user, trade=trade, skills=skills, shift_start=start, shift_end=end,
+                                           base=(lat0, lng0))
+    assignments.on_duty_set(technician=users["tech1"], day=timezone.localdate(), kind=OnDuty.Kind.NIGHT)
     types = list(JobType.objects.exclude(category=None).select_related("category"))
     tomorrow = timezone.localdate() + timedelta(days=1)
     for site in sites:
@@ -228,8 +227,8 @@ def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Cu
                                                  category=job_type.category)
             hour = rng.choice([9, 10, 13, 14, 15])
             start = timezone.make_aware(datetime.combine(tomorrow, time(hour, 0)))
-            field_services.appointment_set(order=order, actor=agent, window_from=start,
-                                           window_to=start + timedelta(hours=2), agreed_with=customer.name)
+            appointments.appointment_set(order=order, actor=agent, window_from=start,
+                                         window_to=start + timedelta(hours=2), agreed_with=customer.name)
     # today's jobs on tech1's phone
     leak = JobType.objects.get(code="leak.fix")
     for k, hour in enumerate((10, 14)):
@@ -237,9 +236,9 @@ def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Cu
         order = wo_services.workorder_create(actor=users["agent1"], type=Type.REPAIR, channel=Channel.HOTLINE,
                                              site=sites[0], title="厨房水管漏水", customer=customer,
                                              category=leak.category)
-        field_services.dispatch(order=order, technician=users["tech1"], actor=users["dispatcher1"],
-                                start=timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, 0))),
-                                override_reason="演示数据")
+        assignments.dispatch(order=order, technician=users["tech1"], actor=users["dispatcher1"],
+                             start=timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, 0))),
+                             override_reason="演示数据")
 
 
 def _load_panels(sites: list[OrgUnit], users: dict[str, User], customers: list[Customer], rng: random.Random) -> None:

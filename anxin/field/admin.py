@@ -1,11 +1,10 @@
 """The catalogues and the technicians' profiles and roster, kept by service managers in the admin.
-Saves go through `catalogue_services.reference_save` (validated + audited)."""
+Saves go through `catalogue.reference_save` (validated + audited)."""
 
 from django.contrib import admin, messages
 
 from anxin.core.admin import ReadOnlyAdminMixin
 from anxin.core.errors import DomainError
-from anxin.field import catalogue_services
 from anxin.field.models import (
     Assignment,
     JobType,
@@ -17,12 +16,13 @@ from anxin.field.models import (
     TechnicianProfile,
     Warehouse,
 )
+from anxin.field.services import catalogue
 
 
 class ServiceSavedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         try:
-            catalogue_services.reference_save(obj=obj, actor=request.user, request=request)
+            catalogue.reference_save(obj=obj, actor=request.user, request=request)
         except DomainError as exc:
             messages.error(request, str(exc))
 

@@ -10,7 +10,8 @@ from ninja import Field, Router, Schema
 
 from anxin.core.api import StrictSchema
 from anxin.core.errors import PermissionDeniedError
-from anxin.field import selectors, services
+from anxin.field import selectors
+from anxin.field.services import visits
 from anxin.workorders import selectors as wo_selectors
 
 router = Router(tags=["field"])
@@ -90,16 +91,16 @@ def _step(request, order_id: UUID, run) -> dict:
 
 @router.post("/orders/{order_id}/travel", response=StepOut)
 def travel(request: HttpRequest, order_id: UUID, payload: StepIn):
-    return _step(request, order_id, lambda o: services.travel_start(order=o, actor=request.user, token=payload.token))
+    return _step(request, order_id, lambda o: visits.travel_start(order=o, actor=request.user, token=payload.token))
 
 
 @router.post("/orders/{order_id}/arrive", response=StepOut)
 def arrive(request: HttpRequest, order_id: UUID, payload: StepIn):
-    return _step(request, order_id, lambda o: services.arrive(order=o, actor=request.user, token=payload.token))
+    return _step(request, order_id, lambda o: visits.arrive(order=o, actor=request.user, token=payload.token))
 
 
 @router.post("/orders/{order_id}/nobody-home", response=StepOut)
 def nobody_home(request: HttpRequest, order_id: UUID, payload: NobodyHomeIn):
-    return _step(request, order_id, lambda o: services.nobody_home(
+    return _step(request, order_id, lambda o: visits.nobody_home(
         order=o, actor=request.user, waited_minutes=payload.waited_minutes, note_left=payload.note_left,
         token=payload.token))

@@ -22,8 +22,9 @@ from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record, client_ip
 from anxin.core.errors import DomainError
 from anxin.customers.selectors import contacts_for_display
-from anxin.field import planning, quote_services, selectors, services, stock_services, tracking
+from anxin.field import planning, selectors, tracking
 from anxin.field.models import Delay, FieldJob, PriceItem
+from anxin.field.services import appointments, assignments, jobs, quotes, stock, visits
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders.states import OPEN_STATUSES, Family
 
@@ -97,7 +98,7 @@ def board(request):
                     planned = datetime.fromisoformat(start)
                     if timezone.is_naive(planned):
                         planned = timezone.make_aware(planned)
-                    services.dispatch(order=order, technician=tech, start=planned, actor=request.user, source="plan")
+                    assignments.dispatch(order=order, technician=tech, start=planned, actor=request.user, source="plan")
                     done += 1
                 except (DomainError, Http404, ValueError) as exc:
                     failed.append(f"{value.split('|')[0][:8]}: {exc}")
@@ -109,8 +110,8 @@ def board(request):
             try:
                 order = wo_selectors.workorder_get_for(user=request.user, public_id=request.POST.get("order"))
                 tech = selectors.technician_get_for(user=request.user, username=request.POST.get("technician", ""))
-                services.dispatch(order=order, technician=tech, start=_at(day, request.POST.get("start", "")),
-                                  actor=request.user, override_reason=request.POST.get("override_reason", ""))
+                assignments.dispatch(order=order, technician=tech, start=_at(day, request.POST.get("start", "")),
+                                     actor=request.user, override_reason=request.POST.get("override_reason", ""))
                 messages.success(request, _("Dispatched %(number)s to %(name)s.") % {"number": order.number,
                                                                                   "name": tech})
                 return redirect(f"{request.path}?site={site.code}&day={day.isoformat()}")
@@ -150,29 +151,29 @@ def job(request, public_id):
     delay_form = DelayForm(request.POST if step == "delay" else None)
     try:
         if step == "appointment" and appt_form.is_valid():
-            services.appointment_set(order=order, actor=request.user, **appt_form.cleaned_data)
+            appointments.appointment_set(order=order, actor=request.user, **appt_form.cleaned_data)
             return _saved(request, order)
         if step == "details" and details_form.is_valid():
             data = details_form.cleaned_data
             rework = selectors.order_for_rework(user=request.user, number=data["rework_of"].strip()) \
                 if data["rework_of"].strip() else None
-            services.job_details_set(order=order, actor=request.user, job_type=data["job_type"],
-                                     is_recall=data["is_recall"], rework_of=rework,
-                                     pre_authorised=data["pre_authorised"])
+            jobs.job_details_set(order=order, actor=request.user, job_type=data["job_type"],
+                                 is_recall=data["is_recall"], rework_of=rework,
+                                 pre_authorised=data["pre_authorised"])
             return _saved(request, order)
         if step == "delay" and delay_form.is_valid():
-            services.delay_record(order=order, actor=request.user, **delay_form.cleaned_data)
+            appointments.delay_record(order=order, actor=request.user, **delay_form.cleaned_data)
             return _saved(request, order)
         if step == "approve_quote":
-            quote_services.quote_approve_items(order=order, actor=request.user)
+            quotes.quote_approve_items(order=order, actor=request.user)
             return _saved(request, order)
         if step in ("warranty_covered", "warranty_not_covered"):
-            services.warranty_settle(order=order, actor=request.user, covered=step == "warranty_covered",
-                                     note=request.POST.get("note", ""))
+            jobs.warranty_settle(order=order, actor=request.user, covered=step == "warranty_covered",
+                                 note=request.POST.get("note", ""))
             return _saved(request, order)
         if step == "payment":
-            services.payment_record(order=order, actor=request.user, method=request.POST.get("method", ""),
-                                    amount=request.POST.get("amount"))
+            jobs.payment_record(order=order, actor=request.user, method=request.POST.get("method", ""),
+                                amount=request.POST.get("amount"))
             return _saved(request, order)
         if step:
             messages.error(request, _("Check the fields."))
@@ -257,42 +258,42 @@ def my_job(request, public_id):
         return _back_to(order, step)
     try:
         if step == "travel":
-            services.travel_start(order=order, actor=u, token=token)
+            visits.travel_start(order=order, actor=u, token=token)
         elif step == "arrive":
-            services.arrive(order=order, actor=u, token=token)
+            visits.arrive(order=order, actor=u, token=token)
         elif step == "nobody_home":
-            services.nobody_home(order=order, actor=u, waited_minutes=_int(request.POST.get("waited_minutes") or -1),
-                                 note_left=request.POST.get("note_left", ""), token=token)
+            visits.nobody_home(order=order, actor=u, waited_minutes=_int(request.POST.get("waited_minutes") or -1),
+                               note_left=request.POST.get("note_left", ""), token=token)
             messages.success(request, _("Saved. The desk will agree a new appointment."))
             return redirect("field:my")
         elif step == "inspection":
             items = [{"point": p, "ok": request.POST.get(f"ok_{i}") == "ok", "note": request.POST.get(f"note_{i}", "")}
                      for i, p in enumerate(request.POST.getlist("point"))]
-            services.inspection_record(order=order, actor=u, items=items, diagnosis=request.POST.get("diagnosis", ""),
-                                       photo=request.FILES.get("photo"), signer_name=request.POST.get("signer_name", ""),
-                                       signature=request.POST.get("signature", ""), token=token)
+            visits.inspection_record(order=order, actor=u, items=items, diagnosis=request.POST.get("diagnosis", ""),
+                                     photo=request.FILES.get("photo"), signer_name=request.POST.get("signer_name", ""),
+                                     signature=request.POST.get("signature", ""), token=token)
         elif step == "warranty":
-            services.warranty_decide(order=order, actor=u, decision=request.POST.get("decision", ""),
-                                     note=request.POST.get("note", ""))
+            jobs.warranty_decide(order=order, actor=u, decision=request.POST.get("decision", ""),
+                                 note=request.POST.get("note", ""))
         elif step == "quote_item":
             price_id = request.POST.get("price_item")
-            quote_services.quote_add_item(
+            quotes.quote_add_item(
                 order=order, actor=u, quantity=request.POST.get("quantity", ""),
                 price_item=selectors.price_item_get(price_id) if price_id else None,
                 kind=request.POST.get("kind", ""), description=request.POST.get("description", ""),
                 unit_price=request.POST.get("unit_price", ""), token=token)
         elif step.startswith("quote_remove:"):
-            quote_services.quote_remove_item(order=order, actor=u, item_id=_int(step.split(":")[1]), token=token)
+            quotes.quote_remove_item(order=order, actor=u, item_id=_int(step.split(":")[1]), token=token)
         elif step == "quote_submit":
-            quote_services.quote_submit(order=order, actor=u, token=token)
+            quotes.quote_submit(order=order, actor=u, token=token)
         elif step in ("quote_approve", "quote_decline"):
-            quote_services.quote_decide(order=order, actor=u, approve=step == "quote_approve",
-                                        signer_name=request.POST.get("signer_name", ""),
-                                        signature=request.POST.get("signature", ""), token=token)
+            quotes.quote_decide(order=order, actor=u, approve=step == "quote_approve",
+                                signer_name=request.POST.get("signer_name", ""),
+                                signature=request.POST.get("signature", ""), token=token)
         elif step == "pre_authorised":
-            services.pre_authorised_set(order=order, actor=u, text=request.POST.get("pre_authorised", ""))
+            jobs.pre_authorised_set(order=order, actor=u, text=request.POST.get("pre_authorised", ""))
         elif step == "quote_revise":
-            quote_services.quote_revise(order=order, actor=u, token=token)
+            quotes.quote_revise(order=order, actor=u, token=token)
         elif step == "materials":
             warehouse = selectors.warehouse_for_order(order=order)
             if warehouse is None:
@@ -301,17 +302,17 @@ def my_job(request, public_id):
                                                            request.POST.getlist("supplied_qty"),
                                                            request.POST.getlist("supplied_note"), strict=False)
                         if d.strip()]
-            stock_services.requisition_create(order=order, actor=u, warehouse=warehouse, lines=_lines(request),
-                                              customer_supplied=supplied, token=token)
+            stock.requisition_create(order=order, actor=u, warehouse=warehouse, lines=_lines(request),
+                                     customer_supplied=supplied, token=token)
         elif step == "delay":
-            services.delay_record(order=order, actor=u, reason=request.POST.get("reason", ""),
-                                  note=request.POST.get("note", ""), token=token)
+            appointments.delay_record(order=order, actor=u, reason=request.POST.get("reason", ""),
+                                      note=request.POST.get("note", ""), token=token)
         elif step == "accept":
-            services.completion_accept(order=order, actor=u, signer_name=request.POST.get("signer_name", ""),
-                                       signature=request.POST.get("signature", ""), token=token)
+            visits.completion_accept(order=order, actor=u, signer_name=request.POST.get("signer_name", ""),
+                                     signature=request.POST.get("signature", ""), token=token)
         elif step == "payment":
-            services.payment_record(order=order, actor=u, method=request.POST.get("method", ""),
-                                    amount=request.POST.get("amount"))
+            jobs.payment_record(order=order, actor=u, method=request.POST.get("method", ""),
+                                amount=request.POST.get("amount"))
         if step:
             messages.success(request, _("Saved."))
             return _back_to(order, step)
@@ -347,7 +348,7 @@ def warehouse(request):
     if request.method == "POST":
         try:
             req = selectors.requisition_get_for(user=request.user, public_id=request.POST.get("requisition"))
-            stock_services.requisition_issue(requisition=req, actor=request.user)
+            stock.requisition_issue(requisition=req, actor=request.user)
             messages.success(request, _("Issued."))
         except DomainError as exc:
             messages.error(request, str(exc))

@@ -23,9 +23,8 @@ from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, Rat
 from anxin.core.phone import phone_kind, try_normalize_phone
 from anxin.customers.models import Contact, Customer
 from anxin.customers.services import customer_create
-from anxin.field import quote_services
-from anxin.field import services as field
 from anxin.field.models import Appointment, JobType
+from anxin.field.services import appointments, jobs, quotes
 from anxin.notifications import services as notifications
 from anxin.portal import selectors, slots
 from anxin.portal import throttle_services as throttle
@@ -196,10 +195,10 @@ def repair_file(*, phone: str, category: Category, description: str, customer_id
             transaction.set_rollback(True)  # lost a race with the same key: keep nothing of this attempt
             return order
         if window:
-            field.appointment_set(order=order, actor=actor, window_from=window[0], window_to=window[1],
-                                  agreed_with=f"{customer.name}（{_('online')}）"[:50])
+            appointments.appointment_set(order=order, actor=actor, window_from=window[0], window_to=window[1],
+                                         agreed_with=f"{customer.name}（{_('online')}）"[:50])
         else:
-            field.field_job_ensure(order)
+            jobs.field_job_ensure(order)
         for checked in photos:
             attachments.attachment_add(order=order, actor=actor, checked=checked, is_public=True)
     return order
@@ -239,15 +238,15 @@ def order_reschedule(*, phone: str, order: WorkOrder, slot_key: str) -> Appointm
     window = slots.slot_from_key(slot_key)
     if window is None:
         raise DomainError(PortalErrorCode.INVALID, _("Pick one of the offered times."), {"field": "slot"})
-    job = field.field_job_ensure(order)
+    job = jobs.field_job_ensure(order)
     customer = order.customer
     with transaction.atomic():
         slots.lock_site(order.site)
         if not slots.slot_is_free(site=order.site, job_type=job.job_type, window=window):
             raise _slot_taken(order.site, job.job_type)
-        return field.appointment_set(order=order, actor=portal_actor(), window_from=window[0], window_to=window[1],
-                                     agreed_with=f"{customer.name}（{_('online')}）"[:50],
-                                     reason=_("Moved by the customer online") if current else "")
+        return appointments.appointment_set(order=order, actor=portal_actor(), window_from=window[0], window_to=window[1],
+                                            agreed_with=f"{customer.name}（{_('online')}）"[:50],
+                                            reason=_("Moved by the customer online") if current else "")
 
 
 def order_message(*, phone: str, order: WorkOrder, body: str, photo: tuple[bytes, str, str] | None = None) -> None:
@@ -261,8 +260,8 @@ def order_message(*, phone: str, order: WorkOrder, body: str, photo: tuple[bytes
 
 def quote_decide(*, phone: str, order: WorkOrder, approve: bool) -> None:
     _order_of(phone, order)
-    quote_services.quote_decide_online(order=order, actor=portal_actor(), approve=approve,
-                                       decided_by=order.customer.name if order.customer_id else phone[-4:])
+    quotes.quote_decide_online(order=order, actor=portal_actor(), approve=approve,
+                               decided_by=order.customer.name if order.customer_id else phone[-4:])
 
 
 def track_lookup(*, number: str, last4: str, ip: str) -> WorkOrder | None:

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from anxin.core.testing.personas import World
 from anxin.customers.models import Customer
-from anxin.field import services, stock_services
-from anxin.field.catalogue_services import catalogue_seed
 from anxin.field.models import JobType, Part, Warehouse
+from anxin.field.services import assignments, stock
+from anxin.field.services.catalogue import catalogue_seed
 from anxin.workorders import services as wo
 from anxin.workorders.models import WorkOrder
 
@@ -27,11 +27,11 @@ def build_field(world: World) -> FieldWorld:
     catalogue_seed()
     warehouse = Warehouse.objects.create(code="WA", name="A站仓库", site=world.site_a)
     valve = Part.objects.get(number="P-VALVE-15")
-    stock_services.stock_receive(warehouse=warehouse, part=valve, quantity=3, safe_quantity=2)
-    services.technician_profile_set(user=world.tech_a, trade="plumbing", skills={"plumbing": 2, "electrical": 1},
-                                    base=(31.2304, 121.4737))
-    services.technician_profile_set(user=world.tech_a2, trade="electrical", skills={"electrical": 3},
-                                    base=(31.2400, 121.5000))
+    stock.stock_receive(warehouse=warehouse, part=valve, quantity=3, safe_quantity=2)
+    assignments.technician_profile_set(user=world.tech_a, trade="plumbing", skills={"plumbing": 2, "electrical": 1},
+                                       base=(31.2304, 121.4737))
+    assignments.technician_profile_set(user=world.tech_a2, trade="electrical", skills={"electrical": 3},
+                                       base=(31.2400, 121.5000))
     Customer.objects.filter(pk=world.customer_a.pk).update(lat=31.2250, lng=121.5440)
     world.customer_a.refresh_from_db()
     return FieldWorld(leak=JobType.objects.get(code="leak.fix"), circuit=JobType.objects.get(code="circuit.fault"),

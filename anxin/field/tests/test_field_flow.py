@@ -11,8 +11,8 @@ from PIL import Image, ImageDraw
 from anxin.core.errors import DomainError, PermissionDeniedError
 from anxin.core.testing.field import build_field, repair_order, tomorrow_at
 from anxin.core.testing.personas import fresh
-from anxin.field import quote_services, services, stock_services
 from anxin.field.models import Assignment, FieldJob, PriceItem, Quote, Signature, Stock
+from anxin.field.services import appointments, assignments, jobs, quotes, signatures, stock, visits
 from anxin.workorders.models import WorkOrderEvent
 from anxin.workorders.states import Status
 
@@ -36,9 +36,9 @@ def fw(world):
 @pytest.fixture
 def dispatched(world, fw):
     order = repair_order(world)
-    services.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9),
-                             window_to=tomorrow_at(11), agreed_with="王芳")
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9),
+                                 window_to=tomorrow_at(11), agreed_with="王芳")
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     order.refresh_from_db()
     return order
 
@@ -55,11 +55,11 @@ def test_appointment_then_dispatch_writes_register_and_timeline(world, fw, dispa
 def test_reschedule_keeps_history_and_needs_reason(world, fw, dispatched):
     agent = fresh(world.agent_a)
     with pytest.raises(DomainError) as err:
-        services.appointment_set(order=dispatched, actor=agent, window_from=tomorrow_at(14), window_to=tomorrow_at(16),
-                                 agreed_with="王芳")
+        appointments.appointment_set(order=dispatched, actor=agent, window_from=tomorrow_at(14), window_to=tomorrow_at(16),
+                                     agreed_with="王芳")
     assert err.value.extra["field"] == "reason"
-    services.appointment_set(order=dispatched, actor=agent, window_from=tomorrow_at(14), window_to=tomorrow_at(16),
-                             agreed_with="王芳", reason="客户临时有事")
+    appointments.appointment_set(order=dispatched, actor=agent, window_from=tomorrow_at(14), window_to=tomorrow_at(16),
+                                 agreed_with="王芳", reason="客户临时有事")
     rows = list(dispatched.appointments.order_by("created_at"))
     assert len(rows) == 2 and [r.is_current for r in rows] == [False, True] and rows[1].reason == "客户临时有事"
     # the planned 09:30 visit no longer fits: off the technician's plan, back to the board
@@ -73,44 +73,44 @@ def test_reschedule_keeps_history_and_needs_reason(world, fw, dispatched):
 def test_dispatch_refuses_broken_rules_unless_overridden_with_reason(world, fw, case):
     dispatcher = fresh(world.dispatcher_a)
     order = repair_order(world)
-    services.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9),
-                             window_to=tomorrow_at(11), agreed_with="王芳")
+    appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9),
+                                 window_to=tomorrow_at(11), agreed_with="王芳")
     tech, start = world.tech_a, tomorrow_at(9, 30)
     if case == "level":
-        services.job_details_set(order=order, actor=dispatcher, job_type=fw.circuit)  # needs electrical 3
+        jobs.job_details_set(order=order, actor=dispatcher, job_type=fw.circuit)  # needs electrical 3
     elif case == "shift":
-        services.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(6),
-                                 window_to=tomorrow_at(8), agreed_with="王芳", reason="早上")
+        appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(6),
+                                     window_to=tomorrow_at(8), agreed_with="王芳", reason="早上")
         start = tomorrow_at(6, 30)
     elif case == "window":
         start = tomorrow_at(13)
     else:
         other = repair_order(world, title="另一单")
-        services.dispatch(order=other, technician=tech, start=tomorrow_at(9), actor=dispatcher)
+        assignments.dispatch(order=other, technician=tech, start=tomorrow_at(9), actor=dispatcher)
     with pytest.raises(DomainError) as err:
-        services.dispatch(order=order, technician=tech, start=start, actor=dispatcher)
+        assignments.dispatch(order=order, technician=tech, start=start, actor=dispatcher)
     assert err.value.status == 409 and err.value.extra["problems"]
     assert not Assignment.objects.filter(work_order=order).exists()
-    a = services.dispatch(order=order, technician=tech, start=start, actor=dispatcher, override_reason="客户坚持")
+    a = assignments.dispatch(order=order, technician=tech, start=start, actor=dispatcher, override_reason="客户坚持")
     assert a.warnings and a.override_reason == "客户坚持"
 
 
 def test_technician_cannot_open_or_work_another_technicians_order(world, fw, dispatched, client_for):
     with pytest.raises(PermissionDeniedError):
-        services.arrive(order=dispatched, actor=fresh(world.tech_a2))
+        visits.arrive(order=dispatched, actor=fresh(world.tech_a2))
     assert client_for(world.tech_a2).get(f"/field/my/{dispatched.public_id}/").status_code == 404
 
 
 def test_agent_cannot_dispatch(world, fw):
     order = repair_order(world)
     with pytest.raises(PermissionDeniedError):
-        services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9), actor=fresh(world.agent_a))
+        assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9), actor=fresh(world.agent_a))
 
 
 def test_nobody_home_returns_order_to_desk(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    services.travel_start(order=dispatched, actor=tech, token="t1")
-    services.nobody_home(order=dispatched, actor=tech, waited_minutes=15, note_left="门上留了联系卡", token="t2")
+    visits.travel_start(order=dispatched, actor=tech, token="t1")
+    visits.nobody_home(order=dispatched, actor=tech, waited_minutes=15, note_left="门上留了联系卡", token="t2")
     dispatched.refresh_from_db()
     assert dispatched.status == Status.SCHEDULED
     assert not dispatched.appointments.filter(is_current=True).exists()
@@ -120,55 +120,55 @@ def test_nobody_home_returns_order_to_desk(world, fw, dispatched):
 
 def test_a_step_resent_after_a_lost_connection_is_not_repeated(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    assert services.arrive(order=dispatched, actor=tech, token="same") is not None
-    assert services.arrive(order=dispatched, actor=tech, token="same") is None  # the retry: already saved
+    assert visits.arrive(order=dispatched, actor=tech, token="same") is not None
+    assert visits.arrive(order=dispatched, actor=tech, token="same") is None  # the retry: already saved
     assert dispatched.events.filter(type=E.ARRIVED).count() == 1
 
 
 def test_full_job_from_arrival_to_payment(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    services.arrive(order=dispatched, actor=tech)
-    services.inspection_record(order=dispatched, actor=tech, diagnosis="角阀老化",
-                               items=[{"point": "外观", "ok": True}, {"point": "角阀", "ok": False, "note": "锈蚀渗水"}],
-                               signer_name="王芳", signature=signature_png())
-    services.warranty_decide(order=dispatched, actor=tech, decision="not_covered")
+    visits.arrive(order=dispatched, actor=tech)
+    visits.inspection_record(order=dispatched, actor=tech, diagnosis="角阀老化",
+                             items=[{"point": "外观", "ok": True}, {"point": "角阀", "ok": False, "note": "锈蚀渗水"}],
+                             signer_name="王芳", signature=signature_png())
+    jobs.warranty_decide(order=dispatched, actor=tech, decision="not_covered")
     labour = PriceItem.objects.get(code="L-HOUR")
     valve = PriceItem.objects.get(code="M-VALVE-15")
-    quote_services.quote_add_item(order=dispatched, actor=tech, price_item=labour, quantity=Decimal("1.5"))
-    quote_services.quote_add_item(order=dispatched, actor=tech, price_item=valve, quantity=2)
-    quote_services.quote_add_item(order=dispatched, actor=tech, kind="part", description="特殊接头", quantity=1,
-                                  unit_price="18.50")
-    quote = quote_services.quote_submit(order=dispatched, actor=tech)
+    quotes.quote_add_item(order=dispatched, actor=tech, price_item=labour, quantity=Decimal("1.5"))
+    quotes.quote_add_item(order=dispatched, actor=tech, price_item=valve, quantity=2)
+    quotes.quote_add_item(order=dispatched, actor=tech, kind="part", description="特殊接头", quantity=1,
+                          unit_price="18.50")
+    quote = quotes.quote_submit(order=dispatched, actor=tech)
     assert quote.status == Quote.Status.NEEDS_APPROVAL  # an off-list item: a supervisor first
     with pytest.raises(DomainError):
-        quote_services.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳",
-                                    signature=signature_png())
+        quotes.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳",
+                            signature=signature_png())
     with pytest.raises(PermissionDeniedError):
-        quote_services.quote_approve_items(order=dispatched, actor=tech)
-    quote_services.quote_approve_items(order=dispatched, actor=fresh(world.dispatcher_a))
+        quotes.quote_approve_items(order=dispatched, actor=tech)
+    quotes.quote_approve_items(order=dispatched, actor=fresh(world.dispatcher_a))
     with pytest.raises(DomainError):  # approving without a signature
-        quote_services.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳",
-                                    signature=signature_png(blank=True))
-    quote = quote_services.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳",
-                                        signature=signature_png())
+        quotes.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳",
+                            signature=signature_png(blank=True))
+    quote = quotes.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳",
+                                signature=signature_png())
     assert quote.status == Quote.Status.APPROVED and quote.total == Decimal("208.50")  # 120 + 70 + 18.50
     with pytest.raises(DomainError) as err:  # editing an approved quote in place
-        quote_services.quote_add_item(order=dispatched, actor=tech, price_item=labour, quantity=1)
+        quotes.quote_add_item(order=dispatched, actor=tech, price_item=labour, quantity=1)
     assert err.value.status == 409
-    req = stock_services.requisition_create(order=dispatched, actor=tech, warehouse=fw.warehouse,
-                                            lines=[(fw.valve, 2)], customer_supplied=[("客户自购水龙头", 1, "外观完好")])
+    req = stock.requisition_create(order=dispatched, actor=tech, warehouse=fw.warehouse,
+                                   lines=[(fw.valve, 2)], customer_supplied=[("客户自购水龙头", 1, "外观完好")])
     with pytest.raises(DomainError):  # a requisition not yet issued blocks hand-over
-        services.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
+        visits.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
     with pytest.raises(PermissionDeniedError):
-        stock_services.requisition_issue(requisition=req, actor=tech)
-    stock_services.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
+        stock.requisition_issue(requisition=req, actor=tech)
+    stock.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
     assert Stock.objects.get(part=fw.valve).quantity == 1
-    services.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
-    services.payment_record(order=dispatched, actor=tech, method="on_site", amount=Decimal("208.50"))
+    visits.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
+    jobs.payment_record(order=dispatched, actor=tech, method="on_site", amount=Decimal("208.50"))
     dispatched.refresh_from_db()
     assert dispatched.status == Status.RESOLVED
     sig = Signature.objects.get(work_order=dispatched, purpose="acceptance")
-    assert services.signature_verify(sig)
+    assert signatures.signature_verify(sig)
     types = set(dispatched.events.values_list("type", flat=True))
     assert {E.ARRIVED, E.INSPECTED, E.WARRANTY_DECIDED, E.QUOTE_CHANGED, E.QUOTE_DECIDED, E.MATERIALS_REQUESTED,
             E.MATERIALS_ISSUED, E.ACCEPTED_BY_CUSTOMER, E.PAYMENT_RECORDED} <= types
@@ -176,36 +176,36 @@ def test_full_job_from_arrival_to_payment(world, fw, dispatched):
 
 def test_quote_revision_after_approval_needs_approval_again(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    services.arrive(order=dispatched, actor=tech)
-    quote_services.quote_add_item(order=dispatched, actor=tech, price_item=PriceItem.objects.get(code="L-VISIT"),
-                                  quantity=1)
-    quote_services.quote_submit(order=dispatched, actor=tech)
-    quote_services.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳", signature=signature_png())
-    new = quote_services.quote_revise(order=dispatched, actor=tech)
+    visits.arrive(order=dispatched, actor=tech)
+    quotes.quote_add_item(order=dispatched, actor=tech, price_item=PriceItem.objects.get(code="L-VISIT"),
+                          quantity=1)
+    quotes.quote_submit(order=dispatched, actor=tech)
+    quotes.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳", signature=signature_png())
+    new = quotes.quote_revise(order=dispatched, actor=tech)
     assert new.revision == 2 and new.status == Quote.Status.DRAFT and new.total == Decimal("30.00")
     assert Quote.objects.get(work_order=dispatched, revision=1).status == Quote.Status.SUPERSEDED
     with pytest.raises(DomainError):  # the customer may not sign the changed quote before it is submitted
-        quote_services.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳",
-                                    signature=signature_png())
+        quotes.quote_decide(order=dispatched, actor=tech, approve=True, signer_name="王芳",
+                            signature=signature_png())
 
 
 @pytest.mark.parametrize("quantity", [0, -1, "abc", "1.234"])
 def test_bad_quantities_and_prices_are_refused(world, fw, dispatched, quantity):
     tech = fresh(world.tech_a)
     with pytest.raises(DomainError):
-        quote_services.quote_add_item(order=dispatched, actor=tech, price_item=PriceItem.objects.get(code="L-VISIT"),
-                                      quantity=quantity)
+        quotes.quote_add_item(order=dispatched, actor=tech, price_item=PriceItem.objects.get(code="L-VISIT"),
+                              quantity=quantity)
     with pytest.raises(DomainError):
-        quote_services.quote_add_item(order=dispatched, actor=tech, kind="labour", description="x", quantity=1,
-                                      unit_price=quantity)
+        quotes.quote_add_item(order=dispatched, actor=tech, kind="labour", description="x", quantity=1,
+                              unit_price=quantity)
 
 
 def test_issuing_more_than_in_stock_is_refused_and_nothing_taken(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    req = stock_services.requisition_create(order=dispatched, actor=tech, warehouse=fw.warehouse, lines=[(fw.valve, 5)])
+    req = stock.requisition_create(order=dispatched, actor=tech, warehouse=fw.warehouse, lines=[(fw.valve, 5)])
     assert req.lines.get().in_stock_when_requested is False
     with pytest.raises(DomainError) as err:
-        stock_services.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
+        stock.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
     assert "3" in str(err.value)
     req.refresh_from_db()
     assert req.status == "requested" and Stock.objects.get(part=fw.valve).quantity == 3
@@ -214,30 +214,30 @@ def test_issuing_more_than_in_stock_is_refused_and_nothing_taken(world, fw, disp
 def test_warranty_assessment_goes_to_a_supervisor(world, fw, dispatched):
     tech = fresh(world.tech_a)
     with pytest.raises(DomainError):
-        services.warranty_decide(order=dispatched, actor=tech, decision="assessment")  # needs a reason
-    services.warranty_decide(order=dispatched, actor=tech, decision="assessment", note="无法判断是否人为损坏")
+        jobs.warranty_decide(order=dispatched, actor=tech, decision="assessment")  # needs a reason
+    jobs.warranty_decide(order=dispatched, actor=tech, decision="assessment", note="无法判断是否人为损坏")
     assert world.dispatcher_a.notifications.filter(kind="warranty_assessment").exists()
     with pytest.raises(PermissionDeniedError):
-        services.warranty_settle(order=dispatched, actor=tech, covered=True)
-    job = services.warranty_settle(order=dispatched, actor=fresh(world.dispatcher_a), covered=True)
+        jobs.warranty_settle(order=dispatched, actor=tech, covered=True)
+    job = jobs.warranty_settle(order=dispatched, actor=fresh(world.dispatcher_a), covered=True)
     assert job.warranty == "covered" and job.warranty_approved_by == world.dispatcher_a
 
 
 def test_delay_with_new_promise_needs_consent(world, fw, dispatched):
     tech = fresh(world.tech_a)
     with pytest.raises(DomainError) as err:
-        services.delay_record(order=dispatched, actor=tech, reason="parts", new_promise=tomorrow_at(17) + timedelta(1))
+        appointments.delay_record(order=dispatched, actor=tech, reason="parts", new_promise=tomorrow_at(17) + timedelta(1))
     assert err.value.extra["field"] == "consent_by"
-    d = services.delay_record(order=dispatched, actor=tech, reason="parts", new_promise=tomorrow_at(17) + timedelta(1),
-                              consent_by="王芳")
+    d = appointments.delay_record(order=dispatched, actor=tech, reason="parts", new_promise=tomorrow_at(17) + timedelta(1),
+                                  consent_by="王芳")
     assert d.consent_by == "王芳"
     from anxin.sla.models import Commitment
 
     promise = Commitment.objects.get(work_order=dispatched, kind="completion", outcome="open")
     assert promise.due_at == d.new_promise and "王芳" in promise.description and promise.owner == world.tech_a
     # moved again: the earlier promise is closed as cancelled, one open promise remains
-    services.delay_record(order=dispatched, actor=tech, reason="outsourcing", new_promise=tomorrow_at(17) + timedelta(2),
-                          consent_by="王芳")
+    appointments.delay_record(order=dispatched, actor=tech, reason="outsourcing", new_promise=tomorrow_at(17) + timedelta(2),
+                              consent_by="王芳")
     assert Commitment.objects.filter(work_order=dispatched, kind="completion", outcome="open").count() == 1
     assert Commitment.objects.filter(work_order=dispatched, kind="completion", outcome="cancelled").count() == 1
 
@@ -245,33 +245,33 @@ def test_delay_with_new_promise_needs_consent(world, fw, dispatched):
 def test_an_emergency_reaches_the_technician_on_the_duty_roster(world, fw):
     from django.utils import timezone
 
-    services.on_duty_set(technician=world.tech_a2, day=timezone.localdate(), kind="night")
+    assignments.on_duty_set(technician=world.tech_a2, day=timezone.localdate(), kind="night")
     repair_order(world, title="楼道水管爆裂", emergency=True)
     assert world.tech_a2.notifications.filter(kind="emergency").exists()
     assert not world.tech_a.notifications.filter(kind="emergency").exists()
 
 
 def test_customer_allowances_are_written_on_the_job(world, fw, dispatched):
-    services.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a), text="更换密封圈,50 元以内")
+    jobs.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a), text="更换密封圈,50 元以内")
     assert FieldJob.objects.get(work_order=dispatched).pre_authorised == "更换密封圈,50 元以内"
     with pytest.raises(PermissionDeniedError):
-        services.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a2), text="x")
+        jobs.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a2), text="x")
 
 
 def test_a_repeat_repair_of_the_same_job_is_marked_rework(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    services.arrive(order=dispatched, actor=tech)
-    services.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
+    visits.arrive(order=dispatched, actor=tech)
+    visits.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
     again = repair_order(world, title="又漏水了")
-    services.appointment_set(order=again, actor=fresh(world.agent_a), window_from=tomorrow_at(14),
-                             window_to=tomorrow_at(16), agreed_with="王芳")
+    appointments.appointment_set(order=again, actor=fresh(world.agent_a), window_from=tomorrow_at(14),
+                                 window_to=tomorrow_at(16), agreed_with="王芳")
     job = FieldJob.objects.get(work_order=again)
     assert job.rework_of == dispatched and job.priority_class == "rework"
     from anxin.workorders import services as wo
 
     other = wo.workorder_create(actor=world.agent_b, type="repair", channel="hotline", site=world.site_b,
                                 title="别家的事", customer=world.customer_b, category=world.category)
-    assert services.rework_candidate(other) is None  # another customer's order is never rework of this one
+    assert jobs.rework_candidate(other) is None  # another customer's order is never rework of this one
 
 
 def test_a_step_reads_and_locks_its_order_once(world, fw, dispatched):
@@ -280,7 +280,7 @@ def test_a_step_reads_and_locks_its_order_once(world, fw, dispatched):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        services.arrive(order=dispatched, actor=fresh(world.tech_a), token="once")
+        visits.arrive(order=dispatched, actor=fresh(world.tech_a), token="once")
     reads = [q["sql"] for q in ctx.captured_queries
              if q["sql"].startswith('SELECT "workorders_workorder"."id", ') and '"workorders_workorder"."id" =' in q["sql"]]
     assert len(reads) == 1, "\n".join(reads)

@@ -11,8 +11,9 @@ from pypdf import PdfReader
 from anxin.core.errors import DomainError, PermissionDeniedError
 from anxin.core.testing.field import build_field, repair_order, tomorrow_at
 from anxin.core.testing.personas import fresh
-from anxin.field import services, tracking
+from anxin.field import tracking
 from anxin.field.models import Assignment, Signature
+from anxin.field.services import appointments, assignments, jobs, quotes, visits
 from anxin.field.tests.test_field_flow import signature_png
 from anxin.workorders.states import Status
 
@@ -23,8 +24,8 @@ def fw(world):
 
 
 def _book(world, order, start=9, end=11):
-    services.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(start),
-                             window_to=tomorrow_at(end), agreed_with="王芳")
+    appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(start),
+                                 window_to=tomorrow_at(end), agreed_with="王芳")
 
 
 def test_board_proposes_and_accepts_a_plan(world, fw, client_for):
@@ -75,14 +76,14 @@ def test_board_queries_do_not_grow_with_orders(world, fw, client_for):
     for i in range(2):
         o = repair_order(world, title=f"a{i}")
         _book(world, o, 8 + 2 * i, 10 + 2 * i)
-        services.dispatch(order=o, technician=world.tech_a, start=tomorrow_at(9 + 2 * i), actor=fresh(world.dispatcher_a))
+        assignments.dispatch(order=o, technician=world.tech_a, start=tomorrow_at(9 + 2 * i), actor=fresh(world.dispatcher_a))
     few = count()
     for i in range(4):
         o = repair_order(world, title=f"b{i}")
         _book(world, o, 13, 17)
         if i < 2:
-            services.dispatch(order=o, technician=world.tech_a, start=tomorrow_at(13 + 2 * i),
-                              actor=fresh(world.dispatcher_a))
+            assignments.dispatch(order=o, technician=world.tech_a, start=tomorrow_at(13 + 2 * i),
+                                 actor=fresh(world.dispatcher_a))
     assert count() <= few + 2
 
 
@@ -114,7 +115,7 @@ def test_desk_books_and_reschedules_on_the_job_page(world, fw, client_for):
 def test_technician_runs_the_job_on_the_phone_page(world, fw, client_for):
     order = repair_order(world)
     _book(world, order)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     client = client_for(world.tech_a)
     url = f"/field/my/{order.public_id}/"
     assert order.number in client.get("/field/my/?day=" + tomorrow_at(0).date().isoformat()).content.decode()
@@ -140,7 +141,7 @@ def test_technician_runs_the_job_on_the_phone_page(world, fw, client_for):
 def test_printed_order_has_three_copies_chinese_fields_and_tracking_qr(world, fw, client_for):
     order = repair_order(world)
     _book(world, order)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     response = client_for(world.agent_a).get(f"/field/orders/{order.public_id}/print/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
@@ -165,8 +166,8 @@ def test_tracking_page_shows_public_facts_only_and_refuses_forged_links(world, f
 def test_warehouse_issues_a_requisition(world, fw, client_for):
     order = repair_order(world)
     _book(world, order)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
-    services.arrive(order=order, actor=fresh(world.tech_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    visits.arrive(order=order, actor=fresh(world.tech_a))
     client = client_for(world.tech_a)
     client.post(f"/field/my/{order.public_id}/", {"step": "materials", "token": "m1", "part": ["P-VALVE-15", ""],
                                                    "part_qty": ["2", "1"]})
@@ -181,10 +182,10 @@ def test_warehouse_issues_a_requisition(world, fw, client_for):
 
 def test_archive_history_shows_the_job_the_same_day(world, fw, client_for):
     order = repair_order(world)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     tech = fresh(world.tech_a)
-    services.arrive(order=order, actor=tech)
-    services.completion_accept(order=order, actor=tech, signer_name="王芳", signature=signature_png())
+    visits.arrive(order=order, actor=tech)
+    visits.completion_accept(order=order, actor=tech, signer_name="王芳", signature=signature_png())
     page = client_for(world.agent_a).get(f"/customers/{world.customer_a.public_id}/").content.decode()
     from django.utils import timezone
 
@@ -198,12 +199,12 @@ def test_time_board_shows_actual_against_standard_minutes(world, fw, client_for)
     import time_machine
 
     order = repair_order(world)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     tech = fresh(world.tech_a)
     with time_machine.travel(tomorrow_at(9, 35), tick=False):
-        services.arrive(order=order, actor=tech)
+        visits.arrive(order=order, actor=tech)
     with time_machine.travel(tomorrow_at(10, 50), tick=False):
-        services.completion_accept(order=order, actor=tech, signer_name="王芳", signature=signature_png())
+        visits.completion_accept(order=order, actor=tech, signer_name="王芳", signature=signature_png())
     page = client_for(world.dispatcher_a).get(f"/field/board/?site=SA&day={tomorrow_at(0).date().isoformat()}")
     row = next(r for r in page.context["rows"] if r.profile.user == world.tech_a)
     assert (row.actual, row.standard_done) == (75, 60)  # 15 minutes over the standard time: shown in red
@@ -211,18 +212,17 @@ def test_time_board_shows_actual_against_standard_minutes(world, fw, client_for)
 
 
 def test_signed_quote_prints_for_the_customer_with_signature_and_hash(world, fw, client_for):
-    from anxin.field import quote_services
     from anxin.field.models import PriceItem
 
     order = repair_order(world)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     tech = fresh(world.tech_a)
-    services.arrive(order=order, actor=tech)
-    quote_services.quote_add_item(order=order, actor=tech, price_item=PriceItem.objects.get(code="M-VALVE-15"),
-                                  quantity=2)
-    quote_services.quote_submit(order=order, actor=tech)
-    quote = quote_services.quote_decide(order=order, actor=tech, approve=True, signer_name="王芳",
-                                        signature=signature_png())
+    visits.arrive(order=order, actor=tech)
+    quotes.quote_add_item(order=order, actor=tech, price_item=PriceItem.objects.get(code="M-VALVE-15"),
+                          quantity=2)
+    quotes.quote_submit(order=order, actor=tech)
+    quote = quotes.quote_decide(order=order, actor=tech, approve=True, signer_name="王芳",
+                                signature=signature_png())
     response = client_for(world.tech_a).get(f"/field/orders/{order.public_id}/quotes/1/print/")
     assert response.status_code == 200
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
@@ -236,11 +236,11 @@ def test_technicians_cannot_do_the_desks_part(world, fw, client_for):
     order = repair_order(world)
     tech = fresh(world.tech_a)
     with pytest.raises(PermissionDeniedError):
-        services.appointment_set(order=order, actor=tech, window_from=tomorrow_at(9), window_to=tomorrow_at(11),
-                                 agreed_with="王芳")
+        appointments.appointment_set(order=order, actor=tech, window_from=tomorrow_at(9), window_to=tomorrow_at(11),
+                                     agreed_with="王芳")
     with pytest.raises(PermissionDeniedError):
-        services.job_details_set(order=order, actor=tech, job_type=fw.circuit)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+        jobs.job_details_set(order=order, actor=tech, job_type=fw.circuit)
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     client = client_for(world.tech_a)
     assert client.get(f"/field/orders/{order.public_id}/").status_code == 403  # the desk's panel
     assert client.get(f"/field/my/{order.public_id}/").status_code == 200  # his own phone page
@@ -250,15 +250,15 @@ def test_technicians_cannot_do_the_desks_part(world, fw, client_for):
 def test_rework_must_point_at_the_same_customers_earlier_order(world, fw):
     order = repair_order(world)
     with pytest.raises(DomainError) as exc:
-        services.job_details_set(order=order, actor=fresh(world.dispatcher_a), job_type=fw.leak, rework_of=order)
+        jobs.job_details_set(order=order, actor=fresh(world.dispatcher_a), job_type=fw.leak, rework_of=order)
     assert exc.value.extra["field"] == "rework_of"
 
 
 def _on_site(world, order):
     _book(world, order)
-    services.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     order.refresh_from_db()
-    services.arrive(order=order, actor=fresh(world.tech_a))
+    visits.arrive(order=order, actor=fresh(world.tech_a))
 
 
 def test_a_quote_line_sent_twice_with_its_token_is_added_once(world, fw, client_for):

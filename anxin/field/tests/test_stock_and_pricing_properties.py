@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from anxin.core.errors import DomainError
 from anxin.core.testing.field import build_field, repair_order
 from anxin.core.testing.personas import fresh
-from anxin.field import quote_services, services, stock_services
 from anxin.field.models import Requisition, Stock
+from anxin.field.services import jobs, quotes, stock
 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999"), places=2)
 quantity = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999"), places=2)
@@ -21,17 +21,17 @@ quantity = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999"), plac
 
 @given(st.lists(st.tuples(quantity, money), min_size=1, max_size=30))
 def test_total_is_the_sum_of_line_amounts_and_each_line_is_rounded_to_cents(lines):
-    amounts = [quote_services.line_amount(q, p) for q, p in lines]
+    amounts = [quotes.line_amount(q, p) for q, p in lines]
     assert all(a == a.quantize(Decimal("0.01")) for a in amounts)
     assert all(abs(a - q * p) <= Decimal("0.005") for a, (q, p) in zip(amounts, lines, strict=True))
-    assert quote_services.quote_total(amounts) == sum(amounts)
+    assert quotes.quote_total(amounts) == sum(amounts)
 
 
 @pytest.fixture
 def on_site(world):
     fw = build_field(world)
     order = repair_order(world)
-    services.job_details_set(order=order, actor=fresh(world.dispatcher_a), job_type=fw.leak)
+    jobs.job_details_set(order=order, actor=fresh(world.dispatcher_a), job_type=fw.leak)
     order.owner = world.tech_a  # the tech owns it (dispatch rules are tested elsewhere)
     order.save(update_fields=["owner"])
     return world, fw, order
@@ -47,12 +47,12 @@ def test_stock_never_goes_negative_and_is_exactly_accounted(on_site, steps):
     tech, keeper = fresh(world.tech_a), fresh(world.warehouse_a)
     for action, n in steps:
         if action == "receive":
-            stock_services.stock_receive(warehouse=fw.warehouse, part=fw.valve, quantity=n)
+            stock.stock_receive(warehouse=fw.warehouse, part=fw.valve, quantity=n)
             expected += n
             continue
-        req = stock_services.requisition_create(order=order, actor=tech, warehouse=fw.warehouse, lines=[(fw.valve, n)])
+        req = stock.requisition_create(order=order, actor=tech, warehouse=fw.warehouse, lines=[(fw.valve, n)])
         try:
-            stock_services.requisition_issue(requisition=req, actor=keeper)
+            stock.requisition_issue(requisition=req, actor=keeper)
             expected -= n
         except DomainError:
             assert n > expected  # refused only when there really is not enough
@@ -70,14 +70,14 @@ def test_two_racing_issues_for_the_last_parts_give_them_to_exactly_one():
     order = repair_order(world)
     order.owner = world.tech_a
     order.save(update_fields=["owner"])
-    reqs = [stock_services.requisition_create(order=order, actor=fresh(world.tech_a), warehouse=fw.warehouse,
-                                              lines=[(fw.valve, 2)]) for _ in range(2)]
+    reqs = [stock.requisition_create(order=order, actor=fresh(world.tech_a), warehouse=fw.warehouse,
+                                     lines=[(fw.valve, 2)]) for _ in range(2)]
     results, barrier = [], threading.Barrier(2)
 
     def issue(req):
         try:
             barrier.wait()
-            stock_services.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
+            stock.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
             results.append("issued")
         except DomainError:
             results.append("refused")

@@ -14,9 +14,8 @@ from anxin.core.errors import DomainError
 from anxin.core.testing.field import build_field
 from anxin.core.testing.personas import fresh
 from anxin.customers.models import Customer
-from anxin.field import quote_services
-from anxin.field import services as field
 from anxin.field.models import Appointment, Quote
+from anxin.field.services import appointments, assignments, quotes, visits
 from anxin.notifications.models import Notification
 from anxin.portal import services, slots
 from anxin.portal.models import LoginCode
@@ -175,9 +174,9 @@ def test_slots_follow_the_register_and_the_trade(db, world, fw):
     window = (offered[0].start, offered[0].end)
     order = services.repair_file(phone=PHONE_A, category=world.category, description="水管漏水",
                                  customer_id=world.customer_a.pk, idempotency_key="c")
-    field.appointment_set(order=order, actor=fresh(world.agent_a), window_from=window[0], window_to=window[1],
-                          agreed_with="王芳")
-    field.dispatch(order=order, technician=world.tech_a, start=window[0], actor=fresh(world.dispatcher_a))
+    appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=window[0], window_to=window[1],
+                                 agreed_with="王芳")
+    assignments.dispatch(order=order, technician=world.tech_a, start=window[0], actor=fresh(world.dispatcher_a))
     assert not slots.slot_is_free(site=world.site_a, job_type=fw.leak, window=window)
     assert slots.free_slots(site=world.site_b, job_type=fw.leak) == []  # nobody of that trade there
     assert slots.slot_from_key("202612050900") is None and slots.slot_from_key("<script>") is None
@@ -266,9 +265,9 @@ def test_the_portal_channel_account_cannot_sign_in(client, world, web_order):
 def test_cancel_before_dispatch_only(client, world, web_order):
     sign_in(client, PHONE_A)
     url = f"/portal/orders/{web_order.public_id}/"
-    field.dispatch(order=web_order, technician=world.tech_a,
-                   start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
-                   actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=web_order, technician=world.tech_a,
+                         start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                         actor=fresh(world.dispatcher_a))
     refused = client.post(url + "cancel/", {"reason": "不需要了"})
     assert refused.status_code == 409 and "请致电" in refused.content.decode()
     other = services.repair_file(phone=PHONE_A, category=world.category, description="阳台漏水",
@@ -299,9 +298,9 @@ def build_field_leak():
 
 
 def test_message_reaches_the_owner_and_the_timeline(client, world, web_order):
-    field.dispatch(order=web_order, technician=world.tech_a,
-                   start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
-                   actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=web_order, technician=world.tech_a,
+                         start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                         actor=fresh(world.dispatcher_a))
     sign_in(client, PHONE_A)
     response = client.post(f"/portal/orders/{web_order.public_id}/message/", {"body": "楼下门禁密码 1234#"},
                            follow=True)
@@ -315,13 +314,13 @@ def test_message_reaches_the_owner_and_the_timeline(client, world, web_order):
 
 def test_quote_is_decided_online_once(client, world, web_order):
     tech = fresh(world.tech_a)
-    field.dispatch(order=web_order, technician=world.tech_a,
-                   start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
-                   actor=fresh(world.dispatcher_a))
+    assignments.dispatch(order=web_order, technician=world.tech_a,
+                         start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                         actor=fresh(world.dispatcher_a))
     from anxin.field.models import PriceItem
     item = PriceItem.objects.filter(is_active=True).first()
-    quote_services.quote_add_item(order=web_order, actor=tech, price_item=item, quantity=1)
-    quote_services.quote_submit(order=web_order, actor=tech)
+    quotes.quote_add_item(order=web_order, actor=tech, price_item=item, quantity=1)
+    quotes.quote_submit(order=web_order, actor=tech)
     sign_in(client, PHONE_A)
     page = client.get(f"/portal/orders/{web_order.public_id}/").content.decode()
     assert "quote-approve" in page and item.name in page
@@ -414,15 +413,15 @@ def test_the_code_is_sent_at_once_not_at_the_workers_next_round(db, world, setti
 
 def test_on_the_way_and_quote_waiting_reach_the_customer_once_and_are_on_the_timeline(world, web_order):
     tech = fresh(world.tech_a)
-    field.dispatch(order=web_order, technician=world.tech_a,
-                   start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
-                   actor=fresh(world.dispatcher_a))
-    field.travel_start(order=web_order, actor=tech, token="go-1")
-    field.travel_start(order=web_order, actor=tech, token="go-1")  # the phone re-sent the step
+    assignments.dispatch(order=web_order, technician=world.tech_a,
+                         start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                         actor=fresh(world.dispatcher_a))
+    visits.travel_start(order=web_order, actor=tech, token="go-1")
+    visits.travel_start(order=web_order, actor=tech, token="go-1")  # the phone re-sent the step
     from anxin.field.models import PriceItem
-    quote_services.quote_add_item(order=web_order, actor=tech, price_item=PriceItem.objects.filter(is_active=True).first(),
-                                  quantity=1)
-    quote_services.quote_submit(order=web_order, actor=tech)
+    quotes.quote_add_item(order=web_order, actor=tech, price_item=PriceItem.objects.filter(is_active=True).first(),
+                          quantity=1)
+    quotes.quote_submit(order=web_order, actor=tech)
     sms = dict(Notification.objects.filter(to_address=PHONE_A, channel="sms").values_list("kind", "subject"))
     assert "tech_a 师傅正在上门途中" in sms["milestone_on_the_way"]
     assert "待您确认" in sms["milestone_quote"] and f"/portal/orders/{web_order.public_id}/" in sms["milestone_quote"]

@@ -12,7 +12,8 @@ from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.field.models import Part, Requisition, RequisitionLine, Stock, Warehouse
-from anxin.field.services import _invalid, _once, _require_field, _require_own
+from anxin.field.services.errors import invalid
+from anxin.field.services.guards import once, require_field, require_own
 from anxin.notifications import services as notifications
 from anxin.workorders import services as wo
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
@@ -24,20 +25,20 @@ def requisition_create(*, order: WorkOrder, actor: User, warehouse: Warehouse, l
                        customer_supplied: list[tuple[str, int, str]] = (), token: str = "") -> Requisition | None:
     """Parts from the catalogue (with the stock status at request time) plus parts the customer supplies,
     each noted as inspected."""
-    _require_field(order)
-    _require_own(order, actor)
+    require_field(order)
+    require_own(order, actor)
     if not lines and not customer_supplied:
-        raise _invalid(_("Add at least one part."), "lines")
+        raise invalid(_("Add at least one part."), "lines")
     for _part, quantity in lines:
         if not isinstance(quantity, int) or quantity < 1 or quantity > 9999:
-            raise _invalid(_("Quantities are whole numbers from 1."), "quantity")
+            raise invalid(_("Quantities are whole numbers from 1."), "quantity")
     for description, quantity, note in customer_supplied:
         if not description.strip() or not isinstance(quantity, int) or quantity < 1:
-            raise _invalid(_("Describe each part the customer supplies, with a quantity from 1."), "customer_supplied")
+            raise invalid(_("Describe each part the customer supplies, with a quantity from 1."), "customer_supplied")
         if not note.strip():
-            raise _invalid(_("Note how the customer's part was inspected."), "inspection_note")
+            raise invalid(_("Note how the customer's part was inspected."), "inspection_note")
     with transaction.atomic():
-        if not _once(order, token):
+        if not once(order, token):
             return None
         on_hand = dict(Stock.objects.filter(warehouse=warehouse, part__in=[p for p, _q in lines])
                        .values_list("part_id", "quantity"))
@@ -107,7 +108,7 @@ def warehouse_create(*, code: str, name: str, site) -> Warehouse:
 def stock_receive(*, warehouse: Warehouse, part: Part, quantity: int, actor: User | None = None,
                   safe_quantity: int | None = None) -> Stock:
     if not isinstance(quantity, int) or quantity < 0:
-        raise _invalid(_("Quantities are whole numbers from 0."), "quantity")
+        raise invalid(_("Quantities are whole numbers from 0."), "quantity")
     with transaction.atomic():
         stock, _created = Stock.objects.select_for_update().get_or_create(warehouse=warehouse, part=part)
         Stock.objects.filter(pk=stock.pk).update(quantity=F("quantity") + quantity)

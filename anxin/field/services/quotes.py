@@ -12,15 +12,10 @@ from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.field.models import PriceItem, Quote, QuoteItem, Signature
-from anxin.field.services import (
-    _invalid,
-    _once,
-    _require_field,
-    _require_own,
-    positive_amount,
-    signature_take,
-    supervisors_for,
-)
+from anxin.field.services.errors import invalid
+from anxin.field.services.guards import once, positive_amount, require_field, require_own
+from anxin.field.services.jobs import supervisors_for
+from anxin.field.services.signatures import signature_take
 from anxin.notifications import services as notifications
 from anxin.workorders import notices
 from anxin.workorders import services as wo
@@ -70,22 +65,22 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
     A line is money the customer signs for: the step token makes a re-send, a double tap or a retry after a
     dropped response add it once (None when the token was already used).
     """
-    _require_field(order)
-    _require_own(order, actor)
+    require_field(order)
+    require_own(order, actor)
     qty = positive_amount(quantity, "quantity", MAX_QUANTITY)
     if price_item is not None:
         if not price_item.is_active:
-            raise _invalid(_("This price-list item is no longer offered."), "price_item")
+            raise invalid(_("This price-list item is no longer offered."), "price_item")
         kind, description, price = price_item.kind, price_item.name, price_item.unit_price
     else:
         if kind not in PriceItem.Kind.values:
-            raise _invalid(_("Choose labour, parts or transport."), "kind")
+            raise invalid(_("Choose labour, parts or transport."), "kind")
         if not description.strip():
-            raise _invalid(_("Describe the item."), "description")
+            raise invalid(_("Describe the item."), "description")
         price = positive_amount(unit_price, "unit_price", MAX_PRICE)
     with transaction.atomic():
         wo.workorder_lock(order)
-        if not _once(order, token):
+        if not once(order, token):
             return None
         quote = _editable(order, actor)
         item = QuoteItem.objects.create(quote=quote, kind=kind, price_item=price_item,
@@ -100,15 +95,15 @@ def quote_add_item(*, order: WorkOrder, actor: User, quantity, price_item: Price
 
 
 def quote_remove_item(*, order: WorkOrder, actor: User, item_id: int, token: str = "") -> Quote | None:
-    _require_own(order, actor)
+    require_own(order, actor)
     with transaction.atomic():
         wo.workorder_lock(order)
-        if not _once(order, token):
+        if not once(order, token):
             return None
         quote = _editable(order, actor)
         deleted, _rows = QuoteItem.objects.filter(quote=quote, pk=item_id).delete()
         if not deleted:
-            raise _invalid(_("No such item on this quote."), "item")
+            raise invalid(_("No such item on this quote."), "item")
         _refresh(quote)
         wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor, reason=_("Item removed"),
                                  data={"revision": quote.revision})
@@ -117,15 +112,15 @@ def quote_remove_item(*, order: WorkOrder, actor: User, item_id: int, token: str
 
 def quote_submit(*, order: WorkOrder, actor: User, token: str = "") -> Quote | None:
     """Done adding items: ready for the customer, or first to a supervisor when an item is off the list."""
-    _require_own(order, actor)
+    require_own(order, actor)
     with transaction.atomic():
         wo.workorder_lock(order)
-        if not _once(order, token):
+        if not once(order, token):
             return None
         quote = _editable(order, actor)
         items = list(quote.items.all())
         if not items:
-            raise _invalid(_("The quote has no items."), "items")
+            raise invalid(_("The quote has no items."), "items")
         pending = [i for i in items if i.off_list and i.approved_by_id is None]
         quote.status = Quote.Status.NEEDS_APPROVAL if pending else Quote.Status.READY
         quote.save(update_fields=["status"])
@@ -162,10 +157,10 @@ def quote_approve_items(*, order: WorkOrder, actor: User) -> Quote:
 def quote_decide(*, order: WorkOrder, actor: User, approve: bool, signer_name: str, signature: str,
                  token: str = "") -> Quote | None:
     """The customer approves or declines the quote by signing on the phone."""
-    _require_field(order)
-    _require_own(order, actor)
+    require_field(order)
+    require_own(order, actor)
     with transaction.atomic():
-        if not _once(order, token):
+        if not once(order, token):
             return None
         wo.workorder_lock(order)
         quote = quote_open(order)
@@ -192,7 +187,7 @@ def quote_decide_online(*, order: WorkOrder, actor: User, approve: bool, decided
 
     The technician hears of it at once; a decision already taken answers 409, so a double tap decides once.
     """
-    _require_field(order)
+    require_field(order)
     with transaction.atomic():
         locked = wo.workorder_lock(order)
         quote = quote_open(locked)
@@ -221,10 +216,10 @@ def quote_decide_online(*, order: WorkOrder, actor: User, approve: bool, decided
 
 def quote_revise(*, order: WorkOrder, actor: User, token: str = "") -> Quote | None:
     """A decided quote is changed only as a new revision (items copied), which needs approval again."""
-    _require_own(order, actor)
+    require_own(order, actor)
     with transaction.atomic():
         wo.workorder_lock(order)
-        if not _once(order, token):
+        if not once(order, token):
             return None
         current = quote_open(order)
         if current is None or not current.is_frozen:
