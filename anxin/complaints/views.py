@@ -1,135 +1,59 @@
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record
-from anxin.complaints import selectors, services
-from anxin.complaints.models import Complaint, Proposal
+from anxin.complaints import forms, selectors, steps
 from anxin.core.errors import DomainError
+from anxin.core.steps import StepInvalid, step_perform
 from anxin.workorders import selectors as wo_selectors
 
 
-class ComplaintForm(forms.ModelForm):
-    class Meta:
-        model = Complaint
-        fields = ["what_happened", "customer_wants", "category", "severity", "is_group", "media_threat"]
-
-
-class ProposalForm(forms.Form):
-    kind = forms.ChoiceField(label=_("remedy"), choices=Proposal.Kind.choices)
-    amount = forms.DecimalField(label=_("amount (yuan)"), min_value=0, max_digits=10, decimal_places=2, initial=0)
-    measures = forms.CharField(label=_("measures"), max_length=500)
-
-
-class AnswerForm(forms.Form):
-    accepted = forms.TypedChoiceField(coerce=lambda v: v == "yes", choices=[("yes", "yes"), ("no", "no")])
-    method = forms.ChoiceField(label=_("how"), choices=Proposal.Method.choices)
-    confirmed_by = forms.CharField(label=_("confirmed by (name)"), max_length=50)
-
-
-class ActionForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind"), choices=[("corrective", _("Corrective")), ("preventive", _("Preventive"))])
-    description = forms.CharField(label=_("what will change"), max_length=300)
-    owner = forms.CharField(label=_("owner"), max_length=150)
-    due_on = forms.DateField(label=_("due"), widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class CaseForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=100)
-    lesson = forms.CharField(label=_("lesson"), max_length=2000, widget=forms.Textarea)
-
-
-class RouteForm(forms.Form):
-    owner = forms.ChoiceField(label=_("Owner"))
-    expected_resolution_on = forms.DateField(label=_("expected resolution date"),
-                                             widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, staff=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [(u.username, f"{u} · {u.org_unit}") for u in staff]
-
-
+@require_GET
 @login_required
 @permission_required("workorders.change_workorder", raise_exception=True)
 def complaint_edit(request, public_id):
-    """D1/D2 on one page: what the complaint is about, then who owns it and when it will be resolved."""
+    """D1/D2 on one page: what the complaint is about, who owns it and when it will be resolved, the remedies."""
+    return _complaint_page(request, wo_selectors.workorder_get_for(user=request.user, public_id=public_id))
+
+
+@require_POST
+@login_required
+@permission_required("workorders.change_workorder", raise_exception=True)
+def complaint_step(request, public_id, step):
+    """One step of the complaint (see `steps.COMPLAINT`): saved → back to the page; refused → the page says why."""
     order = wo_selectors.workorder_get_for(user=request.user, public_id=public_id)
-    complaint = selectors.complaint_for(order=order)
-    form = ComplaintForm(request.POST if request.POST.get("step") == "details" else None, instance=complaint)
-    staff = account_selectors.staff_list_for(user=request.user)
-    route = RouteForm(request.POST if request.POST.get("step") == "route" else None, staff=staff)
+    step = steps.COMPLAINT[step]
     try:
-        if request.method == "POST" and request.POST.get("step") == "details" and form.is_valid():
-            services.complaint_register(order=order, actor=request.user,
-                                        data={k: form.cleaned_data[k] for k in form.Meta.fields})
-            messages.success(request, _("Saved."))
-            return redirect("complaints:edit", public_id=order.public_id)
-        step = request.POST.get("step", "")
-        if request.method == "POST" and complaint and step == "propose":
-            pform = ProposalForm(request.POST)
-            if pform.is_valid():
-                services.proposal_make(complaint=complaint, actor=request.user, **pform.cleaned_data)
-                messages.success(request, _("Saved."))
-            else:
-                messages.error(request, _("Check the fields."))
-            return redirect("complaints:edit", public_id=order.public_id)
-        if request.method == "POST" and complaint and step.startswith(("approve:", "reject:", "answer:")):
-            action, _sep, pk = step.partition(":")
-            proposal = selectors.proposal_for(complaint=complaint, pk=pk)
-            if action == "answer":
-                aform = AnswerForm(request.POST)
-                if not aform.is_valid():
-                    messages.error(request, _("Record how the customer answered and who gave the answer."))
-                    return redirect("complaints:edit", public_id=order.public_id)
-                services.proposal_answer(proposal=proposal, actor=request.user, **aform.cleaned_data)
-            else:
-                services.proposal_decide(proposal=proposal, actor=request.user, approve=action == "approve")
-            messages.success(request, _("Saved."))
-            return redirect("complaints:edit", public_id=order.public_id)
-        if request.method == "POST" and complaint and step == "action":
-            aform = ActionForm(request.POST)
-            if aform.is_valid():
-                data = aform.cleaned_data
-                owner = account_selectors.staff_get_for(user=request.user, username=data.pop("owner"))
-                services.action_add(complaint=complaint, actor=request.user, owner=owner, **data)
-                messages.success(request, _("Saved."))
-            else:
-                messages.error(request, _("Check the fields."))
-            return redirect("complaints:edit", public_id=order.public_id)
-        if request.method == "POST" and complaint and step == "case":
-            if not request.user.has_perm("workorders.close_workorder"):
-                raise PermissionDenied
-            cform = CaseForm(request.POST)
-            if cform.is_valid():
-                services.case_publish(complaint=complaint, actor=request.user, **cform.cleaned_data)
-                messages.success(request, _("Published to the case library."))
-            else:
-                messages.error(request, _("Check the fields."))
-            return redirect("complaints:edit", public_id=order.public_id)
-        if request.method == "POST" and complaint and step == "handling_form":
-            services.handling_form_return(complaint=complaint, actor=request.user, note=request.POST.get("note", ""))
-            messages.success(request, _("Saved."))
-            return redirect("complaints:edit", public_id=order.public_id)
-        if request.method == "POST" and step == "route" and route.is_valid() and complaint:
-            owner = account_selectors.staff_get_for(user=request.user, username=route.cleaned_data["owner"])
-            services.complaint_route(complaint=complaint, actor=request.user, owner=owner,
-                                     expected_resolution_on=route.cleaned_data["expected_resolution_on"])
-            messages.success(request, _("Saved."))
-            return redirect("workorders:detail", public_id=order.public_id)
+        step_perform(step, record=order, actor=request.user, data=request.POST)
+    except StepInvalid as exc:
+        messages.error(request, _("Check the fields."))
+        return _complaint_page(request, order, bound={step.key: exc.form})
     except DomainError as exc:
         messages.error(request, str(exc))
+        return _complaint_page(request, order)
+    messages.success(request, step.done or _("Saved."))
+    if step.key == "route":  # the complaint is on its way: back to the order
+        return redirect("workorders:detail", public_id=order.public_id)
+    return redirect("complaints:edit", public_id=order.public_id)
+
+
+def _complaint_page(request, order, bound=None):
+    bound, complaint = bound or {}, selectors.complaint_for(order=order)
+    staff = account_selectors.staff_list_for(user=request.user)
     return render(request, "complaints/complaint_edit.html", {
-        "order": order, "complaint": complaint, "form": form, "route": route, "proposal_form": ProposalForm(),
-        "answer_form": AnswerForm(), "proposals": list(complaint.proposals.all()) if complaint else [],
-        "actions": list(complaint.actions.select_related("owner")) if complaint else [], "action_form": ActionForm(),
-        "case_form": CaseForm(), "has_case": bool(complaint and selectors.case_for(complaint=complaint)),
-        "staff": staff})
+        "order": order, "complaint": complaint, "staff": staff,
+        "form": bound.get("details") or forms.ComplaintForm(instance=complaint),
+        "route": bound.get("route") or forms.RouteForm(staff=staff),
+        "proposal_form": bound.get("propose") or forms.ProposalForm(), "answer_form": forms.AnswerForm(),
+        "action_form": bound.get("action") or forms.ActionForm(), "case_form": bound.get("case") or forms.CaseForm(),
+        "proposals": list(complaint.proposals.all()) if complaint else [],
+        "actions": list(complaint.actions.select_related("owner")) if complaint else [],
+        "has_case": bool(complaint and selectors.case_for(complaint=complaint))})
 
 
 @require_GET

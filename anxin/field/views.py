@@ -5,7 +5,6 @@ input, services decide."""
 import logging
 from datetime import datetime, time, timedelta
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -15,45 +14,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
-from django.views.decorators.http import require_GET
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record, client_ip
 from anxin.core.errors import DomainError
+from anxin.core.steps import Step, StepInvalid, step_perform
 from anxin.customers.selectors import contacts_for_display
-from anxin.field import planning, selectors, tracking
+from anxin.field import forms, planning, selectors, steps, tracking
+from anxin.field.forms import INSPECTION_POINTS
 from anxin.field.models import Delay, FieldJob, PriceItem
-from anxin.field.services import appointments, assignments, jobs, quotes, stock, visits
+from anxin.field.services import assignments, stock
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders.states import OPEN_STATUSES, Family
 
 logger = logging.getLogger("anxin.security")
-INSPECTION_POINTS = ["外观", "安装位置", "管路/线路", "功能测试", "配件齐全"]
-
-
-class AppointmentForm(forms.Form):
-    window_from = forms.DateTimeField(label=gettext_lazy("from"),
-                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    window_to = forms.DateTimeField(label=gettext_lazy("to"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    agreed_with = forms.CharField(label=gettext_lazy("agreed with"), max_length=50)
-    reason = forms.CharField(label=gettext_lazy("reason for the change"), max_length=200, required=False)
-
-
-class JobDetailsForm(forms.Form):
-    job_type = forms.ModelChoiceField(label=gettext_lazy("job type"), queryset=selectors.job_types(), required=False)
-    is_recall = forms.BooleanField(label=gettext_lazy("recall / service campaign"), required=False)
-    rework_of = forms.CharField(label=gettext_lazy("rework of order no."), max_length=20, required=False)
-    pre_authorised = forms.CharField(label=gettext_lazy("may do without asking again"), max_length=500,
-                                     required=False)
-
-
-class DelayForm(forms.Form):
-    reason = forms.ChoiceField(label=gettext_lazy("reason"), choices=Delay.Reason.choices)
-    note = forms.CharField(label=gettext_lazy("note"), max_length=300, required=False)
-    new_promise = forms.DateTimeField(label=gettext_lazy("new promised time"), required=False,
-                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    consent_by = forms.CharField(label=gettext_lazy("customer consent given by"), max_length=50, required=False)
 
 
 def _day(request) -> datetime.date:
@@ -140,61 +116,43 @@ def _field_order(request, public_id):
     return order
 
 
+@require_GET
 @login_required
 @permission_required("workorders.view_team_orders", raise_exception=True)
 def job(request, public_id):
     """The desk's field panel of one order: job details, appointment, delays, approvals, materials, print."""
+    return _job_page(request, _field_order(request, public_id))
+
+
+@require_POST
+@login_required
+@permission_required("workorders.view_team_orders", raise_exception=True)
+def job_step(request, public_id, step):
+    """One desk step (see `steps.DESK`): saved → back to the panel; refused → the panel with the reason."""
     order = _field_order(request, public_id)
-    step = request.POST.get("step", "") if request.method == "POST" else ""
-    appt_form = AppointmentForm(request.POST if step == "appointment" else None)
-    details_form = JobDetailsForm(request.POST if step == "details" else None)
-    delay_form = DelayForm(request.POST if step == "delay" else None)
     try:
-        if step == "appointment" and appt_form.is_valid():
-            appointments.appointment_set(order=order, actor=request.user, **appt_form.cleaned_data)
-            return _saved(request, order)
-        if step == "details" and details_form.is_valid():
-            data = details_form.cleaned_data
-            rework = selectors.order_for_rework(user=request.user, number=data["rework_of"].strip()) \
-                if data["rework_of"].strip() else None
-            jobs.job_details_set(order=order, actor=request.user, job_type=data["job_type"],
-                                 is_recall=data["is_recall"], rework_of=rework,
-                                 pre_authorised=data["pre_authorised"])
-            return _saved(request, order)
-        if step == "delay" and delay_form.is_valid():
-            appointments.delay_record(order=order, actor=request.user, **delay_form.cleaned_data)
-            return _saved(request, order)
-        if step == "approve_quote":
-            quotes.quote_approve_items(order=order, actor=request.user)
-            return _saved(request, order)
-        if step in ("warranty_covered", "warranty_not_covered"):
-            jobs.warranty_settle(order=order, actor=request.user, covered=step == "warranty_covered",
-                                 note=request.POST.get("note", ""))
-            return _saved(request, order)
-        if step == "payment":
-            jobs.payment_record(order=order, actor=request.user, method=request.POST.get("method", ""),
-                                amount=request.POST.get("amount"))
-            return _saved(request, order)
-        if step:
-            messages.error(request, _("Check the fields."))
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    except Http404:
-        messages.error(request, _("No such order."))
-    view = selectors.job_view(order=order)
-    if view.job and not details_form.is_bound:
-        details_form = JobDetailsForm(initial={"job_type": view.job.job_type, "is_recall": view.job.is_recall,
-                                               "rework_of": view.job.rework_of.number if view.job.rework_of else "",
-                                               "pre_authorised": view.job.pre_authorised})
-    return render(request, "field/job.html", {
-        "order": order, "v": view, "appt_form": appt_form, "details_form": details_form, "delay_form": delay_form,
-        "payment_choices": FieldJob.Payment.choices[1:],
-    })
-
-
-def _saved(request, order):
+        step_perform(steps.DESK[step], record=order, actor=request.user, data=request.POST)
+    except StepInvalid as exc:
+        messages.error(request, _("Check the fields."))
+        return _job_page(request, order, bound={step: exc.form})
+    except (DomainError, Http404) as exc:
+        messages.error(request, str(exc) if isinstance(exc, DomainError) else _("No such order."))
+        return _job_page(request, order)
     messages.success(request, _("Saved."))
     return redirect("field:job", public_id=order.public_id)
+
+
+def _job_page(request, order, bound=None):
+    bound = bound or {}
+    view = selectors.job_view(order=order)
+    details = bound.get("details") or forms.JobDetailsForm(initial={
+        "job_type": view.job.job_type, "is_recall": view.job.is_recall, "pre_authorised": view.job.pre_authorised,
+        "rework_of": view.job.rework_of.number if view.job.rework_of else ""} if view.job else None)
+    return render(request, "field/job.html#panel" if request.htmx else "field/job.html", {
+        "order": order, "v": view, "details_form": details,
+        "appt_form": bound.get("appointment") or forms.AppointmentForm(),
+        "delay_form": bound.get("delay") or forms.DelayForm(), "payment_choices": FieldJob.Payment.choices[1:],
+    })
 
 
 # --- the technician's phone ------------------------------------------------------------------------
@@ -210,31 +168,9 @@ def my_day(request):
     })
 
 
-def _lines(request) -> list[tuple]:
-    parts = []
-    for number, qty in zip(request.POST.getlist("part"), request.POST.getlist("part_qty"), strict=False):
-        if number.strip():
-            parts.append((selectors.part_get(number.strip()), _int(qty)))
-    return parts
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-# the folded section a step belongs to stays open after it, so the technician sees what he just saved
-SECTION_OF_STEP = {"quote_item": "quote", "quote_submit": "quote", "quote_approve": "quote", "quote_decline": "quote",
-                   "quote_revise": "quote", "pre_authorised": "quote", "warranty": "warranty", "materials": "materials",
-                   "delay": "materials"}
-
-
-def _back_to(order, step: str):
-    section = SECTION_OF_STEP.get("quote_item" if step.startswith("quote_remove:") else step)
+def _back_to(order, step: Step):
     url = reverse("field:my-job", kwargs={"public_id": order.public_id})
-    return redirect(f"{url}?open={section}" if section else url)
+    return redirect(f"{url}?open={step.section}" if step.section else url)
 
 
 PHONE_STEPS = [("visit", pgettext_lazy("phone step", "Arrive")), ("inspection", pgettext_lazy("phone step", "Inspect")),
@@ -242,85 +178,43 @@ PHONE_STEPS = [("visit", pgettext_lazy("phone step", "Arrive")), ("inspection", 
                ("payment", pgettext_lazy("phone step", "Pay"))]
 
 
-@login_required
-@permission_required("workorders.change_workorder", raise_exception=True)
-def my_job(request, public_id):
-    """C4–C9 on a phone, one section per step; each POST carries a one-time token so a retry is harmless."""
+def _own_field_order(request, public_id):
     order = _field_order(request, public_id)
     if order.owner_id != request.user.id and not request.user.has_perm("workorders.view_team_orders"):
         raise Http404()
-    step = request.POST.get("step", "") if request.method == "POST" else ""
-    token = request.POST.get("token", "")
-    u = request.user
-    if step and selectors.step_token_used(order=order, token=token):
+    return order
+
+
+@require_GET
+@login_required
+@permission_required("workorders.change_workorder", raise_exception=True)
+def my_job(request, public_id):
+    """C4–C9 on a phone, one section per step; each step posts to its own URL (`my_step`)."""
+    return _my_job_page(request, _own_field_order(request, public_id))
+
+
+@require_POST
+@login_required
+@permission_required("workorders.change_workorder", raise_exception=True)
+def my_step(request, public_id, step):
+    """One phone step (see `steps.PHONE`). Its one-time token makes a re-send after a lost connection harmless."""
+    order, step = _own_field_order(request, public_id), steps.PHONE[step]
+    if selectors.step_token_used(order=order, token=request.POST.get("token", "")):
         # a re-send of a step the server already has: show what it has, do nothing again
         messages.info(request, _("This step was already saved. This is what is recorded now."))
         return _back_to(order, step)
     try:
-        if step == "travel":
-            visits.travel_start(order=order, actor=u, token=token)
-        elif step == "arrive":
-            visits.arrive(order=order, actor=u, token=token)
-        elif step == "nobody_home":
-            visits.nobody_home(order=order, actor=u, waited_minutes=_int(request.POST.get("waited_minutes") or -1),
-                               note_left=request.POST.get("note_left", ""), token=token)
-            messages.success(request, _("Saved. The desk will agree a new appointment."))
-            return redirect("field:my")
-        elif step == "inspection":
-            items = [{"point": p, "ok": request.POST.get(f"ok_{i}") == "ok", "note": request.POST.get(f"note_{i}", "")}
-                     for i, p in enumerate(request.POST.getlist("point"))]
-            visits.inspection_record(order=order, actor=u, items=items, diagnosis=request.POST.get("diagnosis", ""),
-                                     photo=request.FILES.get("photo"), signer_name=request.POST.get("signer_name", ""),
-                                     signature=request.POST.get("signature", ""), token=token)
-        elif step == "warranty":
-            jobs.warranty_decide(order=order, actor=u, decision=request.POST.get("decision", ""),
-                                 note=request.POST.get("note", ""))
-        elif step == "quote_item":
-            price_id = request.POST.get("price_item")
-            quotes.quote_add_item(
-                order=order, actor=u, quantity=request.POST.get("quantity", ""),
-                price_item=selectors.price_item_get(price_id) if price_id else None,
-                kind=request.POST.get("kind", ""), description=request.POST.get("description", ""),
-                unit_price=request.POST.get("unit_price", ""), token=token)
-        elif step.startswith("quote_remove:"):
-            quotes.quote_remove_item(order=order, actor=u, item_id=_int(step.split(":")[1]), token=token)
-        elif step == "quote_submit":
-            quotes.quote_submit(order=order, actor=u, token=token)
-        elif step in ("quote_approve", "quote_decline"):
-            quotes.quote_decide(order=order, actor=u, approve=step == "quote_approve",
-                                signer_name=request.POST.get("signer_name", ""),
-                                signature=request.POST.get("signature", ""), token=token)
-        elif step == "pre_authorised":
-            jobs.pre_authorised_set(order=order, actor=u, text=request.POST.get("pre_authorised", ""))
-        elif step == "quote_revise":
-            quotes.quote_revise(order=order, actor=u, token=token)
-        elif step == "materials":
-            warehouse = selectors.warehouse_for_order(order=order)
-            if warehouse is None:
-                raise DomainError("invalid", _("This site has no warehouse."), {"field": "warehouse"})
-            supplied = [(d, _int(q), n) for d, q, n in zip(request.POST.getlist("supplied"),
-                                                           request.POST.getlist("supplied_qty"),
-                                                           request.POST.getlist("supplied_note"), strict=False)
-                        if d.strip()]
-            stock.requisition_create(order=order, actor=u, warehouse=warehouse, lines=_lines(request),
-                                     customer_supplied=supplied, token=token)
-        elif step == "delay":
-            appointments.delay_record(order=order, actor=u, reason=request.POST.get("reason", ""),
-                                      note=request.POST.get("note", ""), token=token)
-        elif step == "accept":
-            visits.completion_accept(order=order, actor=u, signer_name=request.POST.get("signer_name", ""),
-                                     signature=request.POST.get("signature", ""), token=token)
-        elif step == "payment":
-            jobs.payment_record(order=order, actor=u, method=request.POST.get("method", ""),
-                                amount=request.POST.get("amount"))
-        if step:
-            messages.success(request, _("Saved."))
-            return _back_to(order, step)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    except Http404:
-        messages.error(request, _("Not found."))
-    order.refresh_from_db()
+        step_perform(step, record=order, actor=request.user, data=request.POST, files=request.FILES)
+    except (DomainError, Http404) as exc:
+        messages.error(request, str(exc) if isinstance(exc, DomainError) else _("Not found."))
+        order.refresh_from_db()
+        return _my_job_page(request, order)
+    messages.success(request, step.done or _("Saved."))
+    return redirect("field:my") if step.key == "nobody_home" else _back_to(order, step)
+
+
+def _my_job_page(request, order):
+    u = request.user
     view = selectors.job_view(order=order)
     warehouse = selectors.warehouse_for_order(order=order)
     active_own = order.owner_id == u.id and order.status in OPEN_STATUSES
@@ -329,7 +223,7 @@ def my_job(request, public_id):
     at_step = selectors.phone_step(view)
     keys = [key for key, _label in PHONE_STEPS]
     done = keys[:keys.index(at_step)] if at_step in keys else (keys if at_step == "done" else [])
-    return render(request, "field/my_job.html", {
+    return render(request, "field/my_job.html#phone" if request.htmx else "field/my_job.html", {
         "order": order, "v": view, "points": INSPECTION_POINTS,
         "step": at_step, "step_labels": PHONE_STEPS, "steps_done": done,
         "open": request.GET.get("open", ""),

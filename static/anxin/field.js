@@ -75,10 +75,12 @@
 
   function show(response, html) {
     // the server's answer, whatever it is, is the truth: saved → redirected to the job; refused → the page again
-    var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+    // a step answers with the page's partial (HX-Request), a full page only if something went very wrong
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.querySelector("main") || (doc.querySelector("#phone-job") ? doc.body : null);
     var main = document.querySelector("main");
     if (!fresh || !main) { location.assign(response.url); return; }
-    history.replaceState(null, "", response.url);
+    if (response.redirected) { history.replaceState(null, "", response.url); }  // never a step's POST-only URL
     main.innerHTML = fresh.innerHTML;
     init(main);
     window.scrollTo(0, 0);
@@ -90,7 +92,9 @@
     var body = new FormData(form);
     if (submitter && submitter.name) { body.append(submitter.name, submitter.value); }
     banner(form, false);
-    fetch(form.action || location.href, { method: "POST", body: body, credentials: "same-origin" })
+    // each step has its own URL; a second button of the form may name another (formaction)
+    var url = (submitter && submitter.getAttribute("formaction")) || form.action || location.href;
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) {
         return response.text().then(function (html) {
           if (response.redirected) {

@@ -64,13 +64,13 @@ def test_complaint_page_flow_and_denials(world, client_for):
     order = make_order(world, type="complaint")
     client = client_for(world.agent_a)
     url = f"/complaints/{order.public_id}/"
-    assert client.post(url, {"step": "details", **details(is_group="on", severity="normal")}).status_code == 302
+    assert client.post(url + "steps/details/", {**details(is_group="on", severity="normal")}).status_code == 302
     assert Complaint.objects.get().severity == "severe"
-    route = {"step": "route", "owner": "agent_a",
+    route = {"owner": "agent_a",
              "expected_resolution_on": str(timezone.localdate() + timedelta(days=1))}
-    refused = client.post(url, route)  # an agent may record a complaint but not route it
+    refused = client.post(url + "steps/route/", route)  # an agent may record a complaint but not route it
     assert refused.status_code == 200 and "没有执行此操作的权限" in refused.content.decode()
-    assert client_for(world.manager).post(url, route).status_code == 302
+    assert client_for(world.manager).post(url + "steps/route/", route).status_code == 302
     order.refresh_from_db()
     assert order.owner == world.agent_a
     assert client_for(world.agent_b).get(url).status_code == 404
@@ -90,3 +90,18 @@ def test_page_titles_hold_no_markup(world, client_for):
         html = client.get(url).content.decode()
         title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
         assert "<" not in title, url
+
+
+def test_complaint_steps_are_post_only_and_a_bad_field_is_shown(world, client_for):
+    from anxin.complaints import steps
+
+    order = make_order(world, type="complaint")
+    client = client_for(world.agent_a)
+    url = f"/complaints/{order.public_id}/steps/"
+    for key in steps.COMPLAINT:
+        assert client.get(f"{url}{key.replace('_', '-')}/").status_code == 405
+    page = client.post(url + "details/", {"what_happened": "", "severity": "normal"})
+    assert page.status_code == 200 and 'class="errorlist"' in page.content.decode()
+    assert not Complaint.objects.exists()
+    early = client.post(url + "propose/", {"kind": "apology", "amount": "0", "measures": "道歉"})
+    assert early.status_code == 200 and "请先记录投诉经过" in early.content.decode()  # no complaint yet

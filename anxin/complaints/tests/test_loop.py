@@ -126,15 +126,15 @@ def test_the_loop_on_the_complaint_page(world, officer, client):
     complaint = _complaint(world, officer)
     url = f"/complaints/{complaint.work_order.public_id}/"
     client.force_login(officer)
-    client.post(url, {"step": "propose", "kind": "compensation", "amount": "500", "measures": "赔偿 500 元"})
+    client.post(url + "steps/propose/", {"kind": "compensation", "amount": "500", "measures": "赔偿 500 元"})
     proposal = complaint.proposals.get()
     assert proposal.approval == "pending"
-    client.post(url, {"step": f"approve:{proposal.pk}"})  # above her limit: refused, stays pending
+    client.post(url + "steps/proposal-approve/", {"proposal": proposal.pk})  # above her limit: refused, stays pending
     proposal.refresh_from_db()
     assert proposal.approval == "pending"
     client.force_login(world.manager)
-    client.post(url, {"step": f"approve:{proposal.pk}"})
-    client.post(url, {"step": f"answer:{proposal.pk}", "accepted": "yes", "method": "phone", "confirmed_by": "王芳"})
+    client.post(url + "steps/proposal-approve/", {"proposal": proposal.pk})
+    client.post(url + "steps/proposal-answer/", {"proposal": proposal.pk, "accepted": "yes", "method": "phone", "confirmed_by": "王芳"})
     complaint.work_order.refresh_from_db()
     assert complaint.work_order.status == Status.RESOLVED
     assert "王芳" in client.get(url).content.decode()

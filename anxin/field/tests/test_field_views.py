@@ -103,10 +103,10 @@ def test_desk_books_and_reschedules_on_the_job_page(world, fw, client_for):
     client = client_for(world.agent_a)
     url = f"/field/orders/{order.public_id}/"
     fmt = "%Y-%m-%dT%H:%M"
-    r = client.post(url, {"step": "appointment", "window_from": tomorrow_at(9).strftime(fmt),
+    r = client.post(url + "steps/appointment/", {"window_from": tomorrow_at(9).strftime(fmt),
                           "window_to": tomorrow_at(11).strftime(fmt), "agreed_with": "王芳"})
     assert r.status_code == 302
-    page = client.post(url, {"step": "appointment", "window_from": tomorrow_at(14).strftime(fmt),
+    page = client.post(url + "steps/appointment/", {"window_from": tomorrow_at(14).strftime(fmt),
                              "window_to": tomorrow_at(16).strftime(fmt), "agreed_with": "王芳"})
     assert "请填写改约原因" in page.content.decode()  # a reschedule needs its reason
     assert order.appointments.count() == 1
@@ -119,16 +119,16 @@ def test_technician_runs_the_job_on_the_phone_page(world, fw, client_for):
     client = client_for(world.tech_a)
     url = f"/field/my/{order.public_id}/"
     assert order.number in client.get("/field/my/?day=" + tomorrow_at(0).date().isoformat()).content.decode()
-    assert client.post(url, {"step": "arrive", "token": "a1"}).status_code == 302
-    assert client.post(url, {"step": "arrive", "token": "a1"}).status_code == 302  # the retry: no error, no repeat
-    items = {"step": "inspection", "token": "i1", "point": ["外观", "角阀"], "ok_0": "ok", "ok_1": "ng",
+    assert client.post(url + "arrive/", {"token": "a1"}).status_code == 302
+    assert client.post(url + "arrive/", {"token": "a1"}).status_code == 302  # the retry: no error, no repeat
+    items = {"token": "i1", "point": ["外观", "角阀"], "ok_0": "ok", "ok_1": "ng",
              "note_1": "锈蚀", "signer_name": "王芳", "signature": signature_png()}
-    assert client.post(url, items).status_code == 302
-    page = client.post(url, {"step": "accept", "token": "c1", "signer_name": "王芳", "signature": ""})
+    assert client.post(url + "inspection/", items).status_code == 302
+    page = client.post(url + "accept/", {"token": "c1", "signer_name": "王芳", "signature": ""})
     assert page.status_code == 200 and "客户尚未签字" in page.content.decode()  # not signed: refused, clear message
-    assert client.post(url, {"step": "accept", "token": "c2", "signer_name": "王芳",
+    assert client.post(url + "accept/", {"token": "c2", "signer_name": "王芳",
                              "signature": signature_png()}).status_code == 302
-    assert client.post(url, {"step": "payment", "method": "warranty"}).status_code == 302
+    assert client.post(url + "payment/", {"method": "warranty"}).status_code == 302
     order.refresh_from_db()
     assert order.status == Status.RESOLVED and order.field_job.payment_method == "warranty"
     sig = Signature.objects.get(work_order=order, purpose="acceptance")
@@ -169,7 +169,7 @@ def test_warehouse_issues_a_requisition(world, fw, client_for):
     assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     visits.arrive(order=order, actor=fresh(world.tech_a))
     client = client_for(world.tech_a)
-    client.post(f"/field/my/{order.public_id}/", {"step": "materials", "token": "m1", "part": ["P-VALVE-15", ""],
+    client.post(f"/field/my/{order.public_id}/materials/", {"token": "m1", "part": ["P-VALVE-15", ""],
                                                    "part_qty": ["2", "1"]})
     keeper = client_for(world.warehouse_a)
     page = keeper.get("/field/warehouse/")
@@ -268,11 +268,11 @@ def test_a_quote_line_sent_twice_with_its_token_is_added_once(world, fw, client_
     _on_site(world, order)
     client = client_for(world.tech_a)
     url = f"/field/my/{order.public_id}/"
-    line = {"step": "quote_item", "token": "q1", "quantity": "2", "kind": "part", "description": "角阀",
+    line = {"token": "q1", "quantity": "2", "kind": "part", "description": "角阀",
             "unit_price": "180"}
-    first = client.post(url, line)
+    first = client.post(url + "quote-item/", line)
     assert first.status_code == 302, [str(m) for m in first.context["messages"]]
-    again = client.post(url, line, follow=True)  # the re-send after a dropped response
+    again = client.post(url + "quote-item/", line, follow=True)  # the re-send after a dropped response
     assert "此步骤已保存" in again.content.decode()
     quote = Quote.objects.get(work_order=order)
     assert quote.items.count() == 1 and str(quote.total) == "360.00"
@@ -281,7 +281,7 @@ def test_a_quote_line_sent_twice_with_its_token_is_added_once(world, fw, client_
     page = client.get(url).content.decode()
     tokens = re.findall(r'name="token" value="([0-9a-f]{32})"', page)
     assert len(tokens) == len(set(tokens)) > 3
-    assert client.post(url, {**line, "token": tokens[0], "description": "密封圈", "unit_price": "5",
+    assert client.post(url + "quote-item/", {**line, "token": tokens[0], "description": "密封圈", "unit_price": "5",
                              "quantity": "1"}).status_code == 302
     assert str(Quote.objects.get(work_order=order).total) == "365.00"
 
@@ -295,3 +295,41 @@ def test_the_phone_page_opens_only_the_step_the_job_is_at(world, fw, client_for)
     assert re.search(r'id="step-inspection" open', html)
     assert not re.search(r'id="step-(quote|accept|materials|warranty)" open', html)
     assert 'class="topbar phonebar"' in html and "API 令牌" not in html  # the phone's own one-line header
+
+
+def test_every_step_has_its_own_post_only_url(world, fw, client_for):
+    """Issue 15: one URL per step, from the same tables the API runs; a GET changes nothing."""
+    from anxin.field import steps
+
+    order = repair_order(world)
+    desk, tech = client_for(world.agent_a), client_for(world.tech_a)
+    for key in steps.DESK:
+        assert desk.get(f"/field/orders/{order.public_id}/steps/{key.replace('_', '-')}/").status_code == 405
+    for key in steps.PHONE:
+        assert tech.get(f"/field/my/{order.public_id}/{key.replace('_', '-')}/").status_code == 405
+    assert tech.post(f"/field/my/{order.public_id}/no-such-step/").status_code == 404
+
+
+def test_a_step_answers_htmx_with_the_page_partial(world, fw, client_for):
+    order = repair_order(world)
+    _on_site(world, order)
+    client = client_for(world.tech_a)
+    refused = client.post(f"/field/my/{order.public_id}/accept/", {"token": "x1", "signer_name": "王芳"},
+                          HTTP_HX_REQUEST="true")
+    html = refused.content.decode()
+    assert refused.status_code == 200 and "<html" not in html and 'id="phone-job"' in html
+    assert "客户尚未签字" in html  # the reason travels with the partial
+    saved = client.post(f"/field/my/{order.public_id}/accept/", {"token": "x2", "signer_name": "王芳",
+                                                                  "signature": signature_png()},
+                        HTTP_HX_REQUEST="true", follow=True)
+    assert "<html" not in saved.content.decode() and "已保存" in saved.content.decode()
+
+
+def test_a_desk_step_with_a_bad_field_shows_it_next_to_the_field(world, fw, client_for):
+    order = repair_order(world)
+    page = client_for(world.agent_a).post(f"/field/orders/{order.public_id}/steps/appointment/",
+                                          {"window_from": "soon", "agreed_with": "王芳"}, HTTP_HX_REQUEST="true")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="field-panel"' in html and "<html" not in html
+    assert html.count('class="errorlist"') >= 2 and "请检查" in html
+    assert order.appointments.count() == 0
