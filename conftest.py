@@ -18,7 +18,7 @@ def _test_settings(settings, tmp_path):
 
 @pytest.fixture
 def world(db):
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
 
     return build_world()
 

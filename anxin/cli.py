@@ -198,7 +198,7 @@ def site_url_warning(site_url: str, host: str, port: int) -> str | None:
 
 def cmd_run(args) -> None:
     cmd_setup(args)
-    from anxin.core.demo import DEMO_PASSWORD, demo_logins
+    from anxin.devtools.demo import DEMO_PASSWORD, demo_logins
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "anxin.settings"}
     # web and worker are supervised apart: either one that dies is restarted, the other keeps running
@@ -439,14 +439,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--agents", type=int, default=32)
     p.add_argument("--minutes", type=float, default=10)
     p.add_argument("--var-dir", default=None)
-    p.set_defaults(func=lambda a: sys.exit(0 if __import__("anxin.core.soak", fromlist=["x"]).run_soak(
+    p.set_defaults(func=lambda a: sys.exit(0 if __import__("anxin.devtools.soak", fromlist=["x"]).run_soak(
         orders=a.orders, agents=a.agents, minutes=a.minutes, var_dir=a.var_dir) else 1))
     args = parser.parse_args(argv)
     args.func(args)
 
 
 def _bench(args) -> None:
-    from anxin.core.bench import run_workorder_bench
+    from anxin.devtools.bench import run_workorder_bench
 
     run_workorder_bench(orders=args.orders, creates=args.creates, var_dir=args.var_dir)
 

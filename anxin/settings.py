@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "anxin.reports",
     "anxin.portal",
     "anxin.mailintake",
+    "anxin.devtools",  # loaddemo; no models
 ]
 
 MIDDLEWARE = [

@@ -23,7 +23,7 @@ def browser():
 
 
 def _login(page, base, username):
-    from anxin.core.testing.personas import PASSWORD
+    from anxin.devtools.testing.personas import PASSWORD
 
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -34,7 +34,7 @@ def _login(page, base, username):
 
 @pytest.mark.django_db(transaction=True)
 def test_agent_logs_an_unknown_caller_creates_customer_and_order_and_moves_it(live_server, browser):
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
     from anxin.workorders.models import WorkOrder
 
     build_world()
@@ -83,7 +83,7 @@ def test_agent_logs_an_unknown_caller_creates_customer_and_order_and_moves_it(li
 def test_agent_sees_the_promise_clock_makes_a_callback_promise_and_keeps_it(live_server, browser):
     from datetime import timedelta
 
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
     from anxin.sla import services as sla_services
     from anxin.sla.models import Commitment, Metric, SlaPolicy
     from anxin.workorders.tests.factories import make_order
@@ -112,7 +112,7 @@ def test_agent_sees_the_promise_clock_makes_a_callback_promise_and_keeps_it(live
 @pytest.mark.django_db(transaction=True)
 def test_customer_rates_a_closed_order_on_a_phone(live_server, browser, settings):
     from anxin.core.signing import rating_token
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
     from anxin.revisits.models import SelfRating
     from anxin.workorders import services
     from anxin.workorders.states import Status
@@ -153,7 +153,7 @@ def test_complaint_officer_records_routes_proposes_and_confirms(live_server, bro
 
     from anxin.accounts import services as account_services
     from anxin.accounts.roles import Role
-    from anxin.core.testing.personas import PASSWORD, build_world
+    from anxin.devtools.testing.personas import PASSWORD, build_world
     from anxin.workorders import services
     from anxin.workorders.states import Status
     from anxin.workorders.tests.factories import make_order
@@ -193,8 +193,8 @@ def test_complaint_officer_records_routes_proposes_and_confirms(live_server, bro
 
 @pytest.mark.django_db(transaction=True)
 def test_dispatcher_proposes_a_plan_and_accepts_it(live_server, browser):
-    from anxin.core.testing.field import build_field, repair_order, tomorrow_at
-    from anxin.core.testing.personas import build_world, fresh
+    from anxin.devtools.testing.field import build_field, repair_order, tomorrow_at
+    from anxin.devtools.testing.personas import build_world, fresh
     from anxin.field.models import Assignment
     from anxin.field.services import appointments
 
@@ -224,8 +224,8 @@ def test_dispatcher_proposes_a_plan_and_accepts_it(live_server, browser):
 
 @pytest.mark.django_db(transaction=True)
 def test_technician_runs_a_job_on_a_phone_from_arrival_to_signed_acceptance(live_server, browser):
-    from anxin.core.testing.field import build_field, repair_order, tomorrow_at
-    from anxin.core.testing.personas import build_world, fresh
+    from anxin.devtools.testing.field import build_field, repair_order, tomorrow_at
+    from anxin.devtools.testing.personas import build_world, fresh
     from anxin.field.models import Quote, Signature
     from anxin.field.services import assignments
 
@@ -295,8 +295,8 @@ def test_technician_runs_a_job_on_a_phone_from_arrival_to_signed_acceptance(live
 
 @pytest.mark.django_db(transaction=True)
 def test_a_quote_line_is_added_once_across_double_taps_dropped_responses_and_two_tabs(live_server, browser):
-    from anxin.core.testing.field import build_field, repair_order, tomorrow_at
-    from anxin.core.testing.personas import build_world, fresh
+    from anxin.devtools.testing.field import build_field, repair_order, tomorrow_at
+    from anxin.devtools.testing.personas import build_world, fresh
     from anxin.field.models import Quote
     from anxin.field.services import assignments, visits
 
@@ -386,7 +386,7 @@ def _knowledge(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_agent_types_a_fault_sees_scripts_and_articles_uses_one_and_it_is_on_the_order(live_server, browser):
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
     from anxin.workorders.models import WorkOrder, WorkOrderEvent
 
     world = build_world()
@@ -420,7 +420,7 @@ def test_agent_types_a_fault_sees_scripts_and_articles_uses_one_and_it_is_on_the
 
 @pytest.mark.django_db(transaction=True)
 def test_a_customer_reads_the_faq_on_a_phone_without_signing_in(live_server, browser):
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
 
     world = build_world()
     _knowledge(world)
@@ -445,7 +445,7 @@ def test_manager_reads_the_dashboard_charts_render_and_a_bar_opens_the_orders_be
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from anxin.core.testing.personas import build_world, fresh
+    from anxin.devtools.testing.personas import build_world, fresh
     from anxin.workorders import services as wo_services
 
     world = build_world()
@@ -490,8 +490,8 @@ def test_a_customer_signs_in_with_a_code_files_with_a_photo_and_slot_approves_a_
 
     from PIL import Image
 
-    from anxin.core.testing.field import build_field
-    from anxin.core.testing.personas import build_world, fresh
+    from anxin.devtools.testing.field import build_field
+    from anxin.devtools.testing.personas import build_world, fresh
     from anxin.field.models import Appointment, PriceItem, Quote
     from anxin.field.services import assignments, quotes
     from anxin.workorders import services as wo
@@ -563,7 +563,7 @@ def test_a_customer_signs_in_with_a_code_files_with_a_photo_and_slot_approves_a_
 def test_walk_in_counter_gives_numbers_calls_appointment_first_and_logs_the_visit(live_server, browser):
     """A4: the reception gives two numbers (one booked), the agent opens a window, calls — the booked customer
     comes first, the hall display sends them to the window — and serves them on the call screen with an order."""
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
     from anxin.intake.models import ContactLog, CounterTicket
 
     world = build_world()
@@ -613,7 +613,7 @@ def test_walk_in_counter_gives_numbers_calls_appointment_first_and_logs_the_visi
 @pytest.mark.django_db(transaction=True)
 def test_api_docs_render_from_local_files_under_the_csp(live_server, browser):
     """Issue 13: swagger-ui came from a CDN with the CSP switched off; now it renders with no CSP violation."""
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
 
     build_world()
     page = browser.new_page(locale="zh-CN")

@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 import django
 import pytest
 
-from anxin.core.testing.field import build_field, repair_order, tomorrow_at
-from anxin.core.testing.personas import fresh
+from anxin.devtools.testing.field import build_field, repair_order, tomorrow_at
+from anxin.devtools.testing.personas import fresh
 from anxin.field.services import appointments, assignments
 
 ALLOWED = {"OK", "NG", "English", "API", "SLA", "CSI", "PDF", "Excel", "Anxin"}

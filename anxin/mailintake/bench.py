@@ -44,15 +44,15 @@ def _mails(count: int, rng: random.Random) -> list[bytes]:
 
 
 def run_mail_bench(*, mails: int = 1000, var_dir: str | None = None) -> None:
-    from anxin.core.bench import bench_database
+    from anxin.devtools.bench import bench_database
 
     bench_database(var_dir, prefix="anxin-mail-bench-")
     from django.conf import settings
 
     from anxin.accounts.models import OrgUnit
-    from anxin.core.demo import load_demo
-    from anxin.core.testing import mailserver
     from anxin.customers.models import Contact, Customer
+    from anxin.devtools.demo import load_demo
+    from anxin.devtools.testing import mailserver
     from anxin.mailintake.models import InboundMail
     from anxin.mailintake.services import mail_fetch
 

@@ -13,7 +13,7 @@ CUSTOMERS = 20_000
 
 
 def run_portal_bench(*, orders: int = 100_000, var_dir: str | None = None, port: int = 8768, seconds: int = 15) -> None:
-    from anxin.core.bench import bench_database
+    from anxin.devtools.bench import bench_database
 
     bench_database(var_dir, prefix="anxin-portal-bench-")
     from django.contrib.sessions.backends.db import SessionStore
@@ -22,8 +22,8 @@ def run_portal_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
     from django.utils import timezone
 
     from anxin.accounts.models import OrgUnit
-    from anxin.core.demo import load_demo
     from anxin.customers.models import Contact, Customer
+    from anxin.devtools.demo import load_demo
     from anxin.portal.views import SESSION_KEY
     from anxin.workorders.models import Category, WorkOrder
     from anxin.workorders.services import NUMBER_PREFIX

@@ -21,7 +21,7 @@ def _pick(rng: random.Random, table) -> str:
 
 def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port: int = 8767,
                       seconds: int = 15) -> None:
-    from anxin.core.bench import bench_database
+    from anxin.devtools.bench import bench_database
 
     bench_database(var_dir, prefix="anxin-reports-bench-")
     from django.db import connection
@@ -29,7 +29,7 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     from django.utils import timezone
 
     from anxin.accounts.models import OrgUnit, User
-    from anxin.core.demo import load_demo
+    from anxin.devtools.demo import load_demo
     from anxin.intake.models import ContactLog
     from anxin.search.bench import _serve_and_load
     from anxin.workorders.models import WorkOrder

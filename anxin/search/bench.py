@@ -91,7 +91,7 @@ def _run_wrk(*, script: Path, url: str, seconds: int, pids: list[int], label: st
 
 
 def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port: int = 8766, seconds: int = 15) -> None:
-    from anxin.core.bench import bench_database
+    from anxin.devtools.bench import bench_database
 
     bench_database(var_dir, prefix="anxin-search-bench-")
     from django.db import connection
@@ -99,7 +99,7 @@ def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
     from django.utils import timezone
 
     from anxin.accounts.models import OrgUnit, User
-    from anxin.core.demo import load_demo
+    from anxin.devtools.demo import load_demo
     from anxin.search import services as search_services
     from anxin.search.models import SearchEntry
     from anxin.search.selectors import search
@@ -197,7 +197,7 @@ def _serve_and_load(*, port: int, cookie: str, seconds: int, label_paths=(), cre
     if not shutil.which("wrk"):
         print("wrk is not installed (apt-get install wrk): HTTP figures skipped")
         return 0
-    from anxin.core.bench import start_gunicorn
+    from anxin.devtools.bench import start_gunicorn
 
     server = start_gunicorn(port=port, extra=server_args, env=env)
     acknowledged = 0

@@ -23,7 +23,7 @@ def run_sla_bench(*, orders: int = 100_000, var_dir: str | None = None) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from anxin.core.demo import load_demo
+    from anxin.devtools.demo import load_demo
     from anxin.sla import services
     from anxin.sla.models import Clock, Metric, SlaPolicy, SweepCursor
     from anxin.workorders.models import WorkOrder, WorkOrderEvent

@@ -92,7 +92,7 @@ def _explain(*, user, filters) -> str:
 
 def run_scale_bench(*, orders: int = 1_000_000, var_dir: str | None = None, port: int = 8769, seconds: int = 15,
                     server: str = "sync") -> None:
-    from anxin.core.bench import bench_database
+    from anxin.devtools.bench import bench_database
 
     bench_database(var_dir, prefix="anxin-scale-bench-")
     from django.db import connection
@@ -101,7 +101,7 @@ def run_scale_bench(*, orders: int = 1_000_000, var_dir: str | None = None, port
 
     from anxin.accounts.models import User
     from anxin.accounts.services import api_token_create
-    from anxin.core.demo import load_demo
+    from anxin.devtools.demo import load_demo
     from anxin.search.bench import _serve_and_load
     from anxin.sla import services as sla_services
     from anxin.sla.models import Clock

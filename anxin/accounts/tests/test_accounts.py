@@ -1,7 +1,7 @@
 from django.contrib.admin.sites import site as admin_site
 
 from anxin.audit.models import AuditLog
-from anxin.core.testing.personas import PASSWORD
+from anxin.devtools.testing.personas import PASSWORD
 
 
 def test_login_and_logout(world, client):

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from anxin.accounts.services import api_token_create
-from anxin.core.testing.field import build_field, repair_order, tomorrow_at
-from anxin.core.testing.personas import fresh
+from anxin.devtools.testing.field import build_field, repair_order, tomorrow_at
+from anxin.devtools.testing.personas import fresh
 from anxin.field.services import assignments
 
 

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from anxin.core.errors import DomainError, PermissionDeniedError
-from anxin.core.testing.field import build_field, repair_order, tomorrow_at
-from anxin.core.testing.personas import fresh
+from anxin.devtools.testing.field import build_field, repair_order, tomorrow_at
+from anxin.devtools.testing.personas import fresh
 from anxin.field.models import Assignment, FieldJob, PriceItem, Quote, Signature, Stock
 from anxin.field.services import appointments, assignments, jobs, quotes, signatures, stock, visits
 from anxin.workorders.models import WorkOrderEvent

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from anxin.core.errors import DomainError, PermissionDeniedError
-from anxin.core.testing.field import build_field, repair_order, tomorrow_at
-from anxin.core.testing.personas import fresh
+from anxin.devtools.testing.field import build_field, repair_order, tomorrow_at
+from anxin.devtools.testing.personas import fresh
 from anxin.field import tracking
 from anxin.field.models import Assignment, Signature
 from anxin.field.services import appointments, assignments, jobs, quotes, visits

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anxin.core.errors import DomainError
-from anxin.core.testing.field import build_field, repair_order
-from anxin.core.testing.personas import fresh
+from anxin.devtools.testing.field import build_field, repair_order
+from anxin.devtools.testing.personas import fresh
 from anxin.field.models import Requisition, Stock
 from anxin.field.services import jobs, quotes, stock
 
@@ -62,7 +62,7 @@ def test_stock_never_goes_negative_and_is_exactly_accounted(on_site, steps):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_issues_for_the_last_parts_give_them_to_exactly_one():
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
 
     world = build_world()
     fw = build_field(world)

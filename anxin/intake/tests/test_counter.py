@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from anxin.core.errors import DomainError, NotFound, PermissionDeniedError
-from anxin.core.testing.personas import fresh
+from anxin.devtools.testing.personas import fresh
 from anxin.intake import counter_services as counter
 from anxin.intake import selectors
 from anxin.intake.models import ContactLog, CounterTicket

@@ -6,7 +6,7 @@ from anxin.accounts import services as account_services
 from anxin.accounts.roles import Role
 from anxin.audit.models import AuditLog
 from anxin.core.errors import DomainError, PermissionDeniedError
-from anxin.core.testing.personas import fresh
+from anxin.devtools.testing.personas import fresh
 from anxin.knowledge import scripts, services
 from anxin.knowledge.models import Article
 from anxin.workorders.models import WorkOrderEvent

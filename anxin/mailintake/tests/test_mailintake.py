@@ -12,7 +12,7 @@ from email.utils import make_msgid
 import pytest
 from django.core import mail as django_mail
 
-from anxin.core.testing import mailserver
+from anxin.devtools.testing import mailserver
 from anxin.mailintake import services
 from anxin.mailintake.models import InboundMail
 from anxin.notifications.models import Notification

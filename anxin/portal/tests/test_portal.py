@@ -11,9 +11,9 @@ from django.utils import timezone
 from PIL import Image
 
 from anxin.core.errors import DomainError
-from anxin.core.testing.field import build_field
-from anxin.core.testing.personas import fresh
 from anxin.customers.models import Customer
+from anxin.devtools.testing.field import build_field
+from anxin.devtools.testing.personas import fresh
 from anxin.field.models import Appointment, Quote
 from anxin.field.services import appointments, assignments, quotes, visits
 from anxin.notifications.models import Notification

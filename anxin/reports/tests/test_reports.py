@@ -26,7 +26,7 @@ from openpyxl import load_workbook
 from anxin.accounts import services as account_services
 from anxin.accounts.roles import Role
 from anxin.audit.models import AuditLog
-from anxin.core.testing.personas import PASSWORD, fresh
+from anxin.devtools.testing.personas import PASSWORD, fresh
 from anxin.field.models import Appointment, FieldJob, JobType, Visit
 from anxin.intake import services as intake_services
 from anxin.intake.models import ContactLog

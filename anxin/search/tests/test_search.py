@@ -5,8 +5,8 @@ import pytest
 from anxin.accounts import services as account_services
 from anxin.accounts.roles import Role
 from anxin.core.errors import PermissionDeniedError
-from anxin.core.testing.personas import fresh
 from anxin.customers import services as customer_services
+from anxin.devtools.testing.personas import fresh
 from anxin.knowledge import services as kb
 from anxin.search import index, services
 from anxin.search.models import SearchEntry

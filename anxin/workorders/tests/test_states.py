@@ -3,7 +3,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anxin.core.errors import DomainError
-from anxin.core.testing.personas import build_world
+from anxin.devtools.testing.personas import build_world
 from anxin.workorders import services
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
 from anxin.workorders.states import FAMILY_OF, TRANSITIONS, Status, Type

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from anxin.core.errors import DomainError, NotFound, PermissionDeniedError
-from anxin.core.testing.personas import fresh
+from anxin.devtools.testing.personas import fresh
 from anxin.workorders import services
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
 from anxin.workorders.states import Status
@@ -141,7 +141,7 @@ def test_update_writes_old_and_new(world):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_never_share_a_number():
     # given a world committed to the database, so other threads see it
-    from anxin.core.testing.personas import build_world
+    from anxin.devtools.testing.personas import build_world
 
     world = build_world()
     numbers, errors = [], []

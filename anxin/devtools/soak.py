@@ -110,7 +110,7 @@ def _percentile(values: list[float], q: float) -> float:
 def run_soak(*, orders: int = 100_000, agents: int = 32, minutes: float = 10, var_dir: str | None = None,
              port: int = 8771, think: tuple[float, float] = (0.5, 2.0)) -> bool:
     """Returns True when no action failed and every acknowledged order was stored."""
-    from anxin.core.bench import bench_database, start_gunicorn
+    from anxin.devtools.bench import bench_database, start_gunicorn
 
     bench_database(var_dir, prefix="anxin-soak-")  # sets Django up: the imports below need it
     from django.db import connection
@@ -119,7 +119,7 @@ def run_soak(*, orders: int = 100_000, agents: int = 32, minutes: float = 10, va
     from anxin.accounts import services as account_services
     from anxin.accounts.models import OrgUnit
     from anxin.accounts.roles import Role
-    from anxin.core.demo import load_demo
+    from anxin.devtools.demo import load_demo
     from anxin.search.bench import _children, _rss
     from anxin.workorders.bench import _load
     from anxin.workorders.models import WorkOrder, WorkOrderEvent

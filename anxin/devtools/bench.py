@@ -73,7 +73,7 @@ def run_workorder_bench(*, orders: int = 100_000, creates: int = 2000, port: int
     from django.test import Client
     from django.utils import timezone
 
-    from anxin.core.demo import load_demo
+    from anxin.devtools.demo import load_demo
     from anxin.workorders.models import WorkOrder, WorkOrderEvent
     from anxin.workorders.services import NUMBER_PREFIX
     from anxin.workorders.states import OPEN_STATUSES, Status

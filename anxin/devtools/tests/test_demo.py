@@ -1,6 +1,6 @@
 import pytest
 
-from anxin.core.demo import DEMO_UNREAD, load_demo
+from anxin.devtools.demo import DEMO_UNREAD, load_demo
 
 
 @pytest.mark.django_db

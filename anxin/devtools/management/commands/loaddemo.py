@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from anxin.accounts.models import OrgUnit
-from anxin.core.demo import load_demo
+from anxin.devtools.demo import load_demo
 
 
 class Command(BaseCommand):

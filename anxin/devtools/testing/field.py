@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from anxin.core.testing.personas import World
 from anxin.customers.models import Customer
+from anxin.devtools.testing.personas import World
 from anxin.field.models import JobType, Part, Warehouse
 from anxin.field.services import assignments, stock
 from anxin.field.services.catalogue import catalogue_seed
