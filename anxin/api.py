@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
-from anxin.core.api import AUTH, install_handlers
+from anxin.accounts.api_auth import AUTH
+from anxin.core.api import install_handlers
 from anxin.customers.api import router as customers_router
 from anxin.field.api import router as field_router
 from anxin.intake.api import router as intake_router

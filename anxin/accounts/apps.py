@@ -13,7 +13,7 @@ def _ensure_roles(sender, **kwargs):
 def _login_failed(sender, credentials=None, request=None, **kwargs):
     """Count a wrong password per address (password spraying: one password tried on many accounts)."""
     from anxin.accounts.services import address_failure_record
-    from anxin.audit.services import client_ip
+    from anxin.core.http import client_ip
 
     if request is not None:
         address_failure_record(scope="login_ip", ip=client_ip(request))

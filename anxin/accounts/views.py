@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from anxin.accounts import selectors, services
-from anxin.audit.services import client_ip
 from anxin.core.errors import DomainError, RateLimited
+from anxin.core.http import client_ip
 
 
 class LoginView(auth_views.LoginView):

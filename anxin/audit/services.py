@@ -5,11 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from anxin.audit.models import AuditLog
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    # X-Forwarded-For is ignored on purpose (SECURITY-CASES 37): set it only behind a known proxy.
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+from anxin.core.http import client_ip
 
 
 def audit_record(

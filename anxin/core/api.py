@@ -1,11 +1,10 @@
 """The API's shared parts: authentication, one JSON error shape, strict input schemas."""
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
 from pydantic import ConfigDict
 
 from anxin.core.errors import DomainError, RateLimited
@@ -15,27 +14,6 @@ class StrictSchema(Schema):
     """Input schemas reject unknown fields with 422 instead of ignoring them (SECURITY-CASES 28)."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):
-        from django.conf import settings
-
-        from anxin.accounts import services
-        from anxin.audit.services import client_ip
-
-        # issue 13: 300 bad tokens in 3 s were all answered; now an address with too many gets 429
-        ip = client_ip(request)
-        services.address_throttle_check(scope="api_token_ip", ip=ip, limit=settings.API_BAD_TOKENS_PER_ADDRESS)
-        user = services.api_token_authenticate(token, method=request.method, path=request.path)
-        if user is None:
-            services.address_failure_record(scope="api_token_ip", ip=ip)
-        else:
-            request.user = user
-        return user
-
-
-AUTH = [TokenAuth(), django_auth]
 
 
 def error_body(code: str, message: str, extra: dict | None = None) -> dict:

@@ -17,25 +17,6 @@ def check_settings(app_configs, **kwargs):
     return problems
 
 
-@register("database", deploy=True)
-def check_mail_intake(app_configs, databases=None, **kwargs):
-    """SECURITY-CASES 20: the intake address must be nobody's own address, or our answers would loop."""
-    if not settings.MAIL_IMAP_HOST:
-        return []
-    problems = []
-    if not settings.MAIL_ADDRESS:
-        problems.append(Warning("ANXIN_MAIL_IMAP_HOST is set but ANXIN_MAIL_ADDRESS is not: answers go out from "
-                                "ANXIN_FROM_EMAIL and replies may not come back to the mailbox.", id="anxin.W002"))
-        return problems
-    from anxin.accounts.models import User
-
-    if User.objects.filter(email__iexact=settings.MAIL_ADDRESS).exists():
-        problems.append(Warning("ANXIN_MAIL_ADDRESS is a staff member's own address: mail from that person would "
-                                "be ignored as our own, and notifications to them would come back as mail.",
-                                id="anxin.W003"))
-    return problems
-
-
 @register(deploy=True)
 def check_production(app_configs, **kwargs):
     """`anxin check-deploy` (issue 13): what a real installation must decide, beyond Django's own list."""

@@ -7,7 +7,7 @@ from functools import wraps
 from django.conf import settings
 from django.shortcuts import render
 
-from anxin.audit.services import client_ip
+from anxin.core.http import client_ip
 from anxin.portal import throttle_services as throttle
 
 

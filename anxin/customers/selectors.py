@@ -11,7 +11,6 @@ from anxin.accounts.scope import scoped
 from anxin.core.errors import NotFound
 from anxin.core.phone import mask_phone, national, try_normalize_phone
 from anxin.customers.models import Asset, Contact, Customer
-from anxin.workorders.models import WorkOrder
 
 _DIGITS = re.compile(r"^[\d\s+\-()]+$")
 
@@ -21,7 +20,9 @@ def customer_qs_for(user: User) -> QuerySet[Customer]:
     of the orders it holds now — the same rule as search (issue 13: the whole archive was readable)."""
     qs = scoped(Customer.objects.all(), user).select_related("site")
     if not user.has_perm("workorders.view_team_orders"):
-        qs = qs.filter(Exists(WorkOrder.objects.filter(customer=OuterRef("pk"), owner=user)))
+        # the order model through Customer's reverse relation: customers sit below workorders and never import it
+        orders = Customer.work_orders.field.model
+        qs = qs.filter(Exists(orders.objects.filter(customer=OuterRef("pk"), owner=user)))
     return qs
 
 

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
+from anxin.audit.exports import xlsx_export
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError
-from anxin.core.exports import xlsx_export
 from anxin.customers import selectors, services
 from anxin.customers.forms import AssetForm, ContactForm, CustomerEditForm, CustomerForm, ImportForm
 from anxin.intake import selectors as intake_selectors

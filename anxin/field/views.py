@@ -18,8 +18,9 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
-from anxin.audit.services import audit_record, client_ip
+from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError
+from anxin.core.http import client_ip
 from anxin.core.steps import Step, StepInvalid, step_perform
 from anxin.customers.selectors import contacts_for_display
 from anxin.field import forms, planning, selectors, steps, tracking

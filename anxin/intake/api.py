@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from anxin.accounts import selectors as account_selectors
-from anxin.audit.services import client_ip
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
+from anxin.core.http import client_ip
 from anxin.customers import selectors as customer_selectors
 from anxin.intake import selectors, services
 from anxin.intake.schemas import ContactLogCreateIn, ContactLogOut, CtiCallIn

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from anxin.accounts.models import User
-from anxin.search import text as zh
+from anxin.core import text as zh
 from anxin.workorders.selectors import workorder_qs_for
 from anxin.workorders.states import Status
 

@@ -6,3 +6,6 @@ class MailIntakeConfig(AppConfig):
     name = "anxin.mailintake"
     verbose_name = _("Email intake")
     label = "mailintake"
+
+    def ready(self) -> None:
+        from anxin.mailintake import checks  # noqa: F401  (registers the system checks)

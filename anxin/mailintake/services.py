@@ -29,10 +29,10 @@ from anxin.intake.models import ContactLog
 from anxin.intake.services import contactlog_create, contactlog_create_order
 from anxin.mailintake.models import InboundMail
 from anxin.mailintake.parsing import ParsedMail, Quarantine, mobiles_in, order_tag, parse_mail, strip_quoted
-from anxin.mailintake.tokens import order_for_message_id, thread_message_id
 from anxin.notifications import services as notifications
 from anxin.workorders import attachments
 from anxin.workorders import services as wo
+from anxin.workorders.mail_threads import order_for_message_id, thread_message_id
 from anxin.workorders.models import Channel, WorkOrder
 from anxin.workorders.states import Type
 

@@ -9,13 +9,13 @@ provider side can drop the repeat.
 """
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from anxin.accounts.models import User
 from anxin.notifications import transports
 from anxin.notifications.models import Channel, Notification, Preference, WebhookEndpoint
 
@@ -23,6 +23,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_ATTEMPTS = 6
 BACKOFF_MINUTES = (1, 2, 5, 15, 60)
 CLAIM_TIMEOUT = timedelta(minutes=5)
+
+if TYPE_CHECKING:  # notifications sit below accounts: the user model is only a type here
+    from anxin.accounts.models import User
 
 
 def _quiet_until(pref: Preference | None, now: datetime) -> datetime | None:
@@ -39,7 +42,7 @@ def _quiet_until(pref: Preference | None, now: datetime) -> datetime | None:
 
 
 def notify(
-    *, recipients: list[User], kind: str, subject: str, body: str = "", dedupe_key: str, url: str = "",
+    *, recipients: list["User"], kind: str, subject: str, body: str = "", dedupe_key: str, url: str = "",
     urgent: bool = False, now: datetime | None = None,
 ) -> list[Notification]:
     """Write one in-app row plus one per preferred channel for each recipient (once per dedupe_key).
@@ -192,7 +195,7 @@ def deliver_due(*, now: datetime | None = None, limit: int = 200, ids: list[int]
     return counts
 
 
-def inbox_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+def inbox_mark_read(*, user: "User", ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
@@ -210,7 +213,7 @@ def inbox_settle(*, keep_unread: int) -> int:
     return settled
 
 
-def preference_set(*, user: User, channels: list[str], quiet_from=None, quiet_to=None, wechat_openid: str = ""
+def preference_set(*, user: "User", channels: list[str], quiet_from=None, quiet_to=None, wechat_openid: str = ""
                    ) -> Preference:
     allowed = {Channel.EMAIL, Channel.SMS, Channel.WECHAT}
     pref, _created = Preference.objects.get_or_create(user=user)

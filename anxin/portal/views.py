@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from anxin.audit.services import client_ip
 from anxin.core.errors import DomainError
+from anxin.core.http import client_ip
 from anxin.core.signing import rating_token
 from anxin.field.tracking import tracking_path
 from anxin.knowledge.selectors import articles_by_id

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from anxin.accounts import selectors as account_selectors
+from anxin.audit.exports import xlsx_export
 from anxin.core.errors import NotFound
-from anxin.core.exports import xlsx_export
 from anxin.customers.selectors import phone_for_display
 from anxin.reports import register as register_selectors
 from anxin.reports import selectors, staff

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from anxin.search import text as zh
+from anxin.core import text as zh
 
 FIELDS = ("type", "category", "priority", "is_emergency")
 MIN_DOCS = 50  # fewer resolved orders than this: no model

@@ -10,7 +10,7 @@ import uuid
 
 from django.urls import reverse
 
-from anxin.search import text as zh
+from anxin.core import text as zh
 from anxin.search.models import Kind
 
 BODY_WORDS = 400

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import visible_unit_ids
+from anxin.core import text as zh
 from anxin.core.phone import try_normalize_phone
 from anxin.search import documents, index
-from anxin.search import text as zh
 from anxin.search.index import Scope
 from anxin.search.models import Kind, SearchEntry
 from anxin.search.services import terms_load

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.audit.services import audit_record
+from anxin.core import text as zh
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.search import documents, index
-from anxin.search import text as zh
 from anxin.search.models import Kind, SearchEntry, SearchTerm
 
 _terms = {"loaded_at": 0.0}

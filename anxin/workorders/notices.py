@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.selectors import name_for_customers, on_duty_for
 from anxin.core.signing import rating_url
-from anxin.mailintake.tokens import thread_message_id
 from anxin.notifications import services as notifications
 from anxin.workorders import events
+from anxin.workorders.mail_threads import thread_message_id
 from anxin.workorders.models import Channel, WorkOrder
 from anxin.workorders.states import Status
 

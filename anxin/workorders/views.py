@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
+from anxin.audit.exports import xlsx_export
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, NotFound
-from anxin.core.exports import xlsx_export
 from anxin.customers import selectors as customer_selectors
 from anxin.search.selectors import QUEUE_MATCHES, order_ids_matching
 from anxin.workorders import attachments, selectors, services

@@ -6,7 +6,7 @@ import sys
 CHECK = """
 import anxin.wsgi
 from django.db import connections
-from anxin.search import text
+from anxin.core import text
 opened = [c.alias for c in connections.all(initialized_only=True) if c.connection is not None]
 assert not opened, opened  # a connection made before the fork would be shared by every worker
 assert "segmenter" in text._state and "t2s" in text._state  # built once, shared by the workers

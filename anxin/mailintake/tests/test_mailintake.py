@@ -278,7 +278,7 @@ def test_a_50_mb_mail_is_quarantined_without_being_read(intake, settings):
 
 def test_deploy_check_warns_when_the_intake_address_is_a_staff_address(intake, settings):
     """SECURITY-CASES 20: `manage.py check --deploy --database default` names the loop before it happens."""
-    from anxin.core.checks import check_mail_intake
+    from anxin.mailintake.checks import check_mail_intake
 
     settings.MAIL_IMAP_HOST = "imap.example.cn"
     assert check_mail_intake(None) == []

@@ -1,8 +1,9 @@
 """Our own Message-IDs carry a signed reply token (SECURITY-CASES 22).
 
 A customer's reply names our Message-ID in In-Reply-To/References; the token leads back to the order,
-and nobody can make one for another order without the secret key. Kept apart from the services so the
-order's notices can sign their mails without importing intake.
+and nobody can make one for another order without the secret key. In workorders because the order's notices sign
+their mails here and the mail intake (above) reads the replies; the salt keeps its old name so ids already sent
+still lead back.
 """
 
 import re

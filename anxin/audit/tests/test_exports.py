@@ -5,8 +5,8 @@ import io
 from django.contrib.auth.models import Permission
 from openpyxl import load_workbook
 
+from anxin.audit.exports import safe_cell
 from anxin.audit.models import AuditLog
-from anxin.core.exports import safe_cell
 from anxin.customers import services as customer_services
 from anxin.workorders.tests.factories import make_order
 
