@@ -1,11 +1,13 @@
 from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts import services
-from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.models import OnDuty, OrgUnit, User
+from anxin.audit.services import audited_save
+from anxin.core.errors import DomainError
 
 
 @admin.register(User)
@@ -39,3 +41,18 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
     def unlock(self, request, queryset):
         count = services.login_unlock(actor=request.user, attempts=queryset, request=request)
         self.message_user(request, _("%(count)d lock(s) lifted.") % {"count": count})
+
+
+@admin.register(OnDuty)
+class OnDutyAdmin(admin.ModelAdmin):
+    """The duty roster, kept by service managers; every save validated and audited."""
+
+    list_display = ["day", "kind", "technician"]
+    list_filter = ["kind"]
+    date_hierarchy = "day"
+
+    def save_model(self, request, obj, form, change):
+        try:
+            audited_save(obj=obj, actor=request.user, request=request)
+        except DomainError as exc:
+            messages.error(request, str(exc))

@@ -1,5 +1,6 @@
 import hashlib
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -91,3 +92,23 @@ class ApiToken(TimeStampedModel):
     @staticmethod
     def hash_secret(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class OnDuty(models.Model):
+    """The on-duty roster (值班表): who answers emergencies at night and on holidays (A9). Moved from field in
+    accounts.0003: it belongs to the staff, and accounts reads it for `on_duty_for`."""
+
+    class Kind(models.TextChoices):
+        NIGHT = "night", _("Night")
+        HOLIDAY = "holiday", _("Holiday")
+
+    technician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("technician"))
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["day", "kind"]
+        constraints = [models.UniqueConstraint(fields=["technician", "day", "kind"], name="onduty_unique")]
+        verbose_name = _("on-duty shift")
+        verbose_name_plural = _("on-duty roster")

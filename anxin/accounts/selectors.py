@@ -1,6 +1,6 @@
 from django.db.models import Q, QuerySet
 
-from anxin.accounts.models import ApiToken, OrgUnit, User
+from anxin.accounts.models import ApiToken, OnDuty, OrgUnit, User
 from anxin.accounts.scope import visible_unit_ids, visible_units
 from anxin.core.errors import NotFound
 
@@ -57,16 +57,20 @@ def agent_by_username(username: str) -> User | None:
 
 def on_duty_for(*, site_id: int) -> list[User]:
     """A9: who is on duty for a site's emergencies: dispatchers and service managers of the site and above,
-    plus the site's technicians on today's duty roster (field.OnDuty: nights, holidays)."""
-    from django.apps import apps
+    plus the site's technicians on today's duty roster (OnDuty: nights, holidays)."""
     from django.utils import timezone
 
     site = OrgUnit.objects.get(pk=site_id)
     ancestors = site.ancestor_ids
-    roster = apps.get_model("field", "OnDuty").objects.filter(day=timezone.localdate(), technician__org_unit_id=site_id)
+    roster = OnDuty.objects.filter(day=timezone.localdate(), technician__org_unit_id=site_id)
     return list(User.objects.filter(
         Q(org_unit_id__in=ancestors, groups__name__in=["dispatcher", "service_manager"])
         | Q(pk__in=roster.values("technician_id")), is_active=True).distinct())
+
+
+def is_on_duty(*, technician: User, day) -> bool:
+    """On the duty roster that day (a night or a holiday shift)."""
+    return OnDuty.objects.filter(technician=technician, day=day).exists()
 
 
 def name_for_customers(user: User | None) -> str:

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anxin.accounts.models import ApiToken, OrgUnit, User
+from anxin.accounts.models import ApiToken, OnDuty, OrgUnit, User
 from anxin.accounts.roles import ROLE_PERMISSIONS, Role
+from anxin.core import throttle_services as throttle
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, RateLimited
-from anxin.portal import throttle_services as throttle
 
 
 @transaction.atomic
@@ -115,7 +115,7 @@ def login_unlock(*, actor: User, attempts, request=None) -> int:
     """An administrator lifts log-in locks (django-axes rows and the per-address counts of those addresses);
     each lifted lock is in the audit log (issue 13)."""
     from anxin.audit.services import audit_record
-    from anxin.portal.models import Attempt
+    from anxin.core.models import Attempt
 
     rows = list(attempts.values_list("pk", "username", "ip_address"))
     with transaction.atomic():
@@ -192,3 +192,9 @@ def api_token_authenticate(raw: str, *, method: str = "GET", path: str = "/api/"
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def on_duty_set(*, technician: User, day, kind: str) -> OnDuty:
+    """Put a technician on the duty roster for a night or a holiday (once per day and kind)."""
+    duty, _created = OnDuty.objects.get_or_create(technician=technician, day=day, kind=kind)
+    return duty

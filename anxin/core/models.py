@@ -18,3 +18,18 @@ class PublicIdMixin(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Attempt(models.Model):
+    """One counted attempt (a code request, a wrong code, a tracking lookup, a bad password) for a throttle
+    (`core/throttle_services.py`). Moved from portal in core.0001: the staff side counts here too.
+
+    Kept in the database rather than a per-process cache so that every web worker sees the same count.
+    """
+
+    scope = models.CharField(max_length=30)
+    key = models.CharField(max_length=80)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "created_at"], name="core_attempt_key")]

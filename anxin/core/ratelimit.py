@@ -7,8 +7,8 @@ from functools import wraps
 from django.conf import settings
 from django.shortcuts import render
 
+from anxin.core import throttle_services as throttle
 from anxin.core.http import client_ip
-from anxin.portal import throttle_services as throttle
 
 
 def public_rate_limit(scope: str):

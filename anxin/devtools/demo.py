@@ -192,7 +192,8 @@ TECH_PROFILES = {  # username: main trade, skills, shift
 def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Customer], rng: random.Random) -> None:
     """Issue 3: catalogue, a warehouse per site with stock, technician profiles and tonight's duty, map positions,
     and tomorrow's booked but unassigned repairs so "propose plan" on the board has work to do."""
-    from anxin.field.models import JobType, OnDuty, Part
+    from anxin.accounts.models import OnDuty
+    from anxin.field.models import JobType, Part
     from anxin.field.services import appointments, assignments, stock
     from anxin.field.services.catalogue import catalogue_seed
 
@@ -213,7 +214,7 @@ def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Cu
         lat0, lng0 = SITE_CENTRES[[s.id for s in sites].index(user.org_unit_id)]
         assignments.technician_profile_set(user=user, trade=trade, skills=skills, shift_start=start, shift_end=end,
                                            base=(lat0, lng0))
-    assignments.on_duty_set(technician=users["tech1"], day=timezone.localdate(), kind=OnDuty.Kind.NIGHT)
+    account_services.on_duty_set(technician=users["tech1"], day=timezone.localdate(), kind=OnDuty.Kind.NIGHT)
     types = list(JobType.objects.exclude(category=None).select_related("category"))
     tomorrow = timezone.localdate() + timedelta(days=1)
     for site in sites:

@@ -1,4 +1,4 @@
-"""The catalogues and the technicians' profiles and roster, kept by service managers in the admin.
+"""The catalogues and the technicians' profiles, kept by service managers in the admin.
 Saves go through `catalogue.reference_save` (validated + audited)."""
 
 from django.contrib import admin, messages
@@ -8,7 +8,6 @@ from anxin.core.errors import DomainError
 from anxin.field.models import (
     Assignment,
     JobType,
-    OnDuty,
     Part,
     PriceItem,
     Skill,
@@ -70,13 +69,6 @@ class TechnicianProfileAdmin(ServiceSavedAdmin):
     list_display = ["user", "trade", "shift_start", "shift_end", "capacity_minutes", "is_active"]
     list_filter = ["trade", "is_active"]
     inlines = [SkillInline]
-
-
-@admin.register(OnDuty)
-class OnDutyAdmin(ServiceSavedAdmin):
-    list_display = ["day", "kind", "technician"]
-    list_filter = ["kind"]
-    date_hierarchy = "day"
 
 
 @admin.register(Assignment)

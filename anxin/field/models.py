@@ -164,25 +164,6 @@ class Skill(models.Model):
         verbose_name_plural = _("skills")
 
 
-class OnDuty(models.Model):
-    """The on-duty roster for emergencies at night and on holidays."""
-
-    class Kind(models.TextChoices):
-        NIGHT = "night", _("Night")
-        HOLIDAY = "holiday", _("Holiday")
-
-    technician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
-                                   verbose_name=_("technician"))
-    day = models.DateField(_("day"))
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-
-    class Meta:
-        ordering = ["day", "kind"]
-        constraints = [models.UniqueConstraint(fields=["technician", "day", "kind"], name="onduty_unique")]
-        verbose_name = _("on-duty shift")
-        verbose_name_plural = _("on-duty roster")
-
-
 class FieldJob(TimeStampedModel):
     """The field part of one order: job type, priority class, warranty, diagnosis, acceptance and payment."""
 

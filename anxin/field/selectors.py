@@ -79,7 +79,7 @@ class TechDay:
 
 def board_for(*, user: User, site: OrgUnit, day: date) -> list[TechDay]:
     """C2/C3 time board: per technician the day's planned jobs, minutes against capacity, travel."""
-    from anxin.field.models import OnDuty
+    from anxin.accounts.models import OnDuty
 
     profiles = technicians_for(user=user, site=site)
     rows = {p.user_id: TechDay(p) for p in profiles}

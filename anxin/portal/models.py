@@ -21,15 +21,3 @@ class LoginCode(models.Model):
         verbose_name_plural = _("sign-in codes")
 
 
-class Attempt(models.Model):
-    """One counted attempt (a code request, a wrong code, a tracking lookup) for a throttle.
-
-    Kept in the database rather than a per-process cache so that every web worker sees the same count.
-    """
-
-    scope = models.CharField(max_length=30)
-    key = models.CharField(max_length=80)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["scope", "key", "created_at"], name="portal_attempt_key")]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.services import channel_account
 from anxin.audit.services import audit_record
+from anxin.core import throttle_services as throttle
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, RateLimited
 from anxin.core.phone import phone_kind, try_normalize_phone
 from anxin.customers.models import Contact, Customer
@@ -27,7 +28,6 @@ from anxin.field.models import Appointment, JobType
 from anxin.field.services import appointments, jobs, quotes
 from anxin.notifications import services as notifications
 from anxin.portal import selectors, slots
-from anxin.portal import throttle_services as throttle
 from anxin.portal.models import LoginCode
 from anxin.workorders import attachments
 from anxin.workorders import services as wo

@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import can_see_unit
+from anxin.accounts.selectors import is_on_duty
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.field import geo
 from anxin.field.models import (
     Appointment,
     Assignment,
-    OnDuty,
     TechnicianProfile,
 )
 from anxin.field.services.appointments import local_text
@@ -53,7 +53,7 @@ def _base(profile: TechnicianProfile) -> tuple | None:
 
 
 def on_duty(technician: User, day: date) -> bool:
-    return OnDuty.objects.filter(technician=technician, day=day).exists()
+    return is_on_duty(technician=technician, day=day)
 
 
 
@@ -178,7 +178,4 @@ def technician_profile_set(*, user: User, trade: str, skills: dict[str, int], sh
 
 
 
-def on_duty_set(*, technician: User, day: date, kind: str) -> OnDuty:
-    duty, _created = OnDuty.objects.get_or_create(technician=technician, day=day, kind=kind)
-    return duty
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from PIL import Image, ImageDraw
 
+from anxin.accounts import services as account_services
 from anxin.core.errors import DomainError, PermissionDeniedError
 from anxin.devtools.testing.field import build_field, repair_order, tomorrow_at
 from anxin.devtools.testing.personas import fresh
@@ -245,7 +246,7 @@ def test_delay_with_new_promise_needs_consent(world, fw, dispatched):
 def test_an_emergency_reaches_the_technician_on_the_duty_roster(world, fw):
     from django.utils import timezone
 
-    assignments.on_duty_set(technician=world.tech_a2, day=timezone.localdate(), kind="night")
+    account_services.on_duty_set(technician=world.tech_a2, day=timezone.localdate(), kind="night")
     repair_order(world, title="楼道水管爆裂", emergency=True)
     assert world.tech_a2.notifications.filter(kind="emergency").exists()
     assert not world.tech_a.notifications.filter(kind="emergency").exists()

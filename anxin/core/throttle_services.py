@@ -1,7 +1,7 @@
 """A fixed-window counter shared by every web worker (rows in the database, not a per-process cache).
 
 Used by the portal (codes, tracking) and by the staff side (log-in failures per address, bad API tokens and
-CTI signatures per address — issue 13); the rows live in portal.Attempt.
+CTI signatures per address — issue 13); the rows are core.Attempt.
 
 `hit` answers None when the attempt is allowed (and counts it) or the seconds to wait; an attempt refused
 is not counted, so a flood does not push the end of the wait further out.
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from anxin.portal.models import Attempt
+from anxin.core.models import Attempt
 
 
 def hit(scope: str, key: str, *, limit: int, window: timedelta, now: datetime | None = None) -> int | None:
