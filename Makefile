@@ -37,6 +37,7 @@ lint: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/python tools/fill_po.py anxin/locale/zh_Hans/LC_MESSAGES/django.po
 	$(BIN)/python tools/lint_custom.py
+	$(BIN)/lint-imports --no-cache
 	@if command -v msgfmt >/dev/null; then msgfmt --check-format -o /dev/null anxin/locale/zh_Hans/LC_MESSAGES/django.po; fi
 
 fmt: $(STAMP)
