@@ -232,7 +232,7 @@ def test_technician_runs_a_job_on_a_phone_from_arrival_to_signed_acceptance(live
     world = build_world()
     build_field(world)
     order = repair_order(world)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 740}, has_touch=True,
                                   is_mobile=True, device_scale_factor=2)
     page = context.new_page()
@@ -303,9 +303,9 @@ def test_a_quote_line_is_added_once_across_double_taps_dropped_responses_and_two
     world = build_world()
     build_field(world)
     order = repair_order(world)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     order.refresh_from_db()
-    visits.arrive(order=order, actor=fresh(world.tech_a))
+    visits.visit_arrive(order=order, actor=fresh(world.tech_a))
     context = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 812}, has_touch=True,
                                   is_mobile=True, device_scale_factor=2)
     page = context.new_page()
@@ -536,8 +536,8 @@ def test_a_customer_signs_in_with_a_code_files_with_a_photo_and_slot_approves_a_
         assert max(stored.size) == 1600
     # the technician comes and quotes; the customer approves on the phone
     tech = fresh(world.tech_a)
-    assignments.dispatch(order=order, technician=world.tech_a, actor=fresh(world.dispatcher_a),
-                         start=Appointment.objects.get(work_order=order, is_current=True).window_from)
+    assignments.assignment_create(order=order, technician=world.tech_a, actor=fresh(world.dispatcher_a),
+                                  start=Appointment.objects.get(work_order=order, is_current=True).window_from)
     quotes.quote_add_item(order=order, actor=tech, price_item=PriceItem.objects.filter(is_active=True).first(),
                           quantity=1)
     quotes.quote_submit(order=order, actor=tech)

@@ -80,7 +80,7 @@ def test_no_english_label_shows_on_the_chinese_pages(world, client):
     order = repair_order(world)
     appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9),
                                  window_to=tomorrow_at(11), agreed_with="王芳")
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     admin = account_services.user_create(username="root", password="x" * 12, role=Role.ADMINISTRATOR, org_unit=world.hq)
     admin.is_staff = admin.is_superuser = True
     admin.save()

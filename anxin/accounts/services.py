@@ -146,11 +146,6 @@ def channel_account(*, username: str, display_name: str, permissions: list[str])
     return User.objects.get(pk=user.pk)  # fresh: no cached permissions
 
 
-def user_role(user: User) -> str:
-    names = [g.name for g in user.groups.all()]
-    return names[0] if names else ""
-
-
 def api_token_create(*, user: User, name: str, scope: str = ApiToken.Scope.WRITE,
                      days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token; returns it with the plain key, which is shown to the user once only.

@@ -237,9 +237,9 @@ def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Cu
         order = wo_services.workorder_create(actor=users["agent1"], type=Type.REPAIR, channel=Channel.HOTLINE,
                                              site=sites[0], title="厨房水管漏水", customer=customer,
                                              category=leak.category)
-        assignments.dispatch(order=order, technician=users["tech1"], actor=users["dispatcher1"],
-                             start=timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, 0))),
-                             override_reason="演示数据")
+        assignments.assignment_create(order=order, technician=users["tech1"], actor=users["dispatcher1"],
+                                      start=timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, 0))),
+                                      override_reason="演示数据")
 
 
 def _load_panels(sites: list[OrgUnit], users: dict[str, User], customers: list[Customer], rng: random.Random) -> None:

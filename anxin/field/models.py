@@ -417,7 +417,7 @@ class QuoteItem(models.Model):
         return self.price_item_id is None
 
 
-class Requisition(PublicIdMixin, models.Model):
+class MaterialRequisition(PublicIdMixin, models.Model):
     """C8 领料单: parts a job needs, issued by the warehouse (stock decremented) or supplied by the customer."""
 
     class Status(models.TextChoices):
@@ -442,8 +442,8 @@ class Requisition(PublicIdMixin, models.Model):
         verbose_name_plural = _("material requisitions")
 
 
-class RequisitionLine(models.Model):
-    requisition = models.ForeignKey(Requisition, on_delete=models.CASCADE, related_name="lines")
+class MaterialRequisitionLine(models.Model):
+    requisition = models.ForeignKey(MaterialRequisition, on_delete=models.CASCADE, related_name="lines")
     part = models.ForeignKey(Part, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(max_length=100, blank=True)  # customer-supplied parts have no part number
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])

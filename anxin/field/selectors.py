@@ -15,10 +15,10 @@ from anxin.field.models import (
     FieldJob,
     Inspection,
     JobType,
+    MaterialRequisition,
     Part,
     PriceItem,
     Quote,
-    Requisition,
     Signature,
     StepToken,
     Stock,
@@ -151,7 +151,7 @@ def job_view(*, order: WorkOrder) -> JobView:
         visits=list(Visit.objects.filter(work_order=order)),
         inspections=list(Inspection.objects.filter(work_order=order).select_related("signature", "photo")),
         quote=next((q for q in quotes if q.status != Quote.Status.SUPERSEDED), None), quotes=quotes,
-        requisitions=list(Requisition.objects.filter(work_order=order).select_related("warehouse")
+        requisitions=list(MaterialRequisition.objects.filter(work_order=order).select_related("warehouse")
                           .prefetch_related("lines__part")),
         delays=list(Delay.objects.filter(work_order=order)),
     )
@@ -222,15 +222,15 @@ def warehouse_for_order(*, order: WorkOrder) -> Warehouse | None:
             or Warehouse.objects.filter(site_id__in=ancestors).order_by("-site__path").first())
 
 
-def requisitions_to_issue(*, user: User) -> list[Requisition]:
-    return list(Requisition.objects.filter(status=Requisition.Status.REQUESTED,
+def requisitions_to_issue(*, user: User) -> list[MaterialRequisition]:
+    return list(MaterialRequisition.objects.filter(status=MaterialRequisition.Status.REQUESTED,
                                            warehouse__site_id__in=visible_unit_ids(user))
                 .select_related("work_order", "warehouse", "requested_by").prefetch_related("lines__part")
                 .order_by("created_at"))
 
 
-def requisition_get_for(*, user: User, public_id) -> Requisition:
-    req = Requisition.objects.filter(public_id=public_id, warehouse__site_id__in=visible_unit_ids(user)) \
+def material_requisition_get_for(*, user: User, public_id) -> MaterialRequisition:
+    req = MaterialRequisition.objects.filter(public_id=public_id, warehouse__site_id__in=visible_unit_ids(user)) \
         .select_related("warehouse", "work_order").first()
     if req is None:
         raise NotFound()

@@ -14,8 +14,8 @@ def _materials(order, actor, d):
     warehouse = selectors.warehouse_for_order(order=order)
     if warehouse is None:
         raise DomainError(ErrorCode.INVALID, _("This site has no warehouse."), {"field": "warehouse"})
-    return stock.requisition_create(order=order, actor=actor, warehouse=warehouse, lines=d["lines"],
-                                    customer_supplied=d["customer_supplied"], token=d["token"])
+    return stock.material_requisition_create(order=order, actor=actor, warehouse=warehouse, lines=d["lines"],
+                                             customer_supplied=d["customer_supplied"], token=d["token"])
 
 
 def _quote_decide(approve: bool):
@@ -29,9 +29,9 @@ def _table(*steps: Step) -> dict[str, Step]:
 
 # The technician's phone (C4–C9). Every step but warranty, pre-authorisation and payment carries a one-time token.
 PHONE = _table(
-    Step("travel", TokenForm, lambda o, u, d: visits.travel_start(order=o, actor=u, token=d["token"])),
-    Step("arrive", TokenForm, lambda o, u, d: visits.arrive(order=o, actor=u, token=d["token"])),
-    Step("nobody_home", forms.NobodyHomeForm, lambda o, u, d: visits.nobody_home(
+    Step("travel", TokenForm, lambda o, u, d: visits.visit_travel_start(order=o, actor=u, token=d["token"])),
+    Step("arrive", TokenForm, lambda o, u, d: visits.visit_arrive(order=o, actor=u, token=d["token"])),
+    Step("nobody_home", forms.NobodyHomeForm, lambda o, u, d: visits.visit_nobody_home(
         order=o, actor=u, waited_minutes=d["waited_minutes"], note_left=d["note_left"], token=d["token"]),
          done=_("Saved. The desk will agree a new appointment.")),
     Step("inspection", forms.InspectionForm, lambda o, u, d: visits.inspection_record(
@@ -55,7 +55,7 @@ PHONE = _table(
     Step("materials", forms.MaterialsForm, _materials, section="materials"),
     Step("delay", forms.PhoneDelayForm, lambda o, u, d: appointments.delay_record(
         order=o, actor=u, reason=d["reason"], note=d["note"], token=d["token"]), section="materials"),
-    Step("accept", forms.SignedForm, lambda o, u, d: visits.completion_accept(
+    Step("accept", forms.SignedForm, lambda o, u, d: visits.acceptance_record(
         order=o, actor=u, signer_name=d["signer_name"], signature=d["signature"], token=d["token"])),
     Step("payment", forms.PaymentForm, lambda o, u, d: jobs.payment_record(
         order=o, actor=u, method=d["method"], amount=d["amount"] or None)),

@@ -75,7 +75,7 @@ def board(request):
                     planned = datetime.fromisoformat(start)
                     if timezone.is_naive(planned):
                         planned = timezone.make_aware(planned)
-                    assignments.dispatch(order=order, technician=tech, start=planned, actor=request.user, source="plan")
+                    assignments.assignment_create(order=order, technician=tech, start=planned, actor=request.user, source="plan")
                     done += 1
                 except (DomainError, Http404, ValueError) as exc:
                     failed.append(f"{value.split('|')[0][:8]}: {exc}")
@@ -87,8 +87,8 @@ def board(request):
             try:
                 order = wo_selectors.workorder_get_for(user=request.user, public_id=request.POST.get("order"))
                 tech = selectors.technician_get_for(user=request.user, username=request.POST.get("technician", ""))
-                assignments.dispatch(order=order, technician=tech, start=_at(day, request.POST.get("start", "")),
-                                     actor=request.user, override_reason=request.POST.get("override_reason", ""))
+                assignments.assignment_create(order=order, technician=tech, start=_at(day, request.POST.get("start", "")),
+                                              actor=request.user, override_reason=request.POST.get("override_reason", ""))
                 messages.success(request, _("Dispatched %(number)s to %(name)s.") % {"number": order.number,
                                                                                   "name": tech})
                 return redirect(f"{request.path}?site={site.code}&day={day.isoformat()}")
@@ -242,8 +242,8 @@ def _my_job_page(request, order):
 def warehouse(request):
     if request.method == "POST":
         try:
-            req = selectors.requisition_get_for(user=request.user, public_id=request.POST.get("requisition"))
-            stock.requisition_issue(requisition=req, actor=request.user)
+            req = selectors.material_requisition_get_for(user=request.user, public_id=request.POST.get("requisition"))
+            stock.material_requisition_issue(requisition=req, actor=request.user)
             messages.success(request, _("Issued."))
         except DomainError as exc:
             messages.error(request, str(exc))

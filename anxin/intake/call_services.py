@@ -11,6 +11,7 @@ from anxin.core.errors import DomainError, ErrorCode
 from anxin.customers.models import Asset, Customer
 from anxin.intake.counter_services import ticket_finish
 from anxin.intake.models import ContactLog, CounterTicket
+from anxin.intake.selectors import contactlog_by_token
 from anxin.intake.services import (
     CONTACT_FIELDS,
     contactlog_create,
@@ -44,8 +45,7 @@ def call_take(*, actor: User, data: dict, action: str, customer: Customer | None
     `force_new`. The call log, the order or urge link, the counter ticket and the knowledge/classification records
     are written together: if any step fails, nothing is kept.
     """
-    if (first := ContactLog.objects.select_related("work_order").filter(
-            client_token=data["token"], taker=actor).first()) is not None:
+    if (first := contactlog_by_token(user=actor, token=data["token"])) is not None:
         return CallTaken(log=first, order=first.work_order, urged=first.is_urge, repeat=True)
     if action == "order" and customer is not None and not force_new:
         dupes = wo_selectors.possible_duplicates(

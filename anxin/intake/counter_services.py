@@ -112,11 +112,6 @@ def ticket_call_next(*, actor: User) -> CounterTicket | None:
     return None
 
 
-def ticket_check_mine(*, actor: User, ticket: CounterTicket) -> CounterTicket:
-    """Raises unless this customer is at the actor's window now."""
-    return _mine(actor, ticket)
-
-
 def _mine(actor: User, ticket: CounterTicket) -> CounterTicket:
     _check(actor, ticket.site_id)
     if ticket.state != CounterTicket.State.CALLED or ticket.served_by_id != actor.id:

@@ -68,10 +68,6 @@ def policy_for(order: WorkOrder, metric: str, policies: list[SlaPolicy] | None =
     return best
 
 
-def clocks_for(*, order: WorkOrder) -> list[Clock]:
-    return list(order.clocks.all())
-
-
 def ladder_recipients(*, order: WorkOrder, step: str) -> list[User]:
     """Who stands at one step of the ladder for this order's site (E4)."""
     if step == "owner":

@@ -118,10 +118,3 @@ def family_of(order_type: str) -> Family:
 def types_of(family: Family) -> list[Type]:
     return [t for t, f in FAMILY_OF.items() if f == family]
 
-
-def statuses_of(family: Family) -> list[Status]:
-    return list(TRANSITIONS[family])
-
-
-def can_transition(family: Family, current: str, to: str) -> bool:
-    return Status(to) in TRANSITIONS[family].get(Status(current), frozenset())

@@ -2,7 +2,7 @@
 profile and the duty roster."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,10 +52,6 @@ def _base(profile: TechnicianProfile) -> tuple | None:
 
 
 
-def on_duty(technician: User, day: date) -> bool:
-    return is_on_duty(technician=technician, day=day)
-
-
 
 def assignment_check(*, order: WorkOrder, technician: User, start: datetime) -> Check:
     """C2's hard rules for putting this order at `start` on this technician's day: skill and level, shift
@@ -76,7 +72,7 @@ def assignment_check(*, order: WorkOrder, technician: User, start: datetime) -> 
                            "need": job.job_type.min_level})
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
     day = local_start.date()
-    if not on_duty(technician, day) and (local_start.time() < profile.shift_start
+    if not is_on_duty(technician=technician, day=day) and (local_start.time() < profile.shift_start
                                           or local_end.time() > profile.shift_end or local_end.date() != day):
         problems.append(_("Outside %(name)s's shift (%(from)s–%(to)s).")
                         % {"name": technician, "from": profile.shift_start.strftime("%H:%M"),
@@ -107,8 +103,8 @@ def assignment_check(*, order: WorkOrder, technician: User, start: datetime) -> 
 
 
 
-def dispatch(*, order: WorkOrder, technician: User, start: datetime, actor: User, override_reason: str = "",
-             source: str = Assignment.Source.MANUAL) -> Assignment:
+def assignment_create(*, order: WorkOrder, technician: User, start: datetime, actor: User, override_reason: str = "",
+                      source: str = Assignment.Source.MANUAL) -> Assignment:
     """Give the order to a technician for a planned time and write it in the daily register.
 
     A broken hard rule stops the dispatch unless the dispatcher gives a reason to override; the

@@ -11,7 +11,7 @@ from anxin.accounts.models import User
 from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
-from anxin.field.models import Part, Requisition, RequisitionLine, Stock, Warehouse
+from anxin.field.models import MaterialRequisition, MaterialRequisitionLine, Part, Stock, Warehouse
 from anxin.field.services.errors import invalid
 from anxin.field.services.guards import once, require_field, require_own
 from anxin.notifications import services as notifications
@@ -21,8 +21,8 @@ from anxin.workorders.models import WorkOrder, WorkOrderEvent
 E = WorkOrderEvent.Type
 
 
-def requisition_create(*, order: WorkOrder, actor: User, warehouse: Warehouse, lines: list[tuple[Part, int]],
-                       customer_supplied: list[tuple[str, int, str]] = (), token: str = "") -> Requisition | None:
+def material_requisition_create(*, order: WorkOrder, actor: User, warehouse: Warehouse, lines: list[tuple[Part, int]],
+                       customer_supplied: list[tuple[str, int, str]] = (), token: str = "") -> MaterialRequisition | None:
     """Parts from the catalogue (with the stock status at request time) plus parts the customer supplies,
     each noted as inspected."""
     require_field(order)
@@ -42,12 +42,12 @@ def requisition_create(*, order: WorkOrder, actor: User, warehouse: Warehouse, l
             return None
         on_hand = dict(Stock.objects.filter(warehouse=warehouse, part__in=[p for p, _q in lines])
                        .values_list("part_id", "quantity"))
-        req = Requisition.objects.create(work_order=order, warehouse=warehouse, requested_by=actor,
-                                         status=Requisition.Status.REQUESTED if lines else Requisition.Status.ISSUED)
-        RequisitionLine.objects.bulk_create(
-            [RequisitionLine(requisition=req, part=p, description=p.name, quantity=q,
+        req = MaterialRequisition.objects.create(work_order=order, warehouse=warehouse, requested_by=actor,
+                                         status=MaterialRequisition.Status.REQUESTED if lines else MaterialRequisition.Status.ISSUED)
+        MaterialRequisitionLine.objects.bulk_create(
+            [MaterialRequisitionLine(requisition=req, part=p, description=p.name, quantity=q,
                              in_stock_when_requested=on_hand.get(p.pk, 0) >= q) for p, q in lines]
-            + [RequisitionLine(requisition=req, description=d.strip()[:100], quantity=q, customer_supplied=True,
+            + [MaterialRequisitionLine(requisition=req, description=d.strip()[:100], quantity=q, customer_supplied=True,
                                inspection_note=n.strip()[:200]) for d, q, n in customer_supplied])
         wo.workorder_record_step(
             order=order, type=E.MATERIALS_REQUESTED, actor=actor, reason=warehouse.name,
@@ -63,13 +63,13 @@ def requisition_create(*, order: WorkOrder, actor: User, warehouse: Warehouse, l
     return req
 
 
-def requisition_issue(*, requisition: Requisition, actor: User) -> Requisition:
+def material_requisition_issue(*, requisition: MaterialRequisition, actor: User) -> MaterialRequisition:
     """Issue every line or none: a line without enough stock stops the whole issue with a clear message."""
     if not actor.has_perm("field.issue_materials") or not can_see_unit(actor, requisition.warehouse.site_id):
         raise PermissionDeniedError()
     with transaction.atomic():
-        claimed = Requisition.objects.filter(pk=requisition.pk, status=Requisition.Status.REQUESTED).update(
-            status=Requisition.Status.ISSUED, issued_by=actor, issued_at=timezone.now())
+        claimed = MaterialRequisition.objects.filter(pk=requisition.pk, status=MaterialRequisition.Status.REQUESTED).update(
+            status=MaterialRequisition.Status.ISSUED, issued_by=actor, issued_at=timezone.now())
         if not claimed:
             raise DomainError(ErrorCode.CONFLICT, _("This requisition has already been issued or cancelled."),
                               status=409)

@@ -35,7 +35,7 @@ def _open_visit(order: WorkOrder, actor: User) -> Visit:
 
 
 
-def travel_start(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
+def visit_travel_start(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
     require_field(order)
     require_own(order, actor)
     with transaction.atomic():
@@ -53,7 +53,7 @@ def travel_start(*, order: WorkOrder, actor: User, token: str = "") -> Visit | N
 
 
 
-def arrive(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
+def visit_arrive(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
     require_field(order)
     require_own(order, actor)
     with transaction.atomic():
@@ -76,7 +76,7 @@ def arrive(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
 
 
 
-def nobody_home(*, order: WorkOrder, actor: User, waited_minutes: int, note_left: str, token: str = "") -> Visit | None:
+def visit_nobody_home(*, order: WorkOrder, actor: User, waited_minutes: int, note_left: str, token: str = "") -> Visit | None:
     """C4: nobody opened. The wait and the note are kept, the appointment and dispatch lapse and the order
     goes back to the desk (and the dispatcher) for a new appointment."""
     require_field(order)
@@ -148,10 +148,10 @@ def inspection_record(*, order: WorkOrder, actor: User, items: list[dict], diagn
 
 
 
-def completion_accept(*, order: WorkOrder, actor: User, signer_name: str, signature: str, token: str = ""
+def acceptance_record(*, order: WorkOrder, actor: User, signer_name: str, signature: str, token: str = ""
                       ) -> FieldJob | None:
     """The customer accepts the finished work by signing; the order is resolved and the archive gains the job."""
-    from anxin.field.models import Quote, Requisition
+    from anxin.field.models import MaterialRequisition, Quote
 
     require_field(order)
     require_own(order, actor)
@@ -164,7 +164,7 @@ def completion_accept(*, order: WorkOrder, actor: User, signer_name: str, signat
         quote = Quote.objects.filter(work_order=locked).exclude(status=Quote.Status.SUPERSEDED).first()
         if quote and quote.status not in (Quote.Status.APPROVED, Quote.Status.DECLINED):
             raise DomainError(ErrorCode.CONFLICT, _("The quote still waits for the customer's decision."), status=409)
-        if Requisition.objects.filter(work_order=locked, status=Requisition.Status.REQUESTED).exists():
+        if MaterialRequisition.objects.filter(work_order=locked, status=MaterialRequisition.Status.REQUESTED).exists():
             raise DomainError(ErrorCode.CONFLICT, _("A material requisition has not been issued yet."), status=409)
         job = field_job_ensure(locked)
         content = _("Work on %(number)s finished and accepted.") % {"number": locked.number}

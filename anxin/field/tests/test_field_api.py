@@ -22,7 +22,7 @@ def _auth(user):
 
 def test_technician_day_steps_and_register(world, fw, client):
     order = repair_order(world)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     tech = _auth(world.tech_a)
     day = tomorrow_at(0).date().isoformat()
     jobs = client.get(f"/api/field/my-jobs?day={day}", **tech).json()
@@ -38,7 +38,7 @@ def test_technician_day_steps_and_register(world, fw, client):
 
 def test_denials_and_bad_input(world, fw, client):
     order = repair_order(world)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     other = _auth(world.tech_a2)
     url = f"/api/field/orders/{order.public_id}/arrive"
     assert client.post(url, data="{}", content_type="application/json", **other).status_code == 404

@@ -39,7 +39,7 @@ def dispatched(world, fw):
     order = repair_order(world)
     appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=tomorrow_at(9),
                                  window_to=tomorrow_at(11), agreed_with="王芳")
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     order.refresh_from_db()
     return order
 
@@ -87,31 +87,31 @@ def test_dispatch_refuses_broken_rules_unless_overridden_with_reason(world, fw, 
         start = tomorrow_at(13)
     else:
         other = repair_order(world, title="另一单")
-        assignments.dispatch(order=other, technician=tech, start=tomorrow_at(9), actor=dispatcher)
+        assignments.assignment_create(order=other, technician=tech, start=tomorrow_at(9), actor=dispatcher)
     with pytest.raises(DomainError) as err:
-        assignments.dispatch(order=order, technician=tech, start=start, actor=dispatcher)
+        assignments.assignment_create(order=order, technician=tech, start=start, actor=dispatcher)
     assert err.value.status == 409 and err.value.extra["problems"]
     assert not Assignment.objects.filter(work_order=order).exists()
-    a = assignments.dispatch(order=order, technician=tech, start=start, actor=dispatcher, override_reason="客户坚持")
+    a = assignments.assignment_create(order=order, technician=tech, start=start, actor=dispatcher, override_reason="客户坚持")
     assert a.warnings and a.override_reason == "客户坚持"
 
 
 def test_technician_cannot_open_or_work_another_technicians_order(world, fw, dispatched, client_for):
     with pytest.raises(PermissionDeniedError):
-        visits.arrive(order=dispatched, actor=fresh(world.tech_a2))
+        visits.visit_arrive(order=dispatched, actor=fresh(world.tech_a2))
     assert client_for(world.tech_a2).get(f"/field/my/{dispatched.public_id}/").status_code == 404
 
 
 def test_agent_cannot_dispatch(world, fw):
     order = repair_order(world)
     with pytest.raises(PermissionDeniedError):
-        assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9), actor=fresh(world.agent_a))
+        assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9), actor=fresh(world.agent_a))
 
 
 def test_nobody_home_returns_order_to_desk(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    visits.travel_start(order=dispatched, actor=tech, token="t1")
-    visits.nobody_home(order=dispatched, actor=tech, waited_minutes=15, note_left="门上留了联系卡", token="t2")
+    visits.visit_travel_start(order=dispatched, actor=tech, token="t1")
+    visits.visit_nobody_home(order=dispatched, actor=tech, waited_minutes=15, note_left="门上留了联系卡", token="t2")
     dispatched.refresh_from_db()
     assert dispatched.status == Status.SCHEDULED
     assert not dispatched.appointments.filter(is_current=True).exists()
@@ -121,14 +121,14 @@ def test_nobody_home_returns_order_to_desk(world, fw, dispatched):
 
 def test_a_step_resent_after_a_lost_connection_is_not_repeated(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    assert visits.arrive(order=dispatched, actor=tech, token="same") is not None
-    assert visits.arrive(order=dispatched, actor=tech, token="same") is None  # the retry: already saved
+    assert visits.visit_arrive(order=dispatched, actor=tech, token="same") is not None
+    assert visits.visit_arrive(order=dispatched, actor=tech, token="same") is None  # the retry: already saved
     assert dispatched.events.filter(type=E.ARRIVED).count() == 1
 
 
 def test_full_job_from_arrival_to_payment(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    visits.arrive(order=dispatched, actor=tech)
+    visits.visit_arrive(order=dispatched, actor=tech)
     visits.inspection_record(order=dispatched, actor=tech, diagnosis="角阀老化",
                              items=[{"point": "外观", "ok": True}, {"point": "角阀", "ok": False, "note": "锈蚀渗水"}],
                              signer_name="王芳", signature=signature_png())
@@ -156,15 +156,15 @@ def test_full_job_from_arrival_to_payment(world, fw, dispatched):
     with pytest.raises(DomainError) as err:  # editing an approved quote in place
         quotes.quote_add_item(order=dispatched, actor=tech, price_item=labour, quantity=1)
     assert err.value.status == 409
-    req = stock.requisition_create(order=dispatched, actor=tech, warehouse=fw.warehouse,
-                                   lines=[(fw.valve, 2)], customer_supplied=[("客户自购水龙头", 1, "外观完好")])
+    req = stock.material_requisition_create(order=dispatched, actor=tech, warehouse=fw.warehouse,
+                                            lines=[(fw.valve, 2)], customer_supplied=[("客户自购水龙头", 1, "外观完好")])
     with pytest.raises(DomainError):  # a requisition not yet issued blocks hand-over
-        visits.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
+        visits.acceptance_record(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
     with pytest.raises(PermissionDeniedError):
-        stock.requisition_issue(requisition=req, actor=tech)
-    stock.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
+        stock.material_requisition_issue(requisition=req, actor=tech)
+    stock.material_requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
     assert Stock.objects.get(part=fw.valve).quantity == 1
-    visits.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
+    visits.acceptance_record(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
     jobs.payment_record(order=dispatched, actor=tech, method="on_site", amount=Decimal("208.50"))
     dispatched.refresh_from_db()
     assert dispatched.status == Status.RESOLVED
@@ -177,7 +177,7 @@ def test_full_job_from_arrival_to_payment(world, fw, dispatched):
 
 def test_quote_revision_after_approval_needs_approval_again(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    visits.arrive(order=dispatched, actor=tech)
+    visits.visit_arrive(order=dispatched, actor=tech)
     quotes.quote_add_item(order=dispatched, actor=tech, price_item=PriceItem.objects.get(code="L-VISIT"),
                           quantity=1)
     quotes.quote_submit(order=dispatched, actor=tech)
@@ -203,10 +203,10 @@ def test_bad_quantities_and_prices_are_refused(world, fw, dispatched, quantity):
 
 def test_issuing_more_than_in_stock_is_refused_and_nothing_taken(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    req = stock.requisition_create(order=dispatched, actor=tech, warehouse=fw.warehouse, lines=[(fw.valve, 5)])
+    req = stock.material_requisition_create(order=dispatched, actor=tech, warehouse=fw.warehouse, lines=[(fw.valve, 5)])
     assert req.lines.get().in_stock_when_requested is False
     with pytest.raises(DomainError) as err:
-        stock.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
+        stock.material_requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
     assert "3" in str(err.value)
     req.refresh_from_db()
     assert req.status == "requested" and Stock.objects.get(part=fw.valve).quantity == 3
@@ -261,8 +261,8 @@ def test_customer_allowances_are_written_on_the_job(world, fw, dispatched):
 
 def test_a_repeat_repair_of_the_same_job_is_marked_rework(world, fw, dispatched):
     tech = fresh(world.tech_a)
-    visits.arrive(order=dispatched, actor=tech)
-    visits.completion_accept(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
+    visits.visit_arrive(order=dispatched, actor=tech)
+    visits.acceptance_record(order=dispatched, actor=tech, signer_name="王芳", signature=signature_png())
     again = repair_order(world, title="又漏水了")
     appointments.appointment_set(order=again, actor=fresh(world.agent_a), window_from=tomorrow_at(14),
                                  window_to=tomorrow_at(16), agreed_with="王芳")
@@ -281,7 +281,7 @@ def test_a_step_reads_and_locks_its_order_once(world, fw, dispatched):
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        visits.arrive(order=dispatched, actor=fresh(world.tech_a), token="once")
+        visits.visit_arrive(order=dispatched, actor=fresh(world.tech_a), token="once")
     reads = [q["sql"] for q in ctx.captured_queries
              if q["sql"].startswith('SELECT "workorders_workorder"."id", ') and '"workorders_workorder"."id" =' in q["sql"]]
     assert len(reads) == 1, "\n".join(reads)

@@ -76,14 +76,14 @@ def test_board_queries_do_not_grow_with_orders(world, fw, client_for):
     for i in range(2):
         o = repair_order(world, title=f"a{i}")
         _book(world, o, 8 + 2 * i, 10 + 2 * i)
-        assignments.dispatch(order=o, technician=world.tech_a, start=tomorrow_at(9 + 2 * i), actor=fresh(world.dispatcher_a))
+        assignments.assignment_create(order=o, technician=world.tech_a, start=tomorrow_at(9 + 2 * i), actor=fresh(world.dispatcher_a))
     few = count()
     for i in range(4):
         o = repair_order(world, title=f"b{i}")
         _book(world, o, 13, 17)
         if i < 2:
-            assignments.dispatch(order=o, technician=world.tech_a, start=tomorrow_at(13 + 2 * i),
-                                 actor=fresh(world.dispatcher_a))
+            assignments.assignment_create(order=o, technician=world.tech_a, start=tomorrow_at(13 + 2 * i),
+                                          actor=fresh(world.dispatcher_a))
     assert count() <= few + 2
 
 
@@ -115,7 +115,7 @@ def test_desk_books_and_reschedules_on_the_job_page(world, fw, client_for):
 def test_technician_runs_the_job_on_the_phone_page(world, fw, client_for):
     order = repair_order(world)
     _book(world, order)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     client = client_for(world.tech_a)
     url = f"/field/my/{order.public_id}/"
     assert order.number in client.get("/field/my/?day=" + tomorrow_at(0).date().isoformat()).content.decode()
@@ -141,7 +141,7 @@ def test_technician_runs_the_job_on_the_phone_page(world, fw, client_for):
 def test_printed_order_has_three_copies_chinese_fields_and_tracking_qr(world, fw, client_for):
     order = repair_order(world)
     _book(world, order)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     response = client_for(world.agent_a).get(f"/field/orders/{order.public_id}/print/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
@@ -166,8 +166,8 @@ def test_tracking_page_shows_public_facts_only_and_refuses_forged_links(world, f
 def test_warehouse_issues_a_requisition(world, fw, client_for):
     order = repair_order(world)
     _book(world, order)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
-    visits.arrive(order=order, actor=fresh(world.tech_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    visits.visit_arrive(order=order, actor=fresh(world.tech_a))
     client = client_for(world.tech_a)
     client.post(f"/field/my/{order.public_id}/materials/", {"token": "m1", "part": ["P-VALVE-15", ""],
                                                    "part_qty": ["2", "1"]})
@@ -182,10 +182,10 @@ def test_warehouse_issues_a_requisition(world, fw, client_for):
 
 def test_archive_history_shows_the_job_the_same_day(world, fw, client_for):
     order = repair_order(world)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     tech = fresh(world.tech_a)
-    visits.arrive(order=order, actor=tech)
-    visits.completion_accept(order=order, actor=tech, signer_name="王芳", signature=signature_png())
+    visits.visit_arrive(order=order, actor=tech)
+    visits.acceptance_record(order=order, actor=tech, signer_name="王芳", signature=signature_png())
     page = client_for(world.agent_a).get(f"/customers/{world.customer_a.public_id}/").content.decode()
     from django.utils import timezone
 
@@ -199,12 +199,12 @@ def test_time_board_shows_actual_against_standard_minutes(world, fw, client_for)
     import time_machine
 
     order = repair_order(world)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     tech = fresh(world.tech_a)
     with time_machine.travel(tomorrow_at(9, 35), tick=False):
-        visits.arrive(order=order, actor=tech)
+        visits.visit_arrive(order=order, actor=tech)
     with time_machine.travel(tomorrow_at(10, 50), tick=False):
-        visits.completion_accept(order=order, actor=tech, signer_name="王芳", signature=signature_png())
+        visits.acceptance_record(order=order, actor=tech, signer_name="王芳", signature=signature_png())
     page = client_for(world.dispatcher_a).get(f"/field/board/?site=SA&day={tomorrow_at(0).date().isoformat()}")
     row = next(r for r in page.context["rows"] if r.profile.user == world.tech_a)
     assert (row.actual, row.standard_done) == (75, 60)  # 15 minutes over the standard time: shown in red
@@ -215,9 +215,9 @@ def test_signed_quote_prints_for_the_customer_with_signature_and_hash(world, fw,
     from anxin.field.models import PriceItem
 
     order = repair_order(world)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     tech = fresh(world.tech_a)
-    visits.arrive(order=order, actor=tech)
+    visits.visit_arrive(order=order, actor=tech)
     quotes.quote_add_item(order=order, actor=tech, price_item=PriceItem.objects.get(code="M-VALVE-15"),
                           quantity=2)
     quotes.quote_submit(order=order, actor=tech)
@@ -240,7 +240,7 @@ def test_technicians_cannot_do_the_desks_part(world, fw, client_for):
                                      agreed_with="王芳")
     with pytest.raises(PermissionDeniedError):
         jobs.job_details_set(order=order, actor=tech, job_type=fw.circuit)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     client = client_for(world.tech_a)
     assert client.get(f"/field/orders/{order.public_id}/").status_code == 403  # the desk's panel
     assert client.get(f"/field/my/{order.public_id}/").status_code == 200  # his own phone page
@@ -256,9 +256,9 @@ def test_rework_must_point_at_the_same_customers_earlier_order(world, fw):
 
 def _on_site(world, order):
     _book(world, order)
-    assignments.dispatch(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=tomorrow_at(9, 30), actor=fresh(world.dispatcher_a))
     order.refresh_from_db()
-    visits.arrive(order=order, actor=fresh(world.tech_a))
+    visits.visit_arrive(order=order, actor=fresh(world.tech_a))
 
 
 def test_a_quote_line_sent_twice_with_its_token_is_added_once(world, fw, client_for):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from anxin.core.errors import DomainError
 from anxin.devtools.testing.field import build_field, repair_order
 from anxin.devtools.testing.personas import fresh
-from anxin.field.models import Requisition, Stock
+from anxin.field.models import MaterialRequisition, Stock
 from anxin.field.services import jobs, quotes, stock
 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999"), places=2)
@@ -50,9 +50,9 @@ def test_stock_never_goes_negative_and_is_exactly_accounted(on_site, steps):
             stock.stock_receive(warehouse=fw.warehouse, part=fw.valve, quantity=n)
             expected += n
             continue
-        req = stock.requisition_create(order=order, actor=tech, warehouse=fw.warehouse, lines=[(fw.valve, n)])
+        req = stock.material_requisition_create(order=order, actor=tech, warehouse=fw.warehouse, lines=[(fw.valve, n)])
         try:
-            stock.requisition_issue(requisition=req, actor=keeper)
+            stock.material_requisition_issue(requisition=req, actor=keeper)
             expected -= n
         except DomainError:
             assert n > expected  # refused only when there really is not enough
@@ -70,14 +70,14 @@ def test_two_racing_issues_for_the_last_parts_give_them_to_exactly_one():
     order = repair_order(world)
     order.owner = world.tech_a
     order.save(update_fields=["owner"])
-    reqs = [stock.requisition_create(order=order, actor=fresh(world.tech_a), warehouse=fw.warehouse,
+    reqs = [stock.material_requisition_create(order=order, actor=fresh(world.tech_a), warehouse=fw.warehouse,
                                      lines=[(fw.valve, 2)]) for _ in range(2)]
     results, barrier = [], threading.Barrier(2)
 
     def issue(req):
         try:
             barrier.wait()
-            stock.requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
+            stock.material_requisition_issue(requisition=req, actor=fresh(world.warehouse_a))
             results.append("issued")
         except DomainError:
             results.append("refused")
@@ -93,4 +93,4 @@ def test_two_racing_issues_for_the_last_parts_give_them_to_exactly_one():
         t.join()
     assert results.count("issued") == 1
     assert Stock.objects.get(part=fw.valve).quantity == 0
-    assert Requisition.objects.filter(status="issued").count() == 1
+    assert MaterialRequisition.objects.filter(status="issued").count() == 1

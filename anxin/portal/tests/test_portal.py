@@ -176,7 +176,7 @@ def test_slots_follow_the_register_and_the_trade(db, world, fw):
                                  customer_id=world.customer_a.pk, idempotency_key="c")
     appointments.appointment_set(order=order, actor=fresh(world.agent_a), window_from=window[0], window_to=window[1],
                                  agreed_with="王芳")
-    assignments.dispatch(order=order, technician=world.tech_a, start=window[0], actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=order, technician=world.tech_a, start=window[0], actor=fresh(world.dispatcher_a))
     assert not slots.slot_is_free(site=world.site_a, job_type=fw.leak, window=window)
     assert slots.free_slots(site=world.site_b, job_type=fw.leak) == []  # nobody of that trade there
     assert slots.slot_from_key("202612050900") is None and slots.slot_from_key("<script>") is None
@@ -265,9 +265,9 @@ def test_the_portal_channel_account_cannot_sign_in(client, world, web_order):
 def test_cancel_before_dispatch_only(client, world, web_order):
     sign_in(client, PHONE_A)
     url = f"/portal/orders/{web_order.public_id}/"
-    assignments.dispatch(order=web_order, technician=world.tech_a,
-                         start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
-                         actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=web_order, technician=world.tech_a,
+                                  start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                                  actor=fresh(world.dispatcher_a))
     refused = client.post(url + "cancel/", {"reason": "不需要了"})
     assert refused.status_code == 409 and "请致电" in refused.content.decode()
     other = services.repair_file(phone=PHONE_A, category=world.category, description="阳台漏水",
@@ -298,9 +298,9 @@ def build_field_leak():
 
 
 def test_message_reaches_the_owner_and_the_timeline(client, world, web_order):
-    assignments.dispatch(order=web_order, technician=world.tech_a,
-                         start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
-                         actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=web_order, technician=world.tech_a,
+                                  start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                                  actor=fresh(world.dispatcher_a))
     sign_in(client, PHONE_A)
     response = client.post(f"/portal/orders/{web_order.public_id}/message/", {"body": "楼下门禁密码 1234#"},
                            follow=True)
@@ -314,9 +314,9 @@ def test_message_reaches_the_owner_and_the_timeline(client, world, web_order):
 
 def test_quote_is_decided_online_once(client, world, web_order):
     tech = fresh(world.tech_a)
-    assignments.dispatch(order=web_order, technician=world.tech_a,
-                         start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
-                         actor=fresh(world.dispatcher_a))
+    assignments.assignment_create(order=web_order, technician=world.tech_a,
+                                  start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                                  actor=fresh(world.dispatcher_a))
     from anxin.field.models import PriceItem
     item = PriceItem.objects.filter(is_active=True).first()
     quotes.quote_add_item(order=web_order, actor=tech, price_item=item, quantity=1)
@@ -413,11 +413,11 @@ def test_the_code_is_sent_at_once_not_at_the_workers_next_round(db, world, setti
 
 def test_on_the_way_and_quote_waiting_reach_the_customer_once_and_are_on_the_timeline(world, web_order):
     tech = fresh(world.tech_a)
-    assignments.dispatch(order=web_order, technician=world.tech_a,
-                         start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
-                         actor=fresh(world.dispatcher_a))
-    visits.travel_start(order=web_order, actor=tech, token="go-1")
-    visits.travel_start(order=web_order, actor=tech, token="go-1")  # the phone re-sent the step
+    assignments.assignment_create(order=web_order, technician=world.tech_a,
+                                  start=Appointment.objects.get(work_order=web_order, is_current=True).window_from,
+                                  actor=fresh(world.dispatcher_a))
+    visits.visit_travel_start(order=web_order, actor=tech, token="go-1")
+    visits.visit_travel_start(order=web_order, actor=tech, token="go-1")  # the phone re-sent the step
     from anxin.field.models import PriceItem
     quotes.quote_add_item(order=web_order, actor=tech, price_item=PriceItem.objects.filter(is_active=True).first(),
                           quantity=1)
