@@ -48,7 +48,7 @@ PHONE = _table(
          section="quote"),
     Step("quote_approve", forms.SignedForm, _quote_decide(True), section="quote"),
     Step("quote_decline", forms.SignedForm, _quote_decide(False), section="quote"),
-    Step("pre_authorised", forms.PreAuthorisedForm, lambda o, u, d: jobs.pre_authorised_set(
+    Step("pre_authorised", forms.PreAuthorisedForm, lambda o, u, d: quotes.pre_authorised_set(
         order=o, actor=u, text=d["pre_authorised"]), section="quote"),
     Step("quote_revise", TokenForm, lambda o, u, d: quotes.quote_revise(order=o, actor=u, token=d["token"]),
          section="quote"),

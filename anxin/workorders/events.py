@@ -76,7 +76,37 @@ def classification_event(*, order: WorkOrder, actor, summary: str, data: dict) -
     return _event(order, WorkOrderEvent.Type.CLASSIFICATION_SUGGESTED, actor, reason=summary[:500], data=data)
 
 
+# The data each step event carries, named once: the module that writes the type (its only writer) and the keys
+# its `data` may hold. Readers (the timeline, reports, PDFs, the portal) rely on these names; a writer that
+# passes another key fails at once (test_step_events_carry_only_their_named_keys).
+_T = WorkOrderEvent.Type
+STEP_EVENTS: dict[int, tuple[str, frozenset[str]]] = {
+    _T.DISPATCHED: ("field.services.assignments",
+                    frozenset({"technician", "planned", "start", "end", "travel_minutes", "warnings", "source"})),
+    _T.APPOINTMENT_SET: ("field.services.appointments", frozenset({"from", "to", "agreed_with", "previous"})),
+    _T.DELAY_RECORDED: ("field.services.appointments", frozenset({"reason", "new_promise", "consent_by"})),
+    _T.TRAVEL_STARTED: ("field.services.visits", frozenset()),
+    _T.ARRIVED: ("field.services.visits", frozenset()),
+    _T.NOBODY_HOME: ("field.services.visits", frozenset({"waited_minutes"})),
+    _T.INSPECTED: ("field.services.visits", frozenset({"ng", "signed_by"})),
+    _T.ACCEPTED_BY_CUSTOMER: ("field.services.visits", frozenset({"signed_by"})),
+    _T.WARRANTY_DECIDED: ("field.services.jobs", frozenset({"decision", "assessment"})),
+    _T.PAYMENT_RECORDED: ("field.services.jobs", frozenset({"amount"})),
+    _T.QUOTE_CHANGED: ("field.services.quotes", frozenset({"revision", "item", "amount", "off_list"})),
+    _T.QUOTE_DECIDED: ("field.services.quotes", frozenset({"revision", "total", "approved", "online"})),
+    _T.MATERIALS_REQUESTED: ("field.services.stock", frozenset({"requisition", "lines", "customer_supplied"})),
+    _T.MATERIALS_ISSUED: ("field.services.stock", frozenset({"requisition"})),
+    _T.HANDLING_FORM_RETURNED: ("complaints.services", frozenset()),
+}
+
+
 def step_event(*, order: WorkOrder, type_: int, actor, reason: str = "", body: str = "", data: dict | None = None,
                is_public: bool = False) -> WorkOrderEvent:
-    """Dispatch (2xx), on-site (3xx) and complaint (6xx) steps written by the field and complaints services."""
-    return _event(order, type_, actor, reason=reason[:500], body=body[:5000], data=data or {}, is_public=is_public)
+    """Dispatch (2xx), on-site (3xx) and complaint (6xx) steps, each type written by the one module that
+    STEP_EVENTS names, with only the data keys it names."""
+    data = data or {}
+    if type_ not in STEP_EVENTS:
+        raise ValueError(f"not a step event type: {type_}")
+    if unknown := set(data) - STEP_EVENTS[type_][1]:
+        raise ValueError(f"event {type_} does not carry {sorted(unknown)}")
+    return _event(order, type_, actor, reason=reason[:500], body=body[:5000], data=data, is_public=is_public)

@@ -427,14 +427,12 @@ SLA_EVENTS = {WorkOrderEvent.Type.SLA_WARNED, WorkOrderEvent.Type.SLA_BREACHED, 
               WorkOrderEvent.Type.COMMITMENT_MADE, WorkOrderEvent.Type.COMMITMENT_CLOSED}
 
 
-STEP_EVENT_TYPES = frozenset(t for t in WorkOrderEvent.Type if 200 <= t < 400 or 600 <= t < 700)
 
 
 def workorder_record_step(*, order: WorkOrder, type: int, actor: User | None, reason: str = "", body: str = "",
                           data: dict | None = None, is_public: bool = False) -> WorkOrderEvent:
-    """Field (2xx/3xx) and complaint (6xx) steps on the timeline (call inside the step's transaction)."""
-    if type not in STEP_EVENT_TYPES:
-        raise ValueError(f"not a step event type: {type}")
+    """Field (2xx/3xx) and complaint (6xx) steps on the timeline (call inside the step's transaction); which
+    module writes which type, with which data keys, is `events.STEP_EVENTS`."""
     return events.step_event(order=order, type_=type, actor=actor, reason=reason, body=body, data=data,
                              is_public=is_public)
 

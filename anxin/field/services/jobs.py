@@ -70,19 +70,6 @@ def job_details_set(*, order: WorkOrder, actor: User, job_type: JobType | None, 
 
 
 
-def pre_authorised_set(*, order: WorkOrder, actor: User, text: str) -> FieldJob:
-    """C7: what the customer allows the technician to do without asking again (written on the quote)."""
-    require_own(order, actor)
-    with transaction.atomic():
-        job = field_job_ensure(order)
-        job.pre_authorised = text.strip()[:500]
-        job.save(update_fields=["pre_authorised", "updated_at"])
-        wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor,
-                                 reason=_("May do without asking again"), body=job.pre_authorised)
-    return job
-
-
-
 def warranty_decide(*, order: WorkOrder, actor: User, decision: str, note: str = "") -> FieldJob:
     """Covered / not covered, or "needs assessment", which a supervisor settles with `warranty_settle`."""
     require_field(order)

@@ -11,10 +11,10 @@ from anxin.accounts.models import User
 from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
-from anxin.field.models import PriceItem, Quote, QuoteItem, Signature
+from anxin.field.models import FieldJob, PriceItem, Quote, QuoteItem, Signature
 from anxin.field.services.errors import invalid
 from anxin.field.services.guards import once, positive_amount, require_field, require_own
-from anxin.field.services.jobs import supervisors_for
+from anxin.field.services.jobs import field_job_ensure, supervisors_for
 from anxin.field.services.signatures import signature_take
 from anxin.notifications import services as notifications
 from anxin.workorders import notices
@@ -236,3 +236,15 @@ def quote_revise(*, order: WorkOrder, actor: User, token: str = "") -> Quote | N
                                  reason=_("New revision %(rev)d") % {"rev": new.revision},
                                  data={"revision": new.revision})
     return new
+
+
+def pre_authorised_set(*, order: WorkOrder, actor: User, text: str) -> FieldJob:
+    """C7: what the customer allows the technician to do without asking again (written on the quote)."""
+    require_own(order, actor)
+    with transaction.atomic():
+        job = field_job_ensure(order)
+        job.pre_authorised = text.strip()[:500]
+        job.save(update_fields=["pre_authorised", "updated_at"])
+        wo.workorder_record_step(order=order, type=E.QUOTE_CHANGED, actor=actor,
+                                 reason=_("May do without asking again"), body=job.pre_authorised)
+    return job

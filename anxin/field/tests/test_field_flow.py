@@ -253,10 +253,10 @@ def test_an_emergency_reaches_the_technician_on_the_duty_roster(world, fw):
 
 
 def test_customer_allowances_are_written_on_the_job(world, fw, dispatched):
-    jobs.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a), text="更换密封圈,50 元以内")
+    quotes.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a), text="更换密封圈,50 元以内")
     assert FieldJob.objects.get(work_order=dispatched).pre_authorised == "更换密封圈,50 元以内"
     with pytest.raises(PermissionDeniedError):
-        jobs.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a2), text="x")
+        quotes.pre_authorised_set(order=dispatched, actor=fresh(world.tech_a2), text="x")
 
 
 def test_a_repeat_repair_of_the_same_job_is_marked_rework(world, fw, dispatched):
