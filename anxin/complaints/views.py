@@ -30,12 +30,9 @@ def complaint_step(request, public_id, step):
     step = steps.COMPLAINT[step]
     try:
         step_perform(step, record=order, actor=request.user, data=request.POST)
-    except StepInvalid as exc:
-        messages.error(request, _("Check the fields."))
-        return _complaint_page(request, order, bound={step.key: exc.form})
-    except DomainError as exc:
-        messages.error(request, str(exc))
-        return _complaint_page(request, order)
+    except DomainError as exc:  # StepInvalid too: the page again with what was typed and why not
+        messages.error(request, _("Check the fields.") if isinstance(exc, StepInvalid) else str(exc))
+        return _complaint_page(request, order, bound={step.key: exc.form} if hasattr(exc, "form") else None)
     messages.success(request, step.done or _("Saved."))
     if step.key == "route":  # the complaint is on its way: back to the order
         return redirect("workorders:detail", public_id=order.public_id)

@@ -37,13 +37,18 @@ class StepInvalid(DomainError):
 
 
 def step_perform(step: Step, *, record, actor, data, files=None):
-    """Validate `data` with the step's form and run it. Raises StepInvalid, or the service's DomainError."""
+    """Validate `data` with the step's form and run it. Raises StepInvalid, or the service's DomainError; either
+    carries the bound form as `.form`."""
     if step.perm and not actor.has_perm(step.perm):
         raise PermissionDeniedError()
     form = step.form(data, files, **(step.form_kwargs(record, actor) if step.form_kwargs else {}))
     if not form.is_valid():
         raise StepInvalid(form)
-    return step.run(record, actor, form.cleaned_data)
+    try:
+        return step.run(record, actor, form.cleaned_data)
+    except DomainError as exc:
+        exc.form = form  # the page shows what was typed next to the reason, not an empty form
+        raise
 
 
 def step_urls(route: str, table: dict[str, Step], view, name: str) -> list[URLPattern]:

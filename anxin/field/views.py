@@ -133,11 +133,11 @@ def job_step(request, public_id, step):
     order = _field_order(request, public_id)
     try:
         step_perform(steps.DESK[step], record=order, actor=request.user, data=request.POST)
-    except StepInvalid as exc:
-        messages.error(request, _("Check the fields."))
-        return _job_page(request, order, bound={step: exc.form})
-    except (DomainError, Http404) as exc:
-        messages.error(request, str(exc) if isinstance(exc, DomainError) else _("No such order."))
+    except DomainError as exc:  # StepInvalid too: the panel again with what was typed and why not
+        messages.error(request, _("Check the fields.") if isinstance(exc, StepInvalid) else str(exc))
+        return _job_page(request, order, bound={step: exc.form} if hasattr(exc, "form") else None)
+    except Http404:
+        messages.error(request, _("No such order."))
         return _job_page(request, order)
     messages.success(request, _("Saved."))
     return redirect("field:job", public_id=order.public_id)

@@ -333,3 +333,12 @@ def test_a_desk_step_with_a_bad_field_shows_it_next_to_the_field(world, fw, clie
     assert page.status_code == 200 and 'id="field-panel"' in html and "<html" not in html
     assert html.count('class="errorlist"') >= 2 and "请检查" in html
     assert order.appointments.count() == 0
+
+
+def test_a_refused_desk_step_keeps_what_was_typed(world, fw, client_for):
+    order = repair_order(world)
+    fmt = "%Y-%m-%dT%H:%M"
+    page = client_for(world.agent_a).post(f"/field/orders/{order.public_id}/steps/appointment/", {
+        "window_from": tomorrow_at(11).strftime(fmt), "window_to": tomorrow_at(9).strftime(fmt), "agreed_with": "赵杰"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "结束时间必须晚于开始时间" in html and 'value="赵杰"' in html
