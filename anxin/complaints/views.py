@@ -1,15 +1,12 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record
 from anxin.complaints import forms, selectors, steps
-from anxin.core.errors import DomainError
-from anxin.core.steps import StepInvalid, step_perform
+from anxin.core.steps import step_response
 from anxin.workorders import selectors as wo_selectors
 
 
@@ -28,15 +25,10 @@ def complaint_step(request, public_id, step):
     """One step of the complaint (see `steps.COMPLAINT`): saved → back to the page; refused → the page says why."""
     order = wo_selectors.workorder_get_for(user=request.user, public_id=public_id)
     step = steps.COMPLAINT[step]
-    try:
-        step_perform(step, record=order, actor=request.user, data=request.POST)
-    except DomainError as exc:  # StepInvalid too: the page again with what was typed and why not
-        messages.error(request, _("Check the fields.") if isinstance(exc, StepInvalid) else str(exc))
-        return _complaint_page(request, order, bound={step.key: exc.form} if hasattr(exc, "form") else None)
-    messages.success(request, step.done or _("Saved."))
-    if step.key == "route":  # the complaint is on its way: back to the order
-        return redirect("workorders:detail", public_id=order.public_id)
-    return redirect("complaints:edit", public_id=order.public_id)
+    # routed: the complaint is on its way, back to the order; any other step: the complaint page again
+    back = ("workorders:detail" if step.key == "route" else "complaints:edit", order.public_id)
+    return step_response(request, step, record=order, page=lambda bound: _complaint_page(request, order, bound),
+                         done=lambda: redirect(back[0], public_id=back[1]))
 
 
 def _complaint_page(request, order, bound=None):

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
 
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 
@@ -49,6 +51,18 @@ def step_perform(step: Step, *, record, actor, data, files=None):
     except DomainError as exc:
         exc.form = form  # the page shows what was typed next to the reason, not an empty form
         raise
+
+
+def step_response(request, step: Step, *, record, page: Callable[[dict], Any], done: Callable[[], Any]):
+    """Run a step posted from a page: saved → its message and `done()` (a redirect); refused → the reason and
+    `page(bound)`, the page again with the step's bound form (what was typed, next to why not)."""
+    try:
+        step_perform(step, record=record, actor=request.user, data=request.POST, files=request.FILES)
+    except DomainError as exc:
+        messages.error(request, _("Check the fields.") if isinstance(exc, StepInvalid) else str(exc))
+        return page({step.key: exc.form} if hasattr(exc, "form") else {})
+    messages.success(request, step.done or _("Saved."))
+    return done()
 
 
 def step_urls(route: str, table: dict[str, Step], view, name: str) -> list[URLPattern]:

@@ -21,7 +21,7 @@ from anxin.accounts import selectors as account_selectors
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError
 from anxin.core.http import client_ip
-from anxin.core.steps import Step, StepInvalid, step_perform
+from anxin.core.steps import Step, step_response
 from anxin.customers.selectors import contacts_for_display
 from anxin.field import forms, planning, selectors, steps, tracking
 from anxin.field.forms import INSPECTION_POINTS
@@ -131,16 +131,9 @@ def job(request, public_id):
 def job_step(request, public_id, step):
     """One desk step (see `steps.DESK`): saved → back to the panel; refused → the panel with the reason."""
     order = _field_order(request, public_id)
-    try:
-        step_perform(steps.DESK[step], record=order, actor=request.user, data=request.POST)
-    except DomainError as exc:  # StepInvalid too: the panel again with what was typed and why not
-        messages.error(request, _("Check the fields.") if isinstance(exc, StepInvalid) else str(exc))
-        return _job_page(request, order, bound={step: exc.form} if hasattr(exc, "form") else None)
-    except Http404:
-        messages.error(request, _("No such order."))
-        return _job_page(request, order)
-    messages.success(request, _("Saved."))
-    return redirect("field:job", public_id=order.public_id)
+    return step_response(request, steps.DESK[step], record=order,
+                         page=lambda bound: _job_page(request, order, bound),
+                         done=lambda: redirect("field:job", public_id=order.public_id))
 
 
 def _job_page(request, order, bound=None):
@@ -204,14 +197,13 @@ def my_step(request, public_id, step):
         # a re-send of a step the server already has: show what it has, do nothing again
         messages.info(request, _("This step was already saved. This is what is recorded now."))
         return _back_to(order, step)
-    try:
-        step_perform(step, record=order, actor=request.user, data=request.POST, files=request.FILES)
-    except (DomainError, Http404) as exc:
-        messages.error(request, str(exc) if isinstance(exc, DomainError) else _("Not found."))
+
+    def page(_bound):  # the phone keeps what was typed itself (field.js drafts)
         order.refresh_from_db()
         return _my_job_page(request, order)
-    messages.success(request, step.done or _("Saved."))
-    return redirect("field:my") if step.key == "nobody_home" else _back_to(order, step)
+
+    return step_response(request, step, record=order, page=page,
+                         done=lambda: redirect("field:my") if step.key == "nobody_home" else _back_to(order, step))
 
 
 def _my_job_page(request, order):

@@ -77,10 +77,8 @@ def appointment_set(*, order: WorkOrder, actor: User, window_from: datetime, win
     return appt
 
 
-
 def local_text(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
 
 
 def delay_record(*, order: WorkOrder, actor: User, reason: str, note: str = "", new_promise: datetime | None = None,
@@ -106,7 +104,6 @@ def delay_record(*, order: WorkOrder, actor: User, reason: str, note: str = "", 
             data={"reason": reason, "new_promise": new_promise.isoformat() if new_promise else None,
                   "consent_by": delay.consent_by})
     return delay
-
 
 
 def _move_completion_promise(order: WorkOrder, actor: User, delay: Delay) -> None:

@@ -38,7 +38,6 @@ class Check:
     travel_minutes: int
 
 
-
 def _place(order: WorkOrder) -> tuple | None:
     customer = order.customer
     if customer is None or customer.lat is None or customer.lng is None:
@@ -46,11 +45,8 @@ def _place(order: WorkOrder) -> tuple | None:
     return (customer.lat, customer.lng)
 
 
-
 def _base(profile: TechnicianProfile) -> tuple | None:
     return None if profile.base_lat is None or profile.base_lng is None else (profile.base_lat, profile.base_lng)
-
-
 
 
 def assignment_check(*, order: WorkOrder, technician: User, start: datetime) -> Check:
@@ -100,7 +96,6 @@ def assignment_check(*, order: WorkOrder, technician: User, start: datetime) -> 
     if here is None:
         notes.append(_("The customer's address has no map position; travel is estimated."))
     return Check(problems, notes, end, travel)
-
 
 
 def assignment_create(*, order: WorkOrder, technician: User, start: datetime, actor: User, override_reason: str = "",
@@ -153,7 +148,6 @@ def assignment_create(*, order: WorkOrder, technician: User, start: datetime, ac
     return assignment
 
 
-
 def technician_profile_set(*, user: User, trade: str, skills: dict[str, int], shift_start="08:30",
                            shift_end="17:30", capacity_minutes: int = 420, base: tuple | None = None
                            ) -> TechnicianProfile:
@@ -171,7 +165,5 @@ def technician_profile_set(*, user: User, trade: str, skills: dict[str, int], sh
         Skill.objects.bulk_create([Skill(technician=profile, trade=t, level=lv) for t, lv in
                                    ({trade: skills.get(trade, 1)} | skills).items()])
     return profile
-
-
 
 

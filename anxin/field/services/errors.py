@@ -1,7 +1,6 @@
 """Field error codes and the invalid-input error."""
 
 
-
 from anxin.core.errors import DomainError, ErrorCode
 
 
@@ -9,7 +8,6 @@ class FieldErrorCode:
     INVALID = ErrorCode.INVALID
     CONFLICT = ErrorCode.CONFLICT
     RULES = "rules_conflict"  # ends with "conflict" → 409
-
 
 
 def invalid(message, field: str = "") -> DomainError:

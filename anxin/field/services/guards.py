@@ -21,11 +21,9 @@ def require_field(order: WorkOrder) -> None:
         raise invalid(_("This order is not a field job."), "order")
 
 
-
 def require_desk(actor: User) -> None:
     if not actor.has_perm("workorders.change_workorder") or not actor.has_perm("workorders.view_team_orders"):
         raise PermissionDeniedError()
-
 
 
 def require_own(order: WorkOrder, actor: User) -> None:
@@ -39,7 +37,6 @@ def require_own(order: WorkOrder, actor: User) -> None:
         raise PermissionDeniedError(_("This order is not assigned to you."))
 
 
-
 def positive_amount(value, field: str, limit: Decimal) -> Decimal:
     """A quantity or price typed by a person: a number above 0, at most `limit`, at most two decimals."""
     try:
@@ -51,7 +48,6 @@ def positive_amount(value, field: str, limit: Decimal) -> Decimal:
     if number > limit or number != number.quantize(Decimal("0.01")):
         raise invalid(_("Too large or more than two decimals."), field)
     return number
-
 
 
 def once(order: WorkOrder, token: str) -> bool:

@@ -39,7 +39,6 @@ def field_job_ensure(order: WorkOrder) -> FieldJob:
     return job
 
 
-
 def rework_candidate(order: WorkOrder) -> WorkOrder | None:
     """C2 "rework": the same customer's same asset (or, without one, same category) was repaired in the last
     REWORK_DAYS days — this visit is a second one for the same job. The desk can clear or change it."""
@@ -50,7 +49,6 @@ def rework_candidate(order: WorkOrder) -> WorkOrder | None:
     return (WorkOrder.objects.filter(customer_id=order.customer_id, type__in=types_of(Family.FIELD),
                                      status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__gte=since, **same)
             .exclude(pk=order.pk).order_by("-resolved_at").first())
-
 
 
 def job_details_set(*, order: WorkOrder, actor: User, job_type: JobType | None, is_recall: bool = False,
@@ -67,7 +65,6 @@ def job_details_set(*, order: WorkOrder, actor: User, job_type: JobType | None, 
         audit_record(actor=actor, action="update", object_type="field.fieldjob", object_id=order.public_id,
                      summary=f"{order.number} {job_type or '-'}")
     return job
-
 
 
 def warranty_decide(*, order: WorkOrder, actor: User, decision: str, note: str = "") -> FieldJob:
@@ -93,12 +90,10 @@ def warranty_decide(*, order: WorkOrder, actor: User, decision: str, note: str =
     return job
 
 
-
 def supervisors_for(order: WorkOrder) -> list[User]:
     ancestors = order.site.ancestor_ids
     return [u for u in User.objects.filter(is_active=True, org_unit_id__in=ancestors,
                                            groups__name__in=["dispatcher", "service_manager"]).distinct()]
-
 
 
 def warranty_settle(*, order: WorkOrder, actor: User, covered: bool, note: str = "") -> FieldJob:
@@ -118,7 +113,6 @@ def warranty_settle(*, order: WorkOrder, actor: User, covered: bool, note: str =
         audit_record(actor=actor, action="approve", object_type="field.fieldjob", object_id=order.public_id,
                      summary=f"{order.number} warranty {job.warranty}")
     return job
-
 
 
 def payment_record(*, order: WorkOrder, actor: User, method: str, amount=None) -> FieldJob:

@@ -45,7 +45,6 @@ def _signature_png(data_url: str) -> bytes:
     return raw
 
 
-
 def signature_take(*, order: WorkOrder, actor: User, purpose: str, signer_name: str, data_url: str,
                    content: str) -> Signature:
     """Store a drawn signature with a SHA-256 binding the image, the signed text, the signer and the time."""
@@ -58,7 +57,6 @@ def signature_take(*, order: WorkOrder, actor: User, purpose: str, signer_name: 
     return Signature.objects.create(work_order=order, purpose=purpose, signer_name=signer_name.strip()[:50],
                                     image=raw, content=content[:5000], sha256=digest, signed_at=signed_at,
                                     collected_by=actor)
-
 
 
 def signature_verify(signature: Signature) -> bool:

@@ -34,16 +34,24 @@ def _open_visit(order: WorkOrder, actor: User) -> Visit:
     return visit or Visit.objects.create(work_order=order, technician=actor)
 
 
+def _dispatched_visit(order: WorkOrder, actor: User, token: str, refused) -> tuple[WorkOrder, Visit] | None:
+    """The start of every step on the way to the customer (call inside the step's transaction): the order locked
+    and still dispatched to this technician, and his open visit; None when the token says the step is done."""
+    if not once(order, token):
+        return None
+    locked = wo.workorder_lock(order)
+    if locked.status != Status.DISPATCHED:
+        raise DomainError(ErrorCode.CONFLICT, refused, status=409)
+    return locked, _open_visit(locked, actor)
+
 
 def visit_travel_start(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
     require_field(order)
     require_own(order, actor)
     with transaction.atomic():
-        if not once(order, token):
+        if (started := _dispatched_visit(order, actor, token, _("Only a dispatched job can be started."))) is None:
             return None
-        if wo.workorder_lock(order).status != Status.DISPATCHED:
-            raise DomainError(ErrorCode.CONFLICT, _("Only a dispatched job can be started."), status=409)
-        visit = _open_visit(order, actor)
+        order, visit = started
         visit.travel_started_at = timezone.now()
         visit.save(update_fields=["travel_started_at"])
         wo.workorder_record_step(order=order, type=E.TRAVEL_STARTED, actor=actor, is_public=True,
@@ -52,17 +60,13 @@ def visit_travel_start(*, order: WorkOrder, actor: User, token: str = "") -> Vis
     return visit
 
 
-
 def visit_arrive(*, order: WorkOrder, actor: User, token: str = "") -> Visit | None:
     require_field(order)
     require_own(order, actor)
     with transaction.atomic():
-        if not once(order, token):
+        if (started := _dispatched_visit(order, actor, token, _("Only a dispatched job can be arrived at."))) is None:
             return None
-        locked = wo.workorder_lock(order)
-        if locked.status != Status.DISPATCHED:
-            raise DomainError(ErrorCode.CONFLICT, _("Only a dispatched job can be arrived at."), status=409)
-        visit = _open_visit(locked, actor)
+        locked, visit = started
         visit.arrived_at = timezone.now()
         visit.save(update_fields=["arrived_at"])
         job = field_job_ensure(locked)
@@ -75,7 +79,6 @@ def visit_arrive(*, order: WorkOrder, actor: User, token: str = "") -> Visit | N
     return visit
 
 
-
 def visit_nobody_home(*, order: WorkOrder, actor: User, waited_minutes: int, note_left: str, token: str = "") -> Visit | None:
     """C4: nobody opened. The wait and the note are kept, the appointment and dispatch lapse and the order
     goes back to the desk (and the dispatcher) for a new appointment."""
@@ -84,12 +87,10 @@ def visit_nobody_home(*, order: WorkOrder, actor: User, waited_minutes: int, not
     if waited_minutes is None or waited_minutes < 0 or waited_minutes > 600:
         raise invalid(_("Enter how many minutes you waited (0–600)."), "waited_minutes")
     with transaction.atomic():
-        if not once(order, token):
+        refused = _("Only a dispatched job can be marked “nobody home”.")
+        if (started := _dispatched_visit(order, actor, token, refused)) is None:
             return None
-        locked = wo.workorder_lock(order)
-        if locked.status != Status.DISPATCHED:
-            raise DomainError(ErrorCode.CONFLICT, _("Only a dispatched job can be marked “nobody home”."), status=409)
-        visit = _open_visit(locked, actor)
+        locked, visit = started
         now = timezone.now()
         visit.nobody_home_at, visit.waited_minutes, visit.note_left = now, waited_minutes, note_left.strip()[:300]
         visit.save(update_fields=["nobody_home_at", "waited_minutes", "note_left"])
@@ -108,7 +109,6 @@ def visit_nobody_home(*, order: WorkOrder, actor: User, waited_minutes: int, not
                              subject=_("Nobody home at %(number)s: agree a new appointment") % {"number": locked.number},
                              body=visit.note_left, dedupe_key=f"nobody_home:{visit.pk}")
     return visit
-
 
 
 def inspection_record(*, order: WorkOrder, actor: User, items: list[dict], diagnosis: str = "", photo=None,
@@ -145,7 +145,6 @@ def inspection_record(*, order: WorkOrder, actor: User, items: list[dict], diagn
         wo.workorder_record_step(order=order, type=E.INSPECTED, actor=actor, body=content,
                                  data={"ng": sum(not i["ok"] for i in clean), "signed_by": signed.signer_name})
     return inspection
-
 
 
 def acceptance_record(*, order: WorkOrder, actor: User, signer_name: str, signature: str, token: str = ""
