@@ -58,7 +58,7 @@ class StepOut(Schema):
 
 
 @router.get("/my-jobs", response=list[JobOut])
-def my_jobs(request: HttpRequest, day: date | None = None):
+def my_assignments(request: HttpRequest, day: date | None = None):
     """The caller's planned jobs for the day (default today), in order."""
     if not request.user.has_perm("workorders.change_workorder"):
         raise PermissionDeniedError()
@@ -66,7 +66,7 @@ def my_jobs(request: HttpRequest, day: date | None = None):
              "status": a.work_order.status, "planned_start": a.planned_start, "planned_end": a.planned_end,
              "travel_minutes": a.travel_minutes,
              "address": a.work_order.customer.address if a.work_order.customer_id else ""}
-            for a in selectors.my_jobs(user=request.user, day=day or timezone.localdate())]
+            for a in selectors.my_assignments(user=request.user, day=day or timezone.localdate())]
 
 
 @router.get("/register", response=list[RegisterRowOut])

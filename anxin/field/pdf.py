@@ -25,7 +25,7 @@ def _fmt(moment) -> str:
 
 
 def fields_for(order: WorkOrder, viewer) -> list[tuple[str, str]]:
-    v = selectors.job_view(order=order)
+    v = selectors.field_order_view(order=order)
     customer = order.customer
     contact = customer.contacts.first() if customer else None
     asset = order.asset
@@ -108,7 +108,7 @@ def quote_pdf(*, order: WorkOrder, quote, viewer) -> bytes:
     from reportlab.lib.utils import ImageReader
 
     font = chinese_font()
-    job = selectors.job_view(order=order).job
+    job = selectors.field_order_view(order=order).job
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
     pdf.setTitle(f"委托安装估价单 {order.number} 第{quote.revision}版")

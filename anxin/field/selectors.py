@@ -108,7 +108,7 @@ def register_for(*, user: User, day: date, site: OrgUnit | None = None) -> Query
     return qs.select_related("work_order", "technician", "dispatched_by").order_by("created_at")
 
 
-def my_jobs(*, user: User, day: date) -> list[Assignment]:
+def my_assignments(*, user: User, day: date) -> list[Assignment]:
     """The technician's day in planned order."""
     return list(Assignment.objects.filter(technician=user, day=day, cancelled_at__isnull=True)
                 .exclude(work_order__status__in=[Status.CANCELLED])
@@ -125,7 +125,7 @@ def my_open_orders(*, user: User) -> list[WorkOrder]:
 
 
 @dataclass
-class JobView:
+class FieldOrderView:
     order: WorkOrder
     job: FieldJob | None
     appointment: Appointment | None
@@ -139,11 +139,11 @@ class JobView:
     delays: list
 
 
-def job_view(*, order: WorkOrder) -> JobView:
+def field_order_view(*, order: WorkOrder) -> FieldOrderView:
     """Everything field-related about one order (the order itself already passed the viewer's scope)."""
     appointments = list(Appointment.objects.filter(work_order=order).select_related("created_by"))
     quotes = list(Quote.objects.filter(work_order=order).prefetch_related("items__approved_by"))
-    return JobView(
+    return FieldOrderView(
         order=order, job=FieldJob.objects.filter(work_order=order).select_related("job_type", "acceptance").first(),
         appointment=next((a for a in appointments if a.is_current), None), appointments=appointments,
         assignment=Assignment.objects.filter(work_order=order, cancelled_at__isnull=True)
@@ -157,7 +157,7 @@ def job_view(*, order: WorkOrder) -> JobView:
     )
 
 
-def phone_step(view: JobView) -> str:
+def phone_step(view: FieldOrderView) -> str:
     """The one step a technician on site is at: the visit, the inspection, the quote, the acceptance, the payment.
 
     Warranty, materials and delays are asked for only when needed, so they never hold the job's step.

@@ -120,29 +120,29 @@ def _field_order(request, public_id):
 @require_GET
 @login_required
 @permission_required("workorders.view_team_orders", raise_exception=True)
-def job(request, public_id):
+def panel(request, public_id):
     """The desk's field panel of one order: job details, appointment, delays, approvals, materials, print."""
-    return _job_page(request, _field_order(request, public_id))
+    return _panel_page(request, _field_order(request, public_id))
 
 
 @require_POST
 @login_required
 @permission_required("workorders.view_team_orders", raise_exception=True)
-def job_step(request, public_id, step):
+def panel_step(request, public_id, step):
     """One desk step (see `steps.DESK`): saved → back to the panel; refused → the panel with the reason."""
     order = _field_order(request, public_id)
     return step_response(request, steps.DESK[step], record=order,
-                         page=lambda bound: _job_page(request, order, bound),
-                         done=lambda: redirect("field:job", public_id=order.public_id))
+                         page=lambda bound: _panel_page(request, order, bound),
+                         done=lambda: redirect("field:panel", public_id=order.public_id))
 
 
-def _job_page(request, order, bound=None):
+def _panel_page(request, order, bound=None):
     bound = bound or {}
-    view = selectors.job_view(order=order)
+    view = selectors.field_order_view(order=order)
     details = bound.get("details") or forms.JobDetailsForm(initial={
         "job_type": view.job.job_type, "is_recall": view.job.is_recall, "pre_authorised": view.job.pre_authorised,
         "rework_of": view.job.rework_of.number if view.job.rework_of else ""} if view.job else None)
-    return render(request, "field/job.html#panel" if request.htmx else "field/job.html", {
+    return render(request, "field/panel.html#panel" if request.htmx else "field/panel.html", {
         "order": order, "v": view, "details_form": details,
         "appt_form": bound.get("appointment") or forms.AppointmentForm(),
         "delay_form": bound.get("delay") or forms.DelayForm(), "payment_choices": FieldJob.Payment.choices[1:],
@@ -156,14 +156,14 @@ def _job_page(request, order, bound=None):
 def my_day(request):
     day = _day(request)
     return render(request, "field/my_day.html", {
-        "day": day, "jobs": selectors.my_jobs(user=request.user, day=day),
+        "day": day, "jobs": selectors.my_assignments(user=request.user, day=day),
         "open_orders": selectors.my_open_orders(user=request.user),
         "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
     })
 
 
 def _back_to(order, step: Step):
-    url = reverse("field:my-job", kwargs={"public_id": order.public_id})
+    url = reverse("field:my-order", kwargs={"public_id": order.public_id})
     return redirect(f"{url}?open={step.section}" if step.section else url)
 
 
@@ -182,15 +182,15 @@ def _own_field_order(request, public_id):
 @require_GET
 @login_required
 @permission_required("workorders.change_workorder", raise_exception=True)
-def my_job(request, public_id):
-    """C4–C9 on a phone, one section per step; each step posts to its own URL (`my_step`)."""
-    return _my_job_page(request, _own_field_order(request, public_id))
+def my_order(request, public_id):
+    """C4–C9 on a phone, one section per step; each step posts to its own URL (`my_order_step`)."""
+    return _my_panel_page(request, _own_field_order(request, public_id))
 
 
 @require_POST
 @login_required
 @permission_required("workorders.change_workorder", raise_exception=True)
-def my_step(request, public_id, step):
+def my_order_step(request, public_id, step):
     """One phone step (see `steps.PHONE`). Its one-time token makes a re-send after a lost connection harmless."""
     order, step = _own_field_order(request, public_id), steps.PHONE[step]
     if selectors.step_token_used(order=order, token=request.POST.get("token", "")):
@@ -200,15 +200,15 @@ def my_step(request, public_id, step):
 
     def page(_bound):  # the phone keeps what was typed itself (field.js drafts)
         order.refresh_from_db()
-        return _my_job_page(request, order)
+        return _my_panel_page(request, order)
 
     return step_response(request, step, record=order, page=page,
                          done=lambda: redirect("field:my") if step.key == "nobody_home" else _back_to(order, step))
 
 
-def _my_job_page(request, order):
+def _my_panel_page(request, order):
     u = request.user
-    view = selectors.job_view(order=order)
+    view = selectors.field_order_view(order=order)
     warehouse = selectors.warehouse_for_order(order=order)
     active_own = order.owner_id == u.id and order.status in OPEN_STATUSES
     contacts = contacts_for_display(u, list(order.customer.contacts.all()), active_own_order=active_own) \
@@ -216,7 +216,7 @@ def _my_job_page(request, order):
     at_step = selectors.phone_step(view)
     keys = [key for key, _label in PHONE_STEPS]
     done = keys[:keys.index(at_step)] if at_step in keys else (keys if at_step == "done" else [])
-    return render(request, "field/my_job.html#phone" if request.htmx else "field/my_job.html", {
+    return render(request, "field/my_order.html#phone" if request.htmx else "field/my_order.html", {
         "order": order, "v": view, "points": INSPECTION_POINTS,
         "step": at_step, "step_labels": PHONE_STEPS, "steps_done": done,
         "open": request.GET.get("open", ""),
@@ -282,7 +282,7 @@ def print_quote(request, public_id, revision: int):
     order = _field_order(request, public_id)
     if not request.user.has_perm("workorders.view_team_orders") and order.owner_id != request.user.id:
         raise PermissionDenied()
-    quote = next((q for q in selectors.job_view(order=order).quotes if q.revision == revision), None)
+    quote = next((q for q in selectors.field_order_view(order=order).quotes if q.revision == revision), None)
     if quote is None:
         raise Http404()
     from anxin.field.pdf import quote_pdf  # reportlab loads on the first PDF

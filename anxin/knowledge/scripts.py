@@ -73,9 +73,9 @@ def fill_for_order(text: str, *, order: WorkOrder | None, agent) -> str:
     state = _promised(order)
     view = None
     if order is not None and order.family == Family.FIELD:
-        from anxin.field.selectors import job_view
+        from anxin.field.selectors import field_order_view
 
-        view = job_view(order=order)
+        view = field_order_view(order=order)
     return fill(text, order=order, agent=agent, promised=state[1] if state else None,
                 appointment=view.appointment if view else None,
                 technician=view.assignment.technician if view and view.assignment else None)
