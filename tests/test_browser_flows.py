@@ -627,3 +627,53 @@ def test_api_docs_render_from_local_files_under_the_csp(live_server, browser):
     page.goto(f"{live_server.url}/api/docs")
     page.wait_for_selector(".swagger-ui .opblock-tag")
     assert "workorders" in page.inner_text(".swagger-ui") and problems == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mass_outage_is_confirmed_by_the_lead_and_a_caller_logged_in_one_click(live_server, browser):
+    """A11 in Chromium: five reports raise a suspected outage; the dispatcher confirms it on its page; the next
+    caller from the area gets the script and is logged as a report with one click."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from anxin.customers import services as customer_services
+    from anxin.devtools.testing.personas import build_world
+    from anxin.workorders import services
+    from anxin.workorders.models import Incident, OutageRule
+
+    world = build_world()
+    power = services.category_create(code="power.outage", name="停电", family="field")
+    OutageRule.objects.create(category=power, threshold=5, window_minutes=15, area_level="street")
+    customers = [customer_services.customer_create(
+        actor=world.agent_a, site=world.site_a, name=f"业主{i}", contacts=[{"phone": f"1391234{i:04d}"}],
+        address={"district": "浦东新区", "street": "张杨路", "number": f"{i}号"}) for i in range(6)]
+    for c in customers[:5]:
+        services.workorder_create(actor=world.agent_a, type="repair", channel="hotline", site=world.site_a,
+                                  customer=c, category=power, title="停电")
+    incident = Incident.objects.get()
+
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(10000)
+    _login(page, live_server.url, "dispatcher_a")
+    page.click("#incidents-link")
+    page.click(f"a[href$='/orders/incidents/{incident.public_id}/']")
+    page.wait_for_selector("#incident-status:has-text('疑似')")
+    page.fill("#id_cause", "变压器故障")
+    eta = timezone.localtime(timezone.now() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    page.fill("#id_eta", eta)
+    page.click("#confirm")
+    page.wait_for_selector("#incident-status:has-text('已确认')")
+    assert page.locator("#messages").inner_text().count("5") >= 1
+    incident.refresh_from_db()
+    assert incident.status == "confirmed" and incident.field_order is not None
+
+    agent = browser.new_page(locale="zh-CN")
+    agent.set_default_timeout(10000)
+    _login(agent, live_server.url, "agent_a")
+    agent.goto(f"{live_server.url}/intake/call/?phone=1391234{5:04d}")
+    banner = agent.locator(f"#incident-{incident.public_id}")
+    assert "变压器故障" in banner.inner_text()
+    banner.locator("button.incident-log").click()
+    agent.wait_for_selector(".messages >> text=张杨路")
+    assert incident.reports.count() == 6

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter, visible_unit_ids
@@ -50,8 +50,10 @@ def technician_get_for(*, user: User, username: str) -> User:
 
 
 def unassigned_for(*, user: User, site: OrgUnit) -> list[WorkOrder]:
-    """Field orders at the site still waiting for a technician (no active assignment)."""
+    """Field orders at the site still waiting for a technician (no active assignment). A report of a mass outage
+    waits with its incident: only the incident's field order is dispatched (A11)."""
     return list(workorder_qs_for(user).filter(site=site, type__in=FIELD_TYPES, status__in=DISPATCHABLE)
+                .filter(Q(incident__isnull=True) | Q(incident__field_order_id=F("id")))
                 .exclude(Exists(Assignment.objects.filter(work_order=OuterRef("pk"), cancelled_at__isnull=True)))
                 .select_related("customer", "field_job__job_type", "category")
                 .prefetch_related(Prefetch("appointments", Appointment.objects.filter(is_current=True),

@@ -21,7 +21,8 @@ from anxin.intake.services import (
 from anxin.knowledge.services import articles_used_on_order
 from anxin.search.classify_services import suggestion_record
 from anxin.workorders import selectors as wo_selectors
-from anxin.workorders.models import WorkOrder
+from anxin.workorders.incident_selectors import incidents_covering
+from anxin.workorders.models import Incident, WorkOrder
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class CallTaken:
     urged: bool = False
     repeat: bool = False  # a double submit: the first submit's result, nothing new written
     duplicates: list[WorkOrder] = field(default_factory=list)  # A7: offered instead of a new order
+    incident: Incident | None = None  # A11: the report joined this outage
 
 
 def call_take(*, actor: User, data: dict, action: str, customer: Customer | None = None, asset: Asset | None = None,
@@ -40,7 +42,8 @@ def call_take(*, actor: User, data: dict, action: str, customer: Customer | None
               suggested: dict | None = None) -> CallTaken:
     """A3/A7/A4: one submit of the new-call screen, in one transaction.
 
-    `data` is the new-call form's cleaned data; `action` is "log", "order" or "urge:<order public id>". With
+    `data` is the new-call form's cleaned data; `action` is "log", "order", "urge:<order public id>" or
+    "incident:<incident public id>" (a report of the outage the caller's address is in). With
     "order", an open order of the same customer on the same matter is offered instead (nothing written) unless
     `force_new`. The call log, the order or urge link, the counter ticket and the knowledge/classification records
     are written together: if any step fails, nothing is kept.
@@ -53,9 +56,16 @@ def call_take(*, actor: User, data: dict, action: str, customer: Customer | None
             category_id=data["order_category"].id if data.get("order_category") else None)
         if dupes:
             return CallTaken(log=None, duplicates=list(dupes))
-    urge_of = None
+    urge_of = incident = None
     if action.startswith("urge:"):
         urge_of = wo_selectors.workorder_get_for(user=actor, public_id=action.split(":", 1)[1])
+    elif action.startswith("incident:"):
+        # A11: one click logs the call as a report of the outage the caller's address is in
+        incident = next((i for i in incidents_covering(customer=customer)
+                         if str(i.public_id) == action.split(":", 1)[1]), None)
+        if incident is None:
+            raise DomainError(ErrorCode.CONFLICT, _("This outage is over or does not cover the caller's address."),
+                              status=409)
     elif action not in ("log", "order"):
         raise DomainError(ErrorCode.INVALID, _("Unknown action."), {"field": "action"})
     site = customer.site if customer else orgunit_get_for(user=actor, code=data["site"])
@@ -72,6 +82,11 @@ def call_take(*, actor: User, data: dict, action: str, customer: Customer | None
             return CallTaken(log=log, order=contactlog_link_urge(log=log, order=urge_of, actor=actor), urged=True)
         if action == "log":
             return CallTaken(log=log)
+        if incident is not None:
+            order = contactlog_create_order(
+                log=log, actor=actor, type="repair", category=incident.category, asset=asset,
+                title=_("Mass outage: %(area)s") % {"area": incident.area})
+            return CallTaken(log=log, order=order, incident=incident)
         order = contactlog_create_order(
             log=log, actor=actor, type=data["order_type"] or "repair",
             title=data["order_title"] or data["fault_symptom"] or data["content"][:100],

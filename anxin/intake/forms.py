@@ -25,7 +25,7 @@ class CallForm(forms.Form):
     model = forms.CharField(label=_("Model"), max_length=60, required=False)
     spec = forms.CharField(label=_("Specification"), max_length=60, required=False)
     fault_symptom = forms.CharField(label=_("Fault symptom"), max_length=200, required=False)
-    content = forms.CharField(label=_("Content"), max_length=5000, widget=forms.Textarea)
+    content = forms.CharField(label=_("Content"), max_length=5000, widget=forms.Textarea, required=False)
     requested_visit_at = forms.DateTimeField(label=_("Requested visit time"), required=False,
                                              widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     handling_opinion = forms.CharField(label=_("Handling opinion"), max_length=500, required=False)
@@ -45,9 +45,21 @@ class CallForm(forms.Form):
     def __init__(self, *args, sites=(), assets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = [(s.code, s.name) for s in sites]
+        self.fields["content"].widget.attrs["required"] = True
         self.fields["asset"].choices = [("", "—")] + [(str(a.public_id), str(a)) for a in assets]
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)
+
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("content") or "").strip():
+            if str(self.data.get("action", "")).startswith("incident:"):
+                # A11: one click logs a caller of a known outage; what they said is the outage itself
+                data["content"] = str(_("Called about the outage in their area."))
+            else:
+                self.add_error("content", forms.Field.default_error_messages["required"])
+        return data
 
 
 class CounterTicketForm(forms.Form):

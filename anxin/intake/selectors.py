@@ -14,6 +14,7 @@ from anxin.intake.models import ContactLog, CounterDesk, CounterTicket
 from anxin.sla import selectors as sla_selectors
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders import services as wo_services
+from anxin.workorders.incident_selectors import incidents_covering
 
 
 def contactlog_qs_for(user: User):
@@ -73,6 +74,7 @@ def caller_context(*, user: User, phone: str, customer_id: str) -> dict:
         "customer": customer,
         "contacts": customer_selectors.contacts_for_display(user, list(customer.contacts.all())) if customer else [],
         "open_orders": [promise_row(o) for o in open_orders],
+        "incidents": incidents_covering(customer=customer),  # A11: the caller's area has a known outage
         "recent": (contactlog_recent_for_customer(user=user, customer_id=customer.id) if customer
                    else contactlog_recent_for_phone(user=user, phone=e164) if e164 else []),
     }

@@ -78,6 +78,10 @@ def _handle_call(request, form, customer, assets, context):
         if not taken.repeat:
             messages.success(request, _("The contact was logged."))
         return redirect("intake:call-new")
+    if taken.incident is not None:  # the caller heard the script; the next call waits
+        messages.success(request, _("Logged as report %(number)s of the outage in %(area)s.")
+                         % {"number": taken.order.number, "area": taken.incident.area})
+        return redirect("intake:call-new")
     if not taken.repeat:
         messages.success(request, _("The contact was linked to %(number)s as an urge.") % {"number": taken.order.number}
                          if taken.urged else _("Work order %(number)s created.") % {"number": taken.order.number})

@@ -86,6 +86,8 @@ def order_q(*, user: User, filters: ReportFilters, via: str = "") -> Q:
     """The viewer's scope (as `workorder_qs_for`), site and type as a condition on an order reached through `via`
     (e.g. "work_order__"): a join. `work_order__in=<orders>` would make SQLite list the whole scope's ids first."""
     q = scope_filter(user, site_field=f"{via}site", owner_field=f"{via}owner")
+    # A11: a mass outage counts once, as its field order; its other reports are counted apart (`volume`)
+    q &= Q(**{f"{via}incident__isnull": True}) | Q(**{f"{via}incident__field_order_id": F(f"{via}id")})
     if filters.site:
         q &= Q(**{f"{via}site_id": filters.site.id})
     if filters.type:
@@ -123,8 +125,16 @@ def volume(*, user: User, filters: ReportFilters) -> dict:
     def share(n):
         return _pct(n, total)
 
+    outage = _in_period(WorkOrder.objects.filter(
+        scope_filter(user), incident__isnull=False).exclude(incident__field_order_id=F("id")), filters.period)
+    if filters.site:
+        outage = outage.filter(site_id=filters.site.id)
+    if filters.type:
+        outage = outage.filter(type=filters.type)
+    outage = outage.aggregate(reports=Count("id"), incidents=Count("incident_id", distinct=True))
     return {
         "total": total,
+        "outage_reports": outage["reports"], "outage_incidents": outage["incidents"],
         "by_bucket": [{"key": b.key, "n": by_bucket.get(bucket_start(b.first, filters.grain), 0),
                        "url": queue_url({**filters.queue_params(), "received_from": b.first.isoformat(),
                                          "received_to": b.last.isoformat()})}

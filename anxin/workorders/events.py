@@ -63,6 +63,11 @@ def sla_events_bulk(items: list[tuple[WorkOrder, int, str, dict]]) -> None:
         [WorkOrderEvent(work_order=o, type=t, reason=r[:500], data=d) for o, t, r, d in items])
 
 
+def linked_to_incident_event(*, order: WorkOrder, actor, incident_id: str, area: str) -> WorkOrderEvent:
+    return _event(order, WorkOrderEvent.Type.LINKED_TO_INCIDENT, actor, reason=area[:500],
+                  data={"incident": incident_id})
+
+
 def attachment_added_event(*, order: WorkOrder, actor, name: str, attachment_id: str) -> WorkOrderEvent:
     return _event(order, E.ATTACHMENT_ADDED, actor, data={"name": name, "attachment": attachment_id})
 

@@ -81,6 +81,10 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     urge_count = models.PositiveIntegerField(_("urges"), default=0)
+    # A11: a report of a mass outage belongs to its incident: it is not dispatched on its own, is resolved with
+    # the incident and counted apart in the reports
+    incident = models.ForeignKey("Incident", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="reports", verbose_name=_("incident"))
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -162,6 +166,7 @@ class WorkOrderEvent(models.Model):
         SLA_WARNED = 500, _("Promise at risk")
         SLA_BREACHED = 501, _("Promise broken")
         ESCALATED = 502, _("Escalated")
+        LINKED_TO_INCIDENT = 111, _("Linked to a mass-outage incident")
         HANDLING_FORM_RETURNED = 600, _("Complaint handling form returned")
 
     work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events",
@@ -220,3 +225,82 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
+
+
+class OutageRule(models.Model):
+    """A11 detection for one category: `threshold` open reports within `window_minutes` in one area (a district,
+    or a street of it) raise a suspected incident to the shift lead and the dispatchers."""
+
+    class AreaLevel(models.TextChoices):
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street")
+
+    category = models.OneToOneField(Category, on_delete=models.CASCADE, related_name="outage_rule",
+                                    verbose_name=_("category"))
+    threshold = models.PositiveSmallIntegerField(_("reports"), default=5)
+    window_minutes = models.PositiveSmallIntegerField(_("within (minutes)"), default=15)
+    area_level = models.CharField(_("area"), max_length=10, choices=AreaLevel.choices, default=AreaLevel.STREET)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(threshold__gte=2), name="outage_rule_threshold_2"),
+                       models.CheckConstraint(condition=models.Q(window_minutes__gte=1), name="outage_rule_window")]
+        verbose_name = _("mass-outage rule")
+        verbose_name_plural = _("mass-outage rules")
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.threshold} / {self.window_minutes} min"
+
+
+class Incident(PublicIdMixin, TimeStampedModel):
+    """A11 大面积故障: one fault in one area that many customers report. Suspected by the detection rule (or
+    declared by hand from a known cause), confirmed or dismissed by the shift lead, restored once."""
+
+    class Status(models.TextChoices):
+        SUSPECTED = "suspected", _("Suspected")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+        RESTORED = "restored", _("Restored")
+
+    site = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("site"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
+    district = models.CharField(_("district"), max_length=20)
+    street = models.CharField(_("street"), max_length=50, blank=True)  # blank: the whole district
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUSPECTED)
+    cause = models.CharField(_("cause"), max_length=200, blank=True)
+    eta = models.DateTimeField(_("estimated restoration"), null=True, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("owner"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")  # None: raised by the detection rule
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")  # who confirmed or dismissed it
+    decided_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+    resolution = models.CharField(_("resolution"), max_length=500, blank=True)
+    # the one field order of the incident: its repair is dispatched, not each report's
+    field_order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("field order"))
+    eta_changes = models.PositiveSmallIntegerField(default=0)  # numbers the "new time" message of each change
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["site", "status"], name="incident_site_status")]
+        verbose_name = _("mass-outage incident")
+        verbose_name_plural = _("mass-outage incidents")
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.category}"
+
+    @property
+    def area(self) -> str:
+        return f"{self.district}{self.street}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.SUSPECTED, self.Status.CONFIRMED)
+
+    def covers(self, district: str, street: str) -> bool:
+        return bool(district) and district == self.district and (not self.street or street == self.street)

@@ -66,6 +66,21 @@ def _tell_customer(order: WorkOrder, kind: str, text: str, dedupe_key: str) -> N
                                                                  "at": sent.next_attempt_at.isoformat()})
 
 
+def customer_incident(order: WorkOrder, kind: str, text: str, dedupe_key: str) -> bool:
+    """A11: one message about a mass outage (the key names the incident, the event and the customer, so a customer
+    with two reports, or a worker that restarts, still gets it once). True when it was sent now."""
+    customer = order.customer
+    if customer is None:
+        return False
+    mobile = next((c.phone for c in customer.contacts.all() if c.kind == "mobile"), "")
+    sent = notifications.notify_phone(phone=mobile, kind=kind, text=text, dedupe_key=dedupe_key, quiet=False)
+    if sent is not None:
+        events.customer_told_event(order=order, body=text, data={"kind": kind, "notification": sent.pk,
+                                                                 "channel": sent.channel,
+                                                                 "at": sent.next_attempt_at.isoformat()})
+    return sent is not None
+
+
 def _customer_language(order: WorkOrder) -> str:
     return "en" if order.customer.preferred_language == "en" else "zh-hans"
 

@@ -125,6 +125,10 @@ def workorder_create(
     try:
         with transaction.atomic():
             _insert(order, actor=actor)
+            if order.customer_id and order.category_id:
+                from anxin.workorders.incident_services import report_place  # it writes through this module
+
+                report_place(order=order, actor=actor)  # A11: a report of a known outage joins it
             if idempotency_key:
                 IdempotencyKey.objects.create(user=actor, key=idempotency_key[:100], work_order=order,
                                               fingerprint=fingerprint)
@@ -236,7 +240,8 @@ def allowed_transitions(*, order: WorkOrder, user: User) -> list[Status]:
 
 def workorder_transition(
     *, order: WorkOrder, to: str, actor: User, reason: str = "", expected_version: int | None = None,
-    customer_confirmed: bool = False, already_locked: bool = False,
+    customer_confirmed: bool = False, already_locked: bool = False, tell_customer: bool = True,
+    by_incident: bool = False,
 ) -> WorkOrder:
     """Move an order along its family's transition table.
 
@@ -249,14 +254,19 @@ def workorder_transition(
     with transaction.atomic():
         locked = _locked(order, already_locked)
         _check_version(locked, expected_version)
-        if Status(to) not in TRANSITIONS[locked.family].get(Status(locked.status), frozenset()):
+        # A11: a report of a restored mass outage is resolved from wherever it stands (it was never dispatched on
+        # its own); the incident service has checked the lead's right
+        restored_report = (by_incident and locked.incident_id is not None and to == Status.RESOLVED
+                           and locked.status in OPEN_STATUSES)
+        if not restored_report and Status(to) not in TRANSITIONS[locked.family].get(Status(locked.status),
+                                                                                     frozenset()):
             raise DomainError(
                 WorkOrderErrorCode.ILLEGAL_TRANSITION,
                 _("An order in state “%(current)s” cannot move to “%(to)s”.")
                 % {"current": locked.get_status_display(), "to": Status(to).label},
                 {"current": locked.status, "to": to}, status=409,
             )
-        if Status(to) not in allowed_transitions(order=locked, user=actor):
+        if not restored_report and Status(to) not in allowed_transitions(order=locked, user=actor):
             raise PermissionDeniedError()
         if locked.family == Family.COMPLAINT and to == Status.RESOLVED and not customer_confirmed:
             # D5: only the complaints service, holding the customer's recorded consent, resolves a complaint
@@ -280,7 +290,8 @@ def workorder_transition(
         locked.save(update_fields=fields)
         events.transitioned_event(order=locked, actor=actor, from_status=from_status, to_status=to,
                                   reason=(reason or "")[:500])
-        notices.customer_milestone(locked, to)
+        if tell_customer:  # False when the caller tells the customer itself (a mass outage: one message each)
+            notices.customer_milestone(locked, to)
         audit_record(actor=actor, action="update", object_type="workorders.workorder", object_id=locked.public_id,
                      summary=f"{locked.number} {from_status}→{to}")
     return locked

@@ -115,6 +115,10 @@ def assignment_create(*, order: WorkOrder, technician: User, start: datetime, ac
         if locked.status not in (Status.ACCEPTED, Status.SCHEDULED, Status.DISPATCHED, Status.NEW):
             raise DomainError(ErrorCode.CONFLICT, _("An order in state “%(status)s” cannot be dispatched.")
                               % {"status": locked.get_status_display()}, status=409)
+        if locked.incident_id and locked.incident.field_order_id != locked.pk:
+            raise DomainError(ErrorCode.CONFLICT, _("This report belongs to the mass outage in %(area)s: dispatch "
+                                                    "the incident's field order instead.")
+                              % {"area": locked.incident.area}, {"field": "order"}, status=409)
         check = assignment_check(order=locked, technician=technician, start=start)
         if check.problems and not override_reason.strip():
             raise DomainError(FieldErrorCode.RULES, " ".join(check.problems),
