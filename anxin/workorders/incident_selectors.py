@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import scope_filter
@@ -33,6 +34,10 @@ def incident_get_for(*, user: User, public_id: UUID | str) -> Incident:
     return incident
 
 
+MESSAGE_LABELS = {"incident_confirmed": _("Outage confirmed"), "incident_eta": _("New estimated time"),
+                  "incident_restored": _("Restored")}
+
+
 @dataclass
 class IncidentPage:
     incident: Incident
@@ -48,7 +53,8 @@ def incident_page(*, incident: Incident) -> IncidentPage:
             .values("kind", "state").annotate(n=Count("id")).order_by("kind"))
     messages: dict[str, dict] = {}
     for row in sent:
-        messages.setdefault(row["kind"], {"kind": row["kind"], "total": 0})
+        messages.setdefault(row["kind"], {"kind": row["kind"], "label": MESSAGE_LABELS.get(row["kind"], row["kind"]),
+                                          "total": 0})
         messages[row["kind"]][row["state"]] = row["n"]
         messages[row["kind"]]["total"] += row["n"]
     return IncidentPage(incident=incident, reports=reports, by_street=by_street.most_common(),

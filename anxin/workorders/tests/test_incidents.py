@@ -168,3 +168,35 @@ def test_only_a_lead_of_the_site_decides(world, outage):
         incidents.incident_confirm(incident=incident, actor=fresh(world.dispatcher_a), cause="x",
                                    eta=timezone.now() + timedelta(hours=1), expected_version=incident.version + 3)
     assert stale.value.status == 409
+
+
+def test_incident_pages_queries_and_denials(world, outage, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    power, customers = outage
+    incident = Incident.objects.create(site=world.site_a, category=power, district="浦东新区")
+    url = f"/orders/incidents/{incident.public_id}/"
+    lead = client_for(world.dispatcher_a)
+    lead.get(url)  # the session's first request
+
+    def count(n):
+        for c in customers[n - 3:n]:
+            _report(world, c, power, timezone.now())
+        with CaptureQueriesContext(connection) as ctx:
+            page = lead.get(url)
+        assert page.status_code == 200 and customers[n - 1].name in page.content.decode()
+        return len(ctx.captured_queries)
+
+    assert count(9) <= count(3)  # bounded whatever the number of reports
+    assert client_for(world.dispatcher_a).get("/orders/incidents/").status_code == 200
+    step = url + "confirm/"
+    data = {"cause": "停电", "eta": timezone.localtime(timezone.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")}
+    assert client_for(world.agent_a).post(step, data).status_code == 403  # an agent reads, a lead decides
+    assert client_for(world.agent_b).get(url).status_code == 404  # another site's incident
+    assert client_for(world.dispatcher_a).get(step).status_code == 405
+    bad = client_for(world.dispatcher_a).post(step, {"cause": "", "eta": "soon"})
+    assert bad.status_code == 200 and 'class="errorlist"' in bad.content.decode()
+    assert client_for(world.dispatcher_a).post(step, data).status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "confirmed"
