@@ -1,8 +1,10 @@
 """A3/A7/A4: the new-call screen's one action — log the contact, then chase an open order or open a new one."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import User
@@ -22,6 +24,7 @@ from anxin.knowledge.services import articles_used_on_order
 from anxin.search.classify_services import suggestion_record
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders.incident_selectors import incidents_covering
+from anxin.workorders.incident_services import report_after_restore
 from anxin.workorders.models import Incident, WorkOrder
 
 
@@ -56,7 +59,7 @@ def call_take(*, actor: User, data: dict, action: str, customer: Customer | None
             category_id=data["order_category"].id if data.get("order_category") else None)
         if dupes:
             return CallTaken(log=None, duplicates=list(dupes))
-    urge_of = incident = None
+    urge_of = incident = restored = None
     if action.startswith("urge:"):
         urge_of = wo_selectors.workorder_get_for(user=actor, public_id=action.split(":", 1)[1])
     elif action.startswith("incident:"):
@@ -64,6 +67,14 @@ def call_take(*, actor: User, data: dict, action: str, customer: Customer | None
         incident = next((i for i in incidents_covering(customer=customer)
                          if str(i.public_id) == action.split(":", 1)[1]), None)
         if incident is None:
+            raise DomainError(ErrorCode.CONFLICT, _("This outage is over or does not cover the caller's address."),
+                              status=409)
+    elif action.startswith("still_out:"):
+        # A11: the outage was restored but not for this caller: an ordinary order that names the incident
+        restored = next((i for i in incidents_covering(customer=customer, restored_since=timezone.now()
+                                                       - timedelta(hours=24))
+                         if str(i.public_id) == action.split(":", 1)[1]), None)
+        if restored is None:
             raise DomainError(ErrorCode.CONFLICT, _("This outage is over or does not cover the caller's address."),
                               status=409)
     elif action not in ("log", "order"):
@@ -87,6 +98,13 @@ def call_take(*, actor: User, data: dict, action: str, customer: Customer | None
                 log=log, actor=actor, type="repair", category=incident.category, asset=asset,
                 title=_("Mass outage: %(area)s") % {"area": incident.area})
             return CallTaken(log=log, order=order, incident=incident)
+        if restored is not None:
+            order = contactlog_create_order(
+                log=log, actor=actor, type="repair", category=restored.category, asset=asset,
+                priority=max(data["priority"] or 2, 3),
+                title=_("Still out after the outage in %(area)s") % {"area": restored.area})
+            report_after_restore(order=order, incident=restored, actor=actor)
+            return CallTaken(log=log, order=order)
         order = contactlog_create_order(
             log=log, actor=actor, type=data["order_type"] or "repair",
             title=data["order_title"] or data["fault_symptom"] or data["content"][:100],

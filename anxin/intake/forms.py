@@ -54,7 +54,7 @@ class CallForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not (data.get("content") or "").strip():
-            if str(self.data.get("action", "")).startswith("incident:"):
+            if str(self.data.get("action", "")).startswith(("incident:", "still_out:")):
                 # A11: one click logs a caller of a known outage; what they said is the outage itself
                 data["content"] = str(_("Called about the outage in their area."))
             else:

@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID
 
 from django.db.models import prefetch_related_objects
@@ -75,6 +76,8 @@ def caller_context(*, user: User, phone: str, customer_id: str) -> dict:
         "contacts": customer_selectors.contacts_for_display(user, list(customer.contacts.all())) if customer else [],
         "open_orders": [promise_row(o) for o in open_orders],
         "incidents": incidents_covering(customer=customer),  # A11: the caller's area has a known outage
+        "restored_incidents": incidents_covering(customer=customer,
+                                                 restored_since=timezone.now() - timedelta(hours=24)),
         "recent": (contactlog_recent_for_customer(user=user, customer_id=customer.id) if customer
                    else contactlog_recent_for_phone(user=user, phone=e164) if e164 else []),
     }

@@ -61,10 +61,13 @@ def incident_page(*, incident: Incident) -> IncidentPage:
                         messages=list(messages.values()))
 
 
-def incidents_covering(*, customer: Customer | None) -> list[Incident]:
-    """Open incidents whose area takes in this customer's address (the new-call screen shows them at once)."""
+def incidents_covering(*, customer: Customer | None, restored_since=None) -> list[Incident]:
+    """Open incidents whose area takes in this customer's address (the new-call screen shows them at once); with
+    `restored_since`, the ones restored since then instead (a caller may say it is still out)."""
     if customer is None or not customer.district:
         return []
-    return list(Incident.objects.filter(
-        Q(street=customer.street) | Q(street=""), site_id=customer.site_id, district=customer.district,
-        status__in=(Incident.Status.SUSPECTED, Incident.Status.CONFIRMED)).select_related("category"))
+    qs = Incident.objects.filter(Q(street=customer.street) | Q(street=""), site_id=customer.site_id,
+                                 district=customer.district).select_related("category")
+    if restored_since is not None:
+        return list(qs.filter(status=Incident.Status.RESTORED, restored_at__gte=restored_since))
+    return list(qs.filter(status__in=(Incident.Status.SUSPECTED, Incident.Status.CONFIRMED)))

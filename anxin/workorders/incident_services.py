@@ -112,6 +112,15 @@ def report_place(*, order: WorkOrder, actor: User | None = None, now: datetime |
     return incident
 
 
+def report_after_restore(*, order: WorkOrder, incident: Incident, actor: User) -> None:
+    """A customer says the restored outage is not over for them: their new order is an ordinary one (dispatched on
+    its own) and names the incident on its timeline."""
+    if incident.status != Incident.Status.RESTORED:
+        raise DomainError(ErrorCode.CONFLICT, _("This outage is not restored yet."), status=409)
+    events.linked_to_incident_event(order=order, actor=actor, incident_id=str(incident.public_id),
+                                    area=_("Still out after the restoration of %(area)s") % {"area": incident.area})
+
+
 def incident_declare(*, actor: User, site: OrgUnit, category: Category, district: str, street: str = "",
                      cause: str, eta: datetime | None = None) -> Incident:
     """A lead declares a confirmed incident from a known cause (planned works, a utility's notice); the open

@@ -200,3 +200,33 @@ def test_incident_pages_queries_and_denials(world, outage, client_for):
     assert client_for(world.dispatcher_a).post(step, data).status_code == 302
     incident.refresh_from_db()
     assert incident.status == "confirmed"
+
+
+def test_a_caller_of_a_known_outage_is_logged_in_one_click_and_one_still_out_gets_an_ordinary_order(
+        world, outage, client_for):
+    from anxin.intake.tests.test_intake import call_data
+
+    power, customers = outage
+    lead = fresh(world.dispatcher_a)
+    incident = incidents.incident_declare(actor=lead, site=world.site_a, category=power, district="浦东新区",
+                                          cause="电缆被挖断", eta=timezone.now() + timedelta(hours=2))
+    caller = customers[2]
+    agent = client_for(world.agent_a)
+    screen = agent.get(f"/intake/call/?customer={caller.public_id}").content.decode()
+    assert "电缆被挖断" in screen and f"incident:{incident.public_id}" in screen
+    form = {**call_data(world, customer=str(caller.public_id), phone="", content="", token="one-click"),
+            "action": f"incident:{incident.public_id}"}
+    assert agent.post("/intake/call/", form).status_code == 302
+    report = WorkOrder.objects.get(customer=caller)
+    assert report.incident == incident and report.category == power
+    assert report.contact_logs.get().content == "来电反映所在区域的故障。"
+
+    incidents.incident_restore(incident=incident, actor=lead, resolution="电缆已修复")
+    screen = agent.get(f"/intake/call/?customer={caller.public_id}").content.decode()
+    assert f"still_out:{incident.public_id}" in screen and f"incident:{incident.public_id}" not in screen
+    form = {**form, "action": f"still_out:{incident.public_id}", "token": "still-out"}
+    assert agent.post("/intake/call/", form).status_code == 302
+    again = WorkOrder.objects.filter(customer=caller).exclude(pk=report.pk).get()
+    assert again.incident is None and again.status == Status.NEW  # dispatched on its own
+    assert again.events.filter(type=again.events.model.Type.LINKED_TO_INCIDENT,
+                               data__incident=str(incident.public_id)).exists()
