@@ -107,6 +107,7 @@ def cmd_worker(args) -> None:
     from anxin.core.tasks import planner_statistics_task
     from anxin.mailintake.tasks import mail_fetch_task
     from anxin.portal.tasks import portal_purge_task
+    from anxin.retention.tasks import propose_candidates_task, purge_batches_task
     from anxin.revisits.tasks import schedule_panel_surveys_task, schedule_revisits_task
     from anxin.search.tasks import train_classifier_task
     from anxin.sla.tasks import (
@@ -136,6 +137,8 @@ def cmd_worker(args) -> None:
                 train_classifier_task.enqueue()  # retrains when the model is a day old
                 portal_purge_task.enqueue()
                 planner_statistics_task.enqueue()  # SQLite's planner statistics follow the data's growth
+                propose_candidates_task.enqueue()  # proposes on the 1st of the month, once
+                purge_batches_task.enqueue()  # resumes an approved purge a restart cut short
                 next_daily = time.monotonic() + 3600
             time.sleep(0.5)
     finally:

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "anxin.reports",
     "anxin.portal",
     "anxin.mailintake",
+    "anxin.retention",
     "anxin.devtools",  # loaddemo; no models
 ]
 
@@ -347,3 +348,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("ANXIN_LOG_LEVEL", "WARNING")},
 }
 
+# B4 retention (years): archives are kept at least this long after their last service, work orders this long
+# after they were received; the monthly task proposes what is older for a data officer's review.
+RETENTION_ARCHIVE_YEARS = envint("ANXIN_RETENTION_ARCHIVE_YEARS", 3)
+RETENTION_ORDER_YEARS = envint("ANXIN_RETENTION_ORDER_YEARS", 5)

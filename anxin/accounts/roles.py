@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     DEPT_HEAD = "dept_head", _("Head of department")
     ADMINISTRATOR = "administrator", _("Administrator")
     KNOWLEDGE_EDITOR = "knowledge_editor", _("Knowledge editor")
+    DATA_OFFICER = "data_officer", _("Data protection officer")
 
 
 _READ = ["customers.view_customer", "workorders.view_workorder", "intake.view_contactlog"]
@@ -49,6 +50,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                                      "knowledge.edit_article", "knowledge.publish_article", *_REPORTS],
     Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder",
                              *_REPORTS],
+    # B4: reviews purge batches (never one they proposed) and exports all data held on one customer (PIPL)
+    Role.DATA_OFFICER: _READ + ["workorders.view_team_orders", "customers.view_full_phone", "audit.view_auditlog",
+                                "retention.review_purge", "retention.export_customer_data",
+                                "retention.view_purgebatch"],
     Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials",
                                    "knowledge.edit_article", "knowledge.publish_article", "search.add_searchterm",
                                    "search.view_searchterm", "search.delete_searchterm", *_REPORTS],
