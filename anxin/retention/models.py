@@ -4,6 +4,7 @@ purged item by item) and legal holds."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.core.models import PublicIdMixin, TimeStampedModel
 from anxin.customers.models import Customer
@@ -28,7 +29,7 @@ class PurgeBatch(PublicIdMixin, TimeStampedModel):
         REQUEST = "request", _("Customer's deletion request")
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
+        PROPOSED = "proposed", pgettext_lazy("purge batch", "Proposed")
         HELD = "held", _("Held")
         APPROVED = "approved", _("Approved, purging")
         DONE = "done", _("Purged")
@@ -57,9 +58,9 @@ class PurgeItem(models.Model):
     half-way resumes at the next pending item and nothing is left half purged."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        PURGED = "purged", _("Purged")
-        SKIPPED = "skipped", _("Skipped")
+        PENDING = "pending", pgettext_lazy("purge item", "Pending")
+        PURGED = "purged", pgettext_lazy("purge item", "Purged")
+        SKIPPED = "skipped", pgettext_lazy("purge item", "Skipped")
 
     batch = models.ForeignKey(PurgeBatch, on_delete=models.CASCADE, related_name="items")
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
