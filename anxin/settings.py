@@ -352,3 +352,6 @@ LOGGING = {
 # after they were received; the monthly task proposes what is older for a data officer's review.
 RETENTION_ARCHIVE_YEARS = envint("ANXIN_RETENTION_ARCHIVE_YEARS", 3)
 RETENTION_ORDER_YEARS = envint("ANXIN_RETENTION_ORDER_YEARS", 5)
+
+# A12: how long a caller waits for a free agent with their language before the general queue takes the call
+LANGUAGE_ROUTING_WAIT_SECONDS = envint("ANXIN_LANGUAGE_ROUTING_WAIT_SECONDS", 60)

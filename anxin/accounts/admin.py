@@ -5,15 +5,23 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts import services
-from anxin.accounts.models import OnDuty, OrgUnit, User
+from anxin.accounts.models import LanguageSkill, OnDuty, OrgUnit, User
 from anxin.audit.services import audited_save
 from anxin.core.errors import DomainError
 
 
+class LanguageSkillInline(admin.TabularInline):
+    """A12: the languages the agent serves customers in (routing offers such callers to them first)."""
+
+    model = LanguageSkill
+    extra = 1
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (("Anxin", {"fields": ("display_name", "org_unit", "employee_no", "phone",
-                                                                 "language_skills")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (("Anxin", {"fields": ("display_name", "org_unit", "employee_no",
+                                                                 "phone")}),)
+    inlines = [LanguageSkillInline]
     list_display = ["username", "display_name", "org_unit", "is_active", "last_login"]
     list_filter = ["groups", "org_unit", "is_active"]
 

@@ -2,9 +2,11 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.languages import Language
 from anxin.core.models import PublicIdMixin, TimeStampedModel
 
 
@@ -47,8 +49,6 @@ class User(AbstractUser):
                                  verbose_name=_("org unit"))
     employee_no = models.CharField(_("employee no."), max_length=20, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    # A12: agents' language skills, e.g. "zh,bo" (Chinese, Tibetan).
-    language_skills = models.CharField(_("language skills"), max_length=100, blank=True, default="zh")
 
     class Meta:
         ordering = ["username"]
@@ -112,3 +112,24 @@ class OnDuty(models.Model):
         constraints = [models.UniqueConstraint(fields=["technician", "day", "kind"], name="onduty_unique")]
         verbose_name = _("on-duty shift")
         verbose_name_plural = _("on-duty roster")
+
+
+class LanguageSkill(models.Model):
+    """A12: a language an agent serves customers in, with a level (1 gets by … 5 native); routing offers a
+    caller who prefers it to the free agents who have it, the best first."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="language_skill_set")
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices)
+    level = models.PositiveSmallIntegerField(_("level"), default=3, validators=[MinValueValidator(1),
+                                                                              MaxValueValidator(5)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "language"], name="languageskill_once"),
+                       models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5),
+                                              name="languageskill_level_1_5")]
+        indexes = [models.Index(fields=["language", "-level"], name="languageskill_language")]
+        verbose_name = _("language skill")
+        verbose_name_plural = _("language skills")
+
+    def __str__(self) -> str:
+        return f"{self.get_language_display()} {self.level}"

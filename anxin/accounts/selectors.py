@@ -1,6 +1,6 @@
 from django.db.models import Q, QuerySet
 
-from anxin.accounts.models import ApiToken, OnDuty, OrgUnit, User
+from anxin.accounts.models import ApiToken, LanguageSkill, OnDuty, OrgUnit, User
 from anxin.accounts.scope import visible_unit_ids, visible_units
 from anxin.core.errors import NotFound
 
@@ -76,3 +76,15 @@ def is_on_duty(*, technician: User, day) -> bool:
 def name_for_customers(user: User | None) -> str:
     """What a customer may know of a staff member: the display name, never a username or a phone."""
     return (user.display_name or user.first_name or "") if user is not None else ""
+
+
+def leads_for(*, site_id: int) -> list[User]:
+    """The shift leads of a site: its dispatchers and service managers, and those above it."""
+    ancestors = OrgUnit.objects.get(pk=site_id).ancestor_ids
+    return list(User.objects.filter(groups__name__in=["dispatcher", "service_manager"], is_active=True,
+                                    org_unit_id__in=ancestors).distinct())
+
+
+def languages_of(*, user: User) -> dict[str, int]:
+    """A12: the languages this agent serves customers in, with their level."""
+    return dict(LanguageSkill.objects.filter(user=user).values_list("language", "level"))

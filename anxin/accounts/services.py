@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anxin.accounts.models import ApiToken, OnDuty, OrgUnit, User
+from anxin.accounts.models import ApiToken, LanguageSkill, OnDuty, OrgUnit, User
 from anxin.accounts.roles import ROLE_PERMISSIONS, Role
 from anxin.core import throttle_services as throttle
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, RateLimited
+from anxin.core.languages import Language
 
 
 @transaction.atomic
@@ -52,17 +53,40 @@ def roles_ensure(*, strict: bool = True) -> dict[str, Group]:
 @transaction.atomic
 def user_create(
     *, username: str, password: str, role: Role, org_unit: OrgUnit, display_name: str = "",
-    language_skills: str = "zh", email: str = "", is_superuser: bool = False,
+    language_skills: str | dict[str, int] = "zh", email: str = "", is_superuser: bool = False,
 ) -> User:
-    user = User(username=username, display_name=display_name, org_unit=org_unit,
-                language_skills=language_skills, email=email, is_superuser=is_superuser)
+    user = User(username=username, display_name=display_name, org_unit=org_unit, email=email,
+                is_superuser=is_superuser)
     user.is_staff = role == Role.ADMINISTRATOR
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     group = Group.objects.filter(name=role).first() or roles_ensure()[role]
     user.groups.add(group)
+    language_skills_set(user=user, skills=language_skills)
     return user
+
+
+def language_skills_set(*, user: User, skills: str | dict[str, int]) -> list[LanguageSkill]:
+    """A12: the languages an agent serves customers in, with a level 1–5 ("zh,bo:4" or {"zh": 5, "bo": 4}; a
+    language without a level is 3, Chinese 5). An unknown language code or level is refused, nothing changed."""
+    if isinstance(skills, str):
+        parsed = {}
+        for part in (p.strip() for p in skills.split(",") if p.strip()):
+            code, _sep, level = part.partition(":")
+            parsed[code.strip()] = int(level) if level.strip().isdigit() else (5 if code.strip() == "zh" else 3)
+        skills = parsed
+    for code, level in skills.items():
+        if code not in Language.values:
+            raise DomainError(ErrorCode.INVALID, _("Unknown language code: %(code)s.") % {"code": code[:10]},
+                              {"field": "language"})
+        if not isinstance(level, int) or not 1 <= level <= 5:
+            raise DomainError(ErrorCode.INVALID, _("A language level is from 1 to 5."), {"field": "level"})
+    with transaction.atomic():
+        LanguageSkill.objects.filter(user=user).exclude(language__in=list(skills)).delete()
+        for code, level in skills.items():
+            LanguageSkill.objects.update_or_create(user=user, language=code, defaults={"level": level})
+    return list(user.language_skill_set.all())
 
 
 ABUSE_WINDOW = timedelta(minutes=10)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from anxin.accounts.models import OrgUnit
+from anxin.core.languages import Language
 from anxin.core.models import PublicIdMixin, TimeStampedModel
 
 
@@ -29,12 +30,7 @@ class Customer(PublicIdMixin, TimeStampedModel):
         A2 = "2A", "2A"
         A1 = "1A", "1A"
 
-    class Language(models.TextChoices):
-        ZH = "zh", _("Chinese")
-        EN = "en", _("English")
-        BO = "bo", _("Tibetan")
-        UG = "ug", _("Uyghur")
-        YUE = "yue", _("Cantonese")
+    Language = Language  # A12: the same list as the agents' skills (core.languages)
 
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField(_("name"), max_length=100)

@@ -8,8 +8,8 @@ from anxin.accounts import selectors as account_selectors
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.core.http import client_ip
 from anxin.customers import selectors as customer_selectors
-from anxin.intake import selectors, services
-from anxin.intake.schemas import ContactLogCreateIn, ContactLogOut, CtiCallIn
+from anxin.intake import routing_services, selectors, services
+from anxin.intake.schemas import ContactLogCreateIn, ContactLogOut, CtiCallIn, CtiRouteIn, CtiRouteOut
 
 router = Router(tags=["intake"])
 
@@ -58,3 +58,34 @@ def cti_call(request: HttpRequest):
     call = services.incoming_call_register(call_id=payload.call_id, phone=payload.caller,
                                            agent=account_selectors.agent_by_username(payload.agent))
     return Status(202, {"call_id": call.call_id})
+
+
+def _signed_json(request: HttpRequest, schema):
+    services.cti_signature_check(body=request.body, stamp=request.headers.get("X-Anxin-Timestamp", ""),
+                                 signature=request.headers.get("X-Anxin-Signature", ""), ip=client_ip(request))
+    try:
+        return schema.model_validate(json.loads(request.body or b"{}"))
+    except (ValueError, TypeError) as exc:
+        raise DomainError(ErrorCode.INVALID, _("The request is not valid JSON of the expected shape.")) from exc
+
+
+def _route_out(route, wait: int) -> dict:
+    return {"call_id": route.call_id, "offer": route.offered, "wait_seconds": wait, "language": route.language,
+            "decision": route.decision}
+
+
+@router.post("/cti/route", auth=None, response=CtiRouteOut)
+def cti_route(request: HttpRequest):
+    """A12: whom to offer a ringing call to — free agents with the caller's language first (signed like /cti/calls)."""
+    payload = _signed_json(request, CtiRouteIn)
+    route, wait = routing_services.call_route(call_id=payload.call_id, phone=payload.caller,
+                                              free_agents=payload.free_agents)
+    return _route_out(route, wait)
+
+
+@router.post("/cti/route/fallback", auth=None, response=CtiRouteOut)
+def cti_route_fallback(request: HttpRequest):
+    """A12: nobody with the language took it within `wait_seconds`: the general queue, and the leads are told."""
+    payload = _signed_json(request, CtiRouteIn)
+    return _route_out(routing_services.call_route_fallback(call_id=payload.call_id,
+                                                           free_agents=payload.free_agents), 0)

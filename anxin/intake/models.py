@@ -71,6 +71,31 @@ class IncomingCall(TimeStampedModel):
         ordering = ["-created_at"]
 
 
+class CallRoute(TimeStampedModel):
+    """A12: how the switch was told to offer one call — to the free agents with the caller's language first, or to
+    everyone (no such agent free, or none at all), and whether it fell back after the wait. The record stays with
+    the call, for the lead and for the language report."""
+
+    class Decision(models.TextChoices):
+        SKILLED = "skilled", _("Offered to agents with the caller's language")
+        GENERAL = "general", _("General queue")
+        NO_SKILLED_FREE = "none_free", _("General queue: nobody with the language free")
+        NO_SKILLED_AT_ALL = "none_at_all", _("General queue: nobody has the language")
+        FELL_BACK = "fell_back", _("General queue after the wait")
+
+    call_id = models.CharField(max_length=64, unique=True)
+    phone = models.CharField(max_length=32)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    site = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(_("language"), max_length=5, blank=True)
+    decision = models.CharField(_("routing"), max_length=12, choices=Decision.choices)
+    offered = models.JSONField(default=list)  # usernames, in the order offered
+    fell_back_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["language", "created_at"], name="callroute_language")]
+
+
 class CounterDesk(TimeStampedModel):
     """A4: an agent serving at a counter window of a site. Open while `closed_at` is empty; one open desk per agent."""
 

@@ -43,3 +43,19 @@ class CtiCallIn(Schema):
     call_id: str = Field(..., max_length=64)
     caller: str = Field(..., max_length=40)
     agent: str = Field("", max_length=150, description="username of the agent the call rings at")
+
+
+class CtiRouteIn(Schema):
+    """A12: the switch asks whom to offer a call to, naming the agents it knows are free."""
+
+    call_id: str = Field(..., max_length=64)
+    caller: str = Field("", max_length=40)
+    free_agents: list[str] = Field(default_factory=list, max_length=200)
+
+
+class CtiRouteOut(Schema):
+    call_id: str
+    offer: list[str]
+    wait_seconds: int = Field(..., description="offer to `offer` for this long, then ask /cti/route/fallback")
+    language: str
+    decision: str

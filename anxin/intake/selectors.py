@@ -2,16 +2,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from django.db.models import prefetch_related_objects
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
-from anxin.accounts.models import OrgUnit, User
-from anxin.accounts.scope import scope_filter
+from anxin.accounts.models import LanguageSkill, OrgUnit, User
+from anxin.accounts.scope import scope_filter, visible_unit_ids
 from anxin.accounts.selectors import site_list_for
 from anxin.core.errors import NotFound
+from anxin.core.languages import Language
 from anxin.core.phone import try_normalize_phone
 from anxin.customers import selectors as customer_selectors
-from anxin.intake.models import ContactLog, CounterDesk, CounterTicket
+from anxin.intake.models import CallRoute, ContactLog, CounterDesk, CounterTicket, IncomingCall
 from anxin.sla import selectors as sla_selectors
 from anxin.workorders import selectors as wo_selectors
 from anxin.workorders import services as wo_services
@@ -174,3 +186,44 @@ def counter_display(*, site: OrgUnit) -> DisplayBoard:
     next_up = [t.number for t in waiting.order_by("-has_appointment", "seq")[:free]] if free else []
     return DisplayBoard(site=site, serving=[(t.number, t.desk.label) for t in called], next_up=next_up,
                         waiting_count=waiting.count())
+
+
+# --- A12 languages ---------------------------------------------------------------------------------------------
+
+def language_report(*, user: User, since) -> list[dict]:
+    """Per language: the agents of the viewer's scope who have it, the share of contacts with its customers that
+    an agent with the language served, and how the calls were routed and how long they waited for an agent."""
+    units = visible_unit_ids(user)
+    skills = (LanguageSkill.objects.filter(user__org_unit_id__in=units, user__is_active=True)
+              .select_related("user").order_by("language", "-level", "user__username"))
+    agents: dict[str, list] = {}
+    for s in skills:
+        agents.setdefault(s.language, []).append(s)
+    contacts = (ContactLog.objects.filter(site_id__in=units, received_at__gte=since, customer__isnull=False)
+                .annotate(in_language=Exists(LanguageSkill.objects.filter(
+                    user_id=OuterRef("taker_id"), language=OuterRef("customer__preferred_language"))))
+                .values("customer__preferred_language")
+                .annotate(n=Count("id"), served=Count("id", filter=Q(in_language=True))))
+    by_contacts = {row["customer__preferred_language"]: row for row in contacts}
+    rang = IncomingCall.objects.filter(call_id=OuterRef("call_id")).order_by("created_at").values("created_at")[:1]
+    routes = (CallRoute.objects.filter(Q(site_id__in=units) | Q(site__isnull=True), created_at__gte=since)
+              .annotate(wait=ExpressionWrapper(Subquery(rang) - F("created_at"), output_field=DurationField()))
+              .values("language", "decision").annotate(n=Count("id"), wait=Avg("wait")))
+    by_route: dict[str, dict] = {}
+    for row in routes:
+        entry = by_route.setdefault(row["language"], {"decisions": {}, "waits": []})
+        entry["decisions"][row["decision"]] = row["n"]
+        if row["wait"] is not None:
+            entry["waits"].append((row["wait"].total_seconds(), row["n"]))
+    report = []
+    for code, label in Language.choices:
+        c = by_contacts.get(code, {"n": 0, "served": 0})
+        r = by_route.get(code, {"decisions": {}, "waits": []})
+        weight = sum(n for _w, n in r["waits"])
+        report.append({
+            "code": code, "label": label, "agents": agents.get(code, []), "contacts": c["n"],
+            "served_share": round(100 * c["served"] / c["n"], 1) if c["n"] else None,
+            "routes": {CallRoute.Decision(k).label: v for k, v in r["decisions"].items()},
+            "avg_wait": round(sum(w * n for w, n in r["waits"]) / weight) if weight else None,
+        })
+    return report

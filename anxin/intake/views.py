@@ -1,10 +1,12 @@
 import json
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -200,3 +202,13 @@ def counter_display(request):
     """The hall screen (a browser on the TV): numbers and windows only; refreshes itself."""
     board = selectors.counter_display(site=_counter_site(request))
     return render(request, "intake/counter_display.html", {"board": board})
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_dashboard", raise_exception=True)
+def languages(request):
+    """A12: per language, the agents who have it, the share of its customers' contacts served in it, the routing."""
+    since = timezone.now() - timedelta(days=30)
+    return render(request, "intake/languages.html", {"rows": selectors.language_report(user=request.user, since=since),
+                                                      "since": since})

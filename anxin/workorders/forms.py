@@ -5,6 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.languages import Language
 from anxin.workorders.models import Category, Channel, Priority
 from anxin.workorders.states import Status, Type
 
@@ -24,6 +25,9 @@ class QueueFilterForm(forms.Form):
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     taken_by = forms.ChoiceField(label=_("Taken by"), required=False)
     urged = forms.BooleanField(label=_("Chased (urged)"), required=False)
+    # A12: orders of customers who prefer a language — "mine": the languages I speak other than Chinese
+    language = forms.ChoiceField(label=_("Customer's language"), required=False,
+                                 choices=EMPTY + [("mine", _("Languages I speak"))] + list(Language.choices[1:]))
     received_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     received_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Number or text"), required=False, max_length=50)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import can_see_unit
+from anxin.accounts.selectors import leads_for
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.notifications import services as notifications
@@ -100,8 +101,7 @@ def report_place(*, order: WorkOrder, actor: User | None = None, now: datetime |
         street=street if rule.area_level == OutageRule.AreaLevel.STREET else "")
     for report in reports:
         _link(report, incident, actor)
-    leads = list(User.objects.filter(Q(groups__name__in=["dispatcher", "service_manager"]), is_active=True,
-                                     org_unit_id__in=OrgUnit.objects.get(pk=order.site_id).ancestor_ids).distinct())
+    leads = leads_for(site_id=order.site_id)
     notifications.notify(
         recipients=leads, kind="incident_suspected", urgent=True, url=f"/orders/incidents/{incident.public_id}/",
         subject=_("Suspected mass outage: %(n)d reports of %(category)s in %(area)s within %(minutes)d minutes")

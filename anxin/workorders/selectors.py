@@ -47,6 +47,7 @@ class QueueFilters:
     unassigned: bool = False
     taken_by_id: int | None = None
     urged: bool = False
+    languages: tuple[str, ...] = ()  # A12: customers who prefer one of these
     received_from: date | None = None
     received_to: date | None = None
     q: str = ""
@@ -103,6 +104,8 @@ def workorder_list_for_queue(*, user: User, filters: QueueFilters) -> QuerySet[W
         qs = qs.filter(taken_by_id=filters.taken_by_id)
     if filters.urged:
         qs = qs.filter(urge_count__gt=0)
+    if filters.languages:
+        qs = qs.filter(customer__preferred_language__in=filters.languages)
     if filters.received_from:
         qs = qs.filter(received_at__gte=datetime.combine(filters.received_from, time.min, SHANGHAI))
     if filters.received_to:

@@ -67,9 +67,16 @@ def _filters_from(form: QueueFilterForm, *, sites, staff, user) -> selectors.Que
         open_only=status == "open", type=data.get("type") or "", channel=data.get("channel") or "",
         site_id=sites.get(data.get("site") or ""), priority=data.get("priority"), unassigned=owner == "-",
         owner_id=staff.get(owner), taken_by_id=staff.get(data.get("taken_by") or ""), urged=bool(data.get("urged")),
+        languages=_languages(data.get("language") or "", user),
         received_from=data.get("received_from"), received_to=data.get("received_to"),
         q=data.get("q") or "", sort=data.get("sort") or "newest", match_ids=order_ids_matching(user=user, query=data.get("q")),
     )
+
+
+def _languages(choice: str, user) -> tuple[str, ...]:
+    if choice != "mine":
+        return (choice,) if choice else ()
+    return tuple(code for code in account_selectors.languages_of(user=user) if code != "zh") or ("-",)
 
 
 @require_GET

@@ -71,10 +71,10 @@ def test_technician_cannot_use_the_hotline_screen(world, client_for):
     assert client_for(world.tech_a).get("/intake/call/").status_code == 403
 
 
-def _cti_post(client, body: bytes, secret: bytes, stamp: int | None = None, **extra):
+def _cti_post(client, body: bytes, secret: bytes, stamp: int | None = None, path="/api/intake/cti/calls", **extra):
     stamp = int(time.time()) if stamp is None else stamp
     sig = "sha256=" + hmac.new(secret, f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return client.post("/api/intake/cti/calls", data=body, content_type="application/json",
+    return client.post(path, data=body, content_type="application/json",
                        HTTP_X_ANXIN_TIMESTAMP=str(stamp), HTTP_X_ANXIN_SIGNATURE=sig, **extra)
 
 
