@@ -88,3 +88,11 @@ def leads_for(*, site_id: int) -> list[User]:
 def languages_of(*, user: User) -> dict[str, int]:
     """A12: the languages this agent serves customers in, with their level."""
     return dict(LanguageSkill.objects.filter(user=user).values_list("language", "level"))
+
+
+def skilled_staff_for(*, site_id: int, language: str) -> list[User]:
+    """A12: active desk staff of a site (or above it) who serve customers in `language`, the best level first."""
+    ancestors = OrgUnit.objects.get(pk=site_id).ancestor_ids
+    skills = (LanguageSkill.objects.filter(language=language, user__is_active=True, user__org_unit_id__in=ancestors)
+              .select_related("user").order_by("-level", "user__username"))
+    return [s.user for s in skills if s.user.has_perm("workorders.change_workorder")]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import can_see_unit
+from anxin.accounts.selectors import languages_of, skilled_staff_for
 from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.notifications import services as notifications
@@ -32,6 +33,8 @@ def commitment_make(*, order: WorkOrder, actor: User, description: str, kind: st
     due_at = due_at or now + timedelta(minutes=CALLBACK_MINUTES)
     if due_at <= now:
         raise DomainError(ErrorCode.INVALID, _("A promise must be due in the future."), {"field": "due_at"})
+    if owner is None and kind == Commitment.Kind.CALLBACK:
+        owner = _language_owner(order, actor)
     owner = owner or actor
     if not owner.is_active or not can_see_unit(owner, order.site_id):
         raise DomainError(ErrorCode.INVALID, _("This person cannot handle orders of this site."), {"field": "owner"})
@@ -45,7 +48,23 @@ def commitment_make(*, order: WorkOrder, actor: User, description: str, kind: st
             data={"commitment": commitment.pk, "due_at": due_at.isoformat(), "owner": str(owner)})
         audit_record(actor=actor, action="create", object_type="sla.commitment", object_id=commitment.pk,
                      summary=f"{order.number} {text}"[:200])
+        if owner != actor:  # someone else keeps it (A12: the agent who speaks the customer's language)
+            notifications.notify(
+                recipients=[owner], kind="commitment_assigned", url=f"/orders/{order.public_id}/",
+                subject=_("%(number)s: you keep this promise by %(due)s — %(what)s")
+                % {"number": order.number, "due": timezone.localtime(due_at).strftime("%H:%M"), "what": text},
+                dedupe_key=f"commitment_assigned:{commitment.pk}")
     return commitment
+
+
+def _language_owner(order: WorkOrder, actor: User) -> User | None:
+    """A12: a callback to a customer who prefers another language than Chinese goes to an agent who speaks it,
+    when the one promising it does not (None: keep the one promising it)."""
+    language = order.customer.preferred_language if order.customer_id else "zh"
+    if language == "zh" or language in languages_of(user=actor):
+        return None
+    skilled = skilled_staff_for(site_id=order.site_id, language=language)
+    return skilled[0] if skilled else None
 
 
 def commitment_close(*, commitment: Commitment, actor: User, outcome: str, note: str = "") -> Commitment:

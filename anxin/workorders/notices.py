@@ -44,7 +44,7 @@ def customer_wrote(order: WorkOrder, event) -> None:
                          body=event.body[:300], dedupe_key=f"customer_message:{event.pk}")
 
 
-def _tell_customer(order: WorkOrder, kind: str, text: str, dedupe_key: str) -> None:
+def _tell_customer(order: WorkOrder, kind: str, text: str, dedupe_key: str, quiet: bool = True):
     """One message to the customer (once per key, outside their quiet hours) and the message on the order's
     timeline — written only when the message is new, so a repeated decision leaves one line.
 
@@ -55,30 +55,25 @@ def _tell_customer(order: WorkOrder, kind: str, text: str, dedupe_key: str) -> N
     if customer.email and (order.channel == Channel.EMAIL or not mobile):
         sent = notifications.notify_email(
             address=customer.email, kind=kind, subject=f"[{order.number}] {text}"[:200], body=text,
-            dedupe_key=dedupe_key, quiet=True, headers={
+            dedupe_key=dedupe_key, quiet=quiet, headers={
                 "Message-ID": thread_message_id(order, kind), "References": thread_message_id(
                     order, "thread", unique=False)})
     else:
-        sent = notifications.notify_phone(phone=mobile, kind=kind, text=text, dedupe_key=dedupe_key, quiet=True)
+        sent = notifications.notify_phone(phone=mobile, kind=kind, text=text, dedupe_key=dedupe_key, quiet=quiet)
     if sent is not None:
         events.customer_told_event(order=order, body=text, data={"kind": kind, "notification": sent.pk,
                                                                  "channel": sent.channel,
                                                                  "at": sent.next_attempt_at.isoformat()})
+    return sent
 
 
 def customer_incident(order: WorkOrder, kind: str, text: str, dedupe_key: str) -> bool:
-    """A11: one message about a mass outage (the key names the incident, the event and the customer, so a customer
-    with two reports, or a worker that restarts, still gets it once). True when it was sent now."""
-    customer = order.customer
-    if customer is None:
+    """A11: one message about a mass outage, at once (not held for quiet hours), by the customer's channel as any
+    milestone; the key names the incident, the event and the customer, so a customer with two reports, or a worker
+    that restarts, gets it once. True when it was sent now."""
+    if order.customer_id is None:
         return False
-    mobile = next((c.phone for c in customer.contacts.all() if c.kind == "mobile"), "")
-    sent = notifications.notify_phone(phone=mobile, kind=kind, text=text, dedupe_key=dedupe_key, quiet=False)
-    if sent is not None:
-        events.customer_told_event(order=order, body=text, data={"kind": kind, "notification": sent.pk,
-                                                                 "channel": sent.channel,
-                                                                 "at": sent.next_attempt_at.isoformat()})
-    return sent is not None
+    return _tell_customer(order, kind, text, dedupe_key, quiet=False) is not None
 
 
 def _customer_language(order: WorkOrder) -> str:

@@ -87,3 +87,14 @@ def test_the_language_report_and_the_queue_of_my_languages(world, tibetan, clien
     assert order.number in mine and other.number not in mine
     detail = client_for(world.agent_a).get(f"/orders/{order.public_id}/").content.decode()
     assert 'id="customer-language"' in detail
+
+
+def test_a_callback_to_a_tibetan_customer_goes_to_the_agent_who_speaks_it(world, tibetan):
+    from anxin.sla import commitment_services
+
+    order = make_order(world, title="藏语客户咨询")
+    promise = commitment_services.commitment_make(order=order, actor=world.agent_a, description="30 分钟内回电")
+    assert promise.owner == tibetan and promise.made_by == world.agent_a
+    assert Notification.objects.filter(recipient=tibetan, kind="commitment_assigned").exists()
+    own = commitment_services.commitment_make(order=order, actor=tibetan, description="明天再回电")
+    assert own.owner == tibetan  # they speak it: they keep it

@@ -230,3 +230,15 @@ def test_a_caller_of_a_known_outage_is_logged_in_one_click_and_one_still_out_get
     assert again.incident is None and again.status == Status.NEW  # dispatched on its own
     assert again.events.filter(type=again.events.model.Type.LINKED_TO_INCIDENT,
                                data__incident=str(incident.public_id)).exists()
+
+
+def test_a_customer_without_a_mobile_is_told_by_email(world, outage):
+    power, _customers = outage
+    by_mail = customer_services.customer_create(
+        actor=world.agent_a, site=world.site_a, name="邮件客户", email="kehu@example.cn",
+        address={"district": "浦东新区", "street": "张杨路", "number": "1号"})
+    incident = incidents.incident_declare(actor=fresh(world.dispatcher_a), site=world.site_a, category=power,
+                                          district="浦东新区", cause="停电", eta=timezone.now() + timedelta(hours=1))
+    _report(world, by_mail, power, timezone.now())
+    told = Notification.objects.get(dedupe_key__startswith=f"incident:{incident.pk}:confirmed:c{by_mail.pk}")
+    assert told.channel == "email" and told.to_address == "kehu@example.cn"
