@@ -677,3 +677,35 @@ def test_a_mass_outage_is_confirmed_by_the_lead_and_a_caller_logged_in_one_click
     banner.locator("button.incident-log").click()
     agent.wait_for_selector(".messages >> text=张杨路")
     assert incident.reports.count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deletion_request_from_the_archive_is_approved_by_the_data_officer(live_server, browser):
+    """B4 in Chromium: the desk sends a customer's deletion request for review; a data officer approves it and
+    the archive no longer holds the name or the phone."""
+    from anxin.accounts import services as account_services
+    from anxin.accounts.roles import Role
+    from anxin.devtools.testing.personas import PASSWORD, build_world
+
+    world = build_world()
+    account_services.user_create(username="dpo_a", password=PASSWORD, role=Role.DATA_OFFICER, org_unit=world.hq,
+                                 display_name="钱数据")
+    customer = world.customer_b
+    desk = browser.new_page(locale="zh-CN")
+    desk.set_default_timeout(10000)
+    _login(desk, live_server.url, "agent_b")
+    desk.goto(f"{live_server.url}/customers/{customer.public_id}/")
+    desk.fill("#deletion-reason", "客户 12-06 来电要求删除个人信息")
+    desk.click("#personal-data button[type=submit]")
+    desk.wait_for_selector(".messages >> text=等待数据保护专员审核")
+
+    officer = browser.new_page(locale="zh-CN")
+    officer.set_default_timeout(10000)
+    _login(officer, live_server.url, "dpo_a")
+    officer.click("#retention-link")
+    officer.click("#batches a")
+    officer.fill("#id_note", "已核实身份")
+    officer.click("#approve")
+    officer.wait_for_selector("#batch-status:has-text('已清除')")
+    customer.refresh_from_db()
+    assert customer.name.startswith("已清除") and not customer.contacts.exists()

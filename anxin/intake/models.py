@@ -44,6 +44,9 @@ class ContactLog(PublicIdMixin, TimeStampedModel):
     work_order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="contact_logs", verbose_name=_("work order"))
     is_urge = models.BooleanField(_("urge"), default=False)
+    # A12: how the switch was told to route the call this contact came from (language routing)
+    route = models.ForeignKey("CallRoute", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("routing"))
     # D7: abusive-contact protocol — warnings given (at most 3), then a shift lead may end the contact.
     warnings = models.PositiveSmallIntegerField(_("warnings given"), default=0)
     ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -93,7 +96,8 @@ class CallRoute(TimeStampedModel):
     fell_back_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["language", "created_at"], name="callroute_language")]
+        indexes = [models.Index(fields=["language", "created_at"], name="callroute_language"),
+                   models.Index(fields=["phone", "-created_at"], name="callroute_phone")]
 
 
 class CounterDesk(TimeStampedModel):

@@ -87,6 +87,8 @@ def caller_context(*, user: User, phone: str, customer_id: str) -> dict:
         "customer": customer,
         "contacts": customer_selectors.contacts_for_display(user, list(customer.contacts.all())) if customer else [],
         "open_orders": [promise_row(o) for o in open_orders],
+        "route": (CallRoute.objects.filter(phone=e164, created_at__gte=timezone.now() - timedelta(minutes=15))
+                  .order_by("-created_at").first() if e164 else None),  # A12: how the switch routed this caller
         "incidents": incidents_covering(customer=customer),  # A11: the caller's area has a known outage
         "restored_incidents": incidents_covering(customer=customer,
                                                  restored_since=timezone.now() - timedelta(hours=24)),

@@ -18,7 +18,7 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import normalize_phone
 from anxin.customers.models import Customer
-from anxin.intake.models import ContactLog, IncomingCall
+from anxin.intake.models import CallRoute, ContactLog, IncomingCall
 from anxin.workorders import services as wo_services
 from anxin.workorders.models import WorkOrder
 
@@ -44,9 +44,13 @@ def contactlog_create(
     if unknown:
         raise DomainError(ErrorCode.INVALID, _("Unknown field."), {"field": sorted(unknown)[0]})
     now = timezone.now()
+    e164 = normalize_phone(phone) if phone else ""
+    # A12: the routing decision of the call this contact came from stays on its record
+    route = (CallRoute.objects.filter(phone=e164, created_at__gte=now - timedelta(minutes=15))
+             .order_by("-created_at").first() if e164 and channel == "hotline" else None)
     log = ContactLog(
-        site=site, category=category, content=(content or "").strip(), customer=customer,
-        phone=normalize_phone(phone) if phone else "", channel=channel, received_at=received_at or now,
+        route=route, site=site, category=category, content=(content or "").strip(), customer=customer,
+        phone=e164, channel=channel, received_at=received_at or now,
         requested_visit_at=requested_visit_at, taker=actor, client_token=client_token or None,
         resolver=actor if done else None, done_at=now if done else None,
         **{k: (v or "").strip() for k, v in fields.items()},

@@ -98,3 +98,13 @@ def test_a_callback_to_a_tibetan_customer_goes_to_the_agent_who_speaks_it(world,
     assert Notification.objects.filter(recipient=tibetan, kind="commitment_assigned").exists()
     own = commitment_services.commitment_make(order=order, actor=tibetan, description="明天再回电")
     assert own.owner == tibetan  # they speak it: they keep it
+
+
+def test_the_routing_decision_is_on_the_contact_record_and_the_call_screen(world, tibetan, client_for):
+    from anxin.intake.tests.test_intake import call_data
+
+    route, _wait = routing_services.call_route(call_id="r-9", phone="13800138000", free_agents=["agent_a"])
+    screen = client_for(world.agent_a).get("/intake/call/?phone=13800138000").content.decode()
+    assert 'id="call-route"' in screen and "会该语言的座席都在忙" in screen
+    client_for(world.agent_a).post("/intake/call/", {**call_data(world, token="route-1"), "action": "log"})
+    assert ContactLog.objects.get().route == route

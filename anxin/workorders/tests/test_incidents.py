@@ -89,6 +89,13 @@ def test_fifty_reports_in_ten_minutes_are_one_incident_one_field_job_and_one_mes
     assert incidents._tell(incident, list(incident.reports.select_related("customer")), "restored") == 0
     # no order-by-order "done" milestone on top of the outage's own message
     assert not Notification.objects.filter(kind="milestone_resolved").exists()
+    # every report gets its revisit, as any resolved order
+    from anxin.revisits import services as revisit_services
+    from anxin.revisits.models import Revisit
+
+    with time_machine.travel(START + timedelta(hours=4), tick=False):
+        revisit_services.revisits_schedule()
+    assert Revisit.objects.filter(work_order__incident=incident).count() == incident.reports.count() == 51
 
     # the reports count apart: the outage is one order of the site's volume
     filters = ReportFilters(period=Period(START.date(), START.date()), grain="day", site=None, type="")
