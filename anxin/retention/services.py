@@ -185,6 +185,7 @@ def _customer_anonymise(customer_id: int) -> None:
     go, with the contacts and what intake kept of their calls and visits."""
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     phones = list(customer.contacts.values_list("phone", flat=True))
+    addresses = phones + ([customer.email] if customer.email else [])
     customer.name = f"{PURGED_NAME} #{customer.pk}"
     customer.street = customer.number = customer.address_detail = customer.postcode = ""
     customer.email = customer.notes = customer.search_text = ""
@@ -194,7 +195,8 @@ def _customer_anonymise(customer_id: int) -> None:
     ContactLog.objects.filter(Q(customer=customer) | Q(phone__in=phones)).update(
         phone="", caller_name="", content="", product_no="", handling_opinion="", result="")
     CounterTicket.objects.filter(Q(customer=customer) | Q(phone__in=phones)).update(phone="", name="", purpose="")
-    Notification.objects.filter(to_address__in=phones).update(to_address="")
+    # the outbox kept where each SMS or mail to them went, and the gateway's request: both name them
+    Notification.objects.filter(to_address__in=addresses).update(to_address="", request={})
     changed("customer", customer.pk)
 
 

@@ -76,6 +76,9 @@ def report_place(*, order: WorkOrder, actor: User | None = None, now: datetime |
     district, street = _place(order)
     if not district or order.category_id is None or order.incident_id:
         return None
+    # the category's rule row, locked: two reports arriving together cannot both raise an incident (PostgreSQL;
+    # SQLite writes one at a time anyway)
+    rule = OutageRule.objects.select_for_update().filter(category_id=order.category_id, is_active=True).first()
     incident = incident_for_place(site_id=order.site_id, category_id=order.category_id, district=district,
                                   street=street)
     if incident is not None:
@@ -83,7 +86,6 @@ def report_place(*, order: WorkOrder, actor: User | None = None, now: datetime |
         if incident.status == Incident.Status.CONFIRMED:
             _tell(incident, [order], "confirmed")  # a late caller hears the news the others had
         return incident
-    rule = OutageRule.objects.filter(category_id=order.category_id, is_active=True).first()
     if rule is None:
         return None
     now = now or timezone.now()
