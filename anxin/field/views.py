@@ -184,7 +184,7 @@ def _own_field_order(request, public_id):
 @permission_required("workorders.change_workorder", raise_exception=True)
 def my_order(request, public_id):
     """C4–C9 on a phone, one section per step; each step posts to its own URL (`my_order_step`)."""
-    return _my_panel_page(request, _own_field_order(request, public_id))
+    return _my_order_page(request, _own_field_order(request, public_id))
 
 
 @require_POST
@@ -200,13 +200,13 @@ def my_order_step(request, public_id, step):
 
     def page(_bound):  # the phone keeps what was typed itself (field.js drafts)
         order.refresh_from_db()
-        return _my_panel_page(request, order)
+        return _my_order_page(request, order)
 
     return step_response(request, step, record=order, page=page,
                          done=lambda: redirect("field:my") if step.key == "nobody_home" else _back_to(order, step))
 
 
-def _my_panel_page(request, order):
+def _my_order_page(request, order):
     u = request.user
     view = selectors.field_order_view(order=order)
     warehouse = selectors.warehouse_for_order(order=order)
