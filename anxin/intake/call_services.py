@@ -45,8 +45,9 @@ def call_take(*, actor: User, data: dict, action: str, customer: Customer | None
               suggested: dict | None = None) -> CallTaken:
     """A3/A7/A4: one submit of the new-call screen, in one transaction.
 
-    `data` is the new-call form's cleaned data; `action` is "log", "order", "urge:<order public id>" or
-    "incident:<incident public id>" (a report of the outage the caller's address is in). With
+    `data` is the new-call form's cleaned data; `action` is "log", "order", "urge:<order public id>",
+    "incident:<incident public id>" (a report of the outage the caller's address is in) or "still_out:<incident
+    public id>" (restored, but not for this caller: an ordinary order naming it). With
     "order", an open order of the same customer on the same matter is offered instead (nothing written) unless
     `force_new`. The call log, the order or urge link, the counter ticket and the knowledge/classification records
     are written together: if any step fails, nothing is kept.
