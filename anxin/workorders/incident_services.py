@@ -26,7 +26,9 @@ from anxin.notifications import services as notifications
 from anxin.workorders import events, notices
 from anxin.workorders.models import Category, Incident, OutageRule, WorkOrder
 from anxin.workorders.services import workorder_lock, workorder_transition
-from anxin.workorders.states import OPEN_STATUSES, Status
+from anxin.workorders.states import OPEN_STATUSES, Family, Status, types_of
+
+FIELD_TYPES = types_of(Family.FIELD)
 
 LEAD_PERMISSION = "workorders.assign_workorder"  # the shift lead and the dispatchers
 
@@ -74,8 +76,8 @@ def _link(order: WorkOrder, incident: Incident, actor: User | None) -> bool:
 def report_place(*, order: WorkOrder, actor: User | None = None, now: datetime | None = None) -> Incident | None:
     """Call after a new order is saved (in its transaction). Returns the incident it now belongs to, if any."""
     district, street = _place(order)
-    if not district or order.category_id is None or order.incident_id:
-        return None
+    if not district or order.category_id is None or order.incident_id or order.family != Family.FIELD:
+        return None  # a complaint or a question about the outage is its own matter, not a fault report
     # the category's rule row, locked: two reports arriving together cannot both raise an incident (PostgreSQL;
     # SQLite writes one at a time anyway)
     rule = OutageRule.objects.select_for_update().filter(category_id=order.category_id, is_active=True).first()
@@ -93,7 +95,7 @@ def report_place(*, order: WorkOrder, actor: User | None = None, now: datetime |
     if rule.area_level == OutageRule.AreaLevel.STREET:
         area &= Q(customer__street=street)
     reports = list(WorkOrder.objects.filter(
-        area, site_id=order.site_id, category_id=order.category_id, incident__isnull=True,
+        area, site_id=order.site_id, category_id=order.category_id, incident__isnull=True, type__in=FIELD_TYPES,
         status__in=OPEN_STATUSES, received_at__gte=now - timedelta(minutes=rule.window_minutes))
         .select_related("customer").order_by("received_at", "id"))
     if len(reports) < rule.threshold:
@@ -138,7 +140,8 @@ def incident_declare(*, actor: User, site: OrgUnit, category: Category, district
                                            cause=cause, eta=eta, raised_by=actor, owner=actor)
         area = Q(customer__district=district) & (Q(customer__street=street) if street else Q())
         for report in WorkOrder.objects.filter(area, site=site, category=category, incident__isnull=True,
-                                               status__in=OPEN_STATUSES).select_related("customer"):
+                                               type__in=FIELD_TYPES, status__in=OPEN_STATUSES
+                                               ).select_related("customer"):
             _link(report, incident, actor)
         return _confirm(incident, actor, cause=cause, eta=eta, owner=actor)
 

@@ -249,3 +249,13 @@ def test_a_customer_without_a_mobile_is_told_by_email(world, outage):
     _report(world, by_mail, power, timezone.now())
     told = Notification.objects.get(dedupe_key__startswith=f"incident:{incident.pk}:confirmed:c{by_mail.pk}")
     assert told.channel == "email" and told.to_address == "kehu@example.cn"
+
+
+def test_a_complaint_in_the_area_is_not_taken_for_a_fault_report(world, outage):
+    power, customers = outage
+    incident = incidents.incident_declare(actor=fresh(world.dispatcher_a), site=world.site_a, category=power,
+                                          district="浦东新区", cause="停电", eta=timezone.now() + timedelta(hours=1))
+    complaint = wo_services.workorder_create(actor=world.agent_a, type="complaint", channel="hotline",
+                                             site=world.site_a, customer=customers[0], category=power,
+                                             title="停电太久，投诉")
+    assert complaint.incident is None and not incident.reports.filter(pk=complaint.pk).exists()
