@@ -18,13 +18,16 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
 from anxin.audit.services import audit_record
+from anxin.complaints.models import Complaint
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.core.signals import changed
 from anxin.customers.models import Customer
 from anxin.field.models import Signature
 from anxin.intake.models import ContactLog, CounterTicket
+from anxin.mailintake.models import InboundMail
 from anxin.notifications.models import Notification
 from anxin.retention.models import LegalHold, PurgeBatch, PurgeItem
+from anxin.revisits.models import Revisit, SelfRating
 from anxin.workorders.models import Attachment, WorkOrder, WorkOrderEvent
 from anxin.workorders.states import OPEN_STATUSES, Type
 
@@ -197,6 +200,7 @@ def _customer_anonymise(customer_id: int) -> None:
     CounterTicket.objects.filter(Q(customer=customer) | Q(phone__in=phones)).update(phone="", name="", purpose="")
     # the outbox kept where each SMS or mail to them went, and the gateway's request: both name them
     Notification.objects.filter(to_address__in=addresses).update(to_address="", request={})
+    _mails_forget(InboundMail.objects.filter(customer=customer))
     changed("customer", customer.pk)
 
 
@@ -215,7 +219,20 @@ def _order_anonymise(order_id: int) -> None:
         attachment.delete()
     Signature.objects.filter(work_order=order).update(signer_name="", image=b"", content="")
     ContactLog.objects.filter(work_order=order).update(phone="", caller_name="", content="")
+    # what the customer said in a complaint, a revisit or a rating, and the mail the order came from
+    Complaint.objects.filter(work_order=order).update(what_happened="", customer_wants="", handling_form_note="")
+    Revisit.objects.filter(work_order=order).update(comments="")
+    SelfRating.objects.filter(work_order=order).update(comment="")
+    _mails_forget(InboundMail.objects.filter(work_order=order))
     changed("order", order.pk)
+
+
+def _mails_forget(mails) -> None:
+    """Inbound mail: the stored raw message is deleted; the row (Message-ID, outcome) stays so a resent mail is
+    still recognised, without its sender and subject."""
+    for name in mails.exclude(raw_name="").values_list("raw_name", flat=True):
+        (settings.MEDIA_ROOT / "mail" / name).unlink(missing_ok=True)
+    mails.update(from_address="", subject="", raw_name="")
 
 
 def customer_data_export(*, actor: User, customer: Customer, request=None) -> dict:

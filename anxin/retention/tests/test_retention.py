@@ -173,3 +173,19 @@ def test_the_pages_for_the_data_officer_and_the_desk(world, officers, client_for
     export = dpo.get(f"/retention/customers/{customer.public_id}/export/")
     assert export.status_code == 200 and export["Content-Type"] == "application/json"
     assert client_for(world.agent_a).get(f"/retention/customers/{customer.public_id}/export/").status_code == 403
+
+
+def test_the_mail_a_customer_sent_is_forgotten_with_them(world, officers, settings):
+    from anxin.mailintake.models import InboundMail
+
+    customer, order = _old_customer(world, "郑老", "13911150001")
+    (settings.MEDIA_ROOT / "mail").mkdir(parents=True, exist_ok=True)
+    (settings.MEDIA_ROOT / "mail" / "a.eml").write_bytes(b"From: zheng@example.cn\r\n\r\n")
+    InboundMail.objects.create(mailbox="INBOX", message_id="<m1@x>", size=10, outcome="order",
+                               from_address="zheng@example.cn", subject="郑老家漏水", raw_name="a.eml",
+                               customer=customer, work_order=order)
+    batch = services.purge_request(actor=officers[0], customer=customer, reason="客户要求删除")
+    services.batch_approve(batch=batch, actor=officers[1])
+    mail = InboundMail.objects.get()
+    assert (mail.from_address, mail.subject, mail.raw_name) == ("", "", "") and mail.message_id == "<m1@x>"
+    assert not (settings.MEDIA_ROOT / "mail" / "a.eml").exists()
