@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "anxin.core",
@@ -106,11 +108,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "anxin.core.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
+    "anxin.accounts.middleware.RequireSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "anxin.urls"
@@ -355,3 +359,8 @@ RETENTION_ORDER_YEARS = envint("ANXIN_RETENTION_ORDER_YEARS", 5)
 
 # A12: how long a caller waits for a free agent with their language before the general queue takes the call
 LANGUAGE_ROUTING_WAIT_SECONDS = envint("ANXIN_LANGUAGE_ROUTING_WAIT_SECONDS", 60)
+
+# Issue 13: roles that must sign in with a second factor (TOTP from an authenticator app), comma-separated role
+# names, e.g. "service_manager,administrator"; empty (the default) leaves it optional for everyone.
+TOTP_REQUIRED_ROLES = frozenset(r.strip() for r in os.environ.get("ANXIN_TOTP_ROLES", "").split(",") if r.strip())
+OTP_TOTP_ISSUER = "安心 Anxin"

@@ -14,6 +14,8 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"), name="password-reset-complete"),
+    path("totp/setup/", views.totp_setup, name="totp-setup"),
+    path("totp/verify/", views.totp_verify, name="totp-verify"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/new/", views.token_create, name="token-create"),
     path("tokens/<str:prefix>/revoke/", views.token_revoke, name="token-revoke"),

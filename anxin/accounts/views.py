@@ -108,3 +108,62 @@ def token_revoke(request, prefix: str):
     services.api_token_revoke(token=selectors.api_token_get_for(user=request.user, prefix=prefix))
     messages.success(request, _("The token was revoked."))
     return redirect("accounts:tokens")
+
+
+# --- issue 13: the second factor -------------------------------------------------------------------------------
+
+def _qr_svg(text: str) -> str:
+    """The otpauth:// link as an inline SVG QR code (reportlab draws it; no image file, no outside service)."""
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(text)
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(200, 200, transform=[200 / (x1 - x0), 0, 0, 200 / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    svg = renderSVG.drawToString(drawing)
+    return svg[svg.index("<svg"):]
+
+
+def _next(request) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or "/orders/"
+    return nxt if nxt.startswith("/") and not nxt.startswith("//") else "/orders/"
+
+
+@login_required
+def totp_setup(request):
+    """Scan the code with an authenticator app, type the 6 digits it shows: the second factor is on."""
+    from anxin.accounts import totp_services
+
+    device = totp_services.totp_setup_start(user=request.user)
+    error = ""
+    if request.method == "POST":
+        try:
+            totp_services.totp_setup_confirm(request=request, user=request.user, token=request.POST.get("token", ""))
+            messages.success(request, _("The second factor is on: from now on you sign in with a code from the app."))
+            return redirect(_next(request))
+        except DomainError as exc:
+            error = str(exc)
+    from base64 import b32encode
+
+    secret = b32encode(device.bin_key).decode()
+    return render(request, "accounts/totp_setup.html", {
+        "qr": _qr_svg(device.config_url), "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "error": error, "next": _next(request),
+        "required": totp_services.totp_required(request.user)})
+
+
+@login_required
+def totp_verify(request):
+    """The second step of signing in: the code the authenticator app shows now."""
+    from anxin.accounts import totp_services
+
+    error = ""
+    if request.method == "POST":
+        try:
+            totp_services.totp_verify(request=request, user=request.user, token=request.POST.get("token", ""))
+            return redirect(_next(request))
+        except DomainError as exc:
+            error = str(exc)
+    return render(request, "accounts/totp_verify.html", {"error": error, "next": _next(request)})

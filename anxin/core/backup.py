@@ -13,8 +13,9 @@ import json
 import sqlite3
 import tarfile
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
+
+from django.utils import timezone
 
 MANIFEST = "manifest.json"
 DB_NAME = "anxin.sqlite3"
@@ -55,7 +56,7 @@ def backup(*, source: sqlite3.Connection, media_root: Path, secret_key_file: Pat
                           for p in sorted(media_root.rglob("*")) if p.is_file()})
         if secret_key_file is not None and secret_key_file.exists():
             files["secret_key"] = secret_key_file
-        manifest = {"format": 1, "created_at": datetime.now(UTC).isoformat(), "tables": counts,
+        manifest = {"format": 1, "created_at": timezone.now().isoformat(), "tables": counts,
                     "files": {name: {"sha256": _sha256(path), "size": path.stat().st_size}
                               for name, path in files.items()}}
         partial = target.with_suffix(target.suffix + ".partial")

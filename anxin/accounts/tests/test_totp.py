@@ -1,0 +1,58 @@
+"""Issue 13: a second factor (TOTP) for the roles that must use it; optional for everyone else."""
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from anxin.audit.models import AuditLog
+
+
+def _code(device: TOTPDevice, offset: int = 0) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"
+
+
+@pytest.fixture
+def managers_need_it(settings):
+    settings.TOTP_REQUIRED_ROLES = frozenset({"service_manager"})
+
+
+def test_a_manager_sets_up_the_app_then_signs_in_with_a_code(world, client, managers_need_it, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the throttle has its own test
+    client.force_login(world.manager)
+    first = client.get("/orders/")
+    assert first.status_code == 302 and first["Location"].startswith("/accounts/totp/setup/")
+    page = client.get(first["Location"])
+    assert page.status_code == 200 and "<svg" in page.content.decode()
+    assert client.get("/api/workorders/").status_code == 403  # a session without the second factor: no API either
+    device = TOTPDevice.objects.get(user=world.manager, confirmed=False)
+    wrong = client.post("/accounts/totp/setup/", {"token": "000000", "next": "/orders/"})
+    assert "不正确" in wrong.content.decode()
+    ok = client.post("/accounts/totp/setup/", {"token": _code(device), "next": "/orders/"})
+    assert ok.status_code == 302 and ok["Location"] == "/orders/"
+    assert client.get("/orders/").status_code == 200
+    assert AuditLog.objects.filter(summary="second factor set up", object_id="manager").exists()
+
+    client.logout()
+    client.force_login(world.manager)  # the password step again: now the code
+    again = client.get("/reports/")
+    assert again["Location"].startswith("/accounts/totp/verify/")
+    device.refresh_from_db()  # a code already used in this time step is refused; the next step's works
+    assert client.post("/accounts/totp/verify/", {"token": _code(device, 1), "next": "/reports/"}).status_code == 302
+    assert client.get("/reports/").status_code == 200
+
+
+def test_other_roles_and_api_tokens_are_not_asked(world, client, client_for, managers_need_it):
+    from anxin.accounts import services as account_services
+
+    assert client_for(world.agent_a).get("/orders/").status_code == 200  # an agent: optional, not asked
+    _token, key = account_services.api_token_create(user=world.manager, name="integration")
+    client.logout()
+    api = client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert api.status_code == 200  # a token is not a session: integrations keep working
+
+
+def test_wrong_codes_are_throttled(world, client, managers_need_it):
+    client.force_login(world.manager)
+    client.get("/accounts/totp/setup/")
+    answers = [client.post("/accounts/totp/setup/", {"token": "123456"}).content.decode() for _ in range(4)]
+    assert "请稍等" in answers[-1] or "稍后" in answers[-1]

@@ -1,0 +1,62 @@
+"""Issue 13: the second factor (TOTP from an authenticator app) — required for the roles in TOTP_REQUIRED_ROLES,
+optional for everyone else. django-otp keeps the devices and throttles wrong codes."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from anxin.accounts.models import User
+from anxin.audit.services import audit_record
+from anxin.core.errors import DomainError, ErrorCode
+
+
+def totp_required(user: User) -> bool:
+    return bool(settings.TOTP_REQUIRED_ROLES) and user.groups.filter(name__in=settings.TOTP_REQUIRED_ROLES).exists()
+
+
+def totp_device(user: User, *, confirmed: bool | None = None) -> TOTPDevice | None:
+    qs = TOTPDevice.objects.filter(user=user)
+    return (qs.filter(confirmed=confirmed) if confirmed is not None else qs).first()
+
+
+def totp_setup_start(*, user: User) -> TOTPDevice:
+    """The unconfirmed device whose key the user scans (one per user until confirmed)."""
+    device = totp_device(user, confirmed=False)
+    return device or TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+
+
+def _check(device: TOTPDevice, token: str) -> None:
+    token = (token or "").strip().replace(" ", "")
+    allowed, _data = device.verify_is_allowed()
+    if not allowed:
+        raise DomainError(ErrorCode.THROTTLED, _("Too many wrong codes: wait a minute and try again."),
+                          {"field": "token"}, status=429)
+    if not (token.isdigit() and device.verify_token(token)):
+        raise DomainError(ErrorCode.INVALID, _("That code is not right. Enter the 6 digits the app shows now."),
+                          {"field": "token"})
+
+
+def totp_setup_confirm(*, request, user: User, token: str) -> TOTPDevice:
+    """The first right code confirms the device and verifies this session."""
+    device = totp_device(user, confirmed=False)
+    if device is None:
+        raise DomainError(ErrorCode.CONFLICT, _("Start the set-up again."), status=409)
+    _check(device, token)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # a new phone replaces the old one
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_record(actor=user, action="update", object_type="accounts.user", object_id=user.username,
+                     summary="second factor set up", request=request)
+    otp_login(request, device)
+    return device
+
+
+def totp_verify(*, request, user: User, token: str) -> None:
+    device = totp_device(user, confirmed=True)
+    if device is None:
+        raise DomainError(ErrorCode.CONFLICT, _("Set up the authenticator app first."), status=409)
+    _check(device, token)
+    otp_login(request, device)
