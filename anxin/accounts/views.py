@@ -62,6 +62,22 @@ class PasswordResetView(auth_views.PasswordResetView):
         return redirect(self.success_url)
 
 
+@require_POST
+def password_reset_sms(request):
+    """The reset link by SMS to the mobile on the staff account: the same answer for any number (SECURITY-CASES 34),
+    throttled per address (429) and per number (silently)."""
+    try:
+        services.address_throttle_check(scope="reset_ip", ip=client_ip(request),
+                                        limit=settings.PASSWORD_RESETS_PER_ADDRESS, window=timedelta(hours=1))
+    except RateLimited as exc:
+        response = render(request, "accounts/locked.html", status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    services.address_failure_record(scope="reset_ip", ip=client_ip(request))
+    services.password_reset_sms(phone=(request.POST.get("phone") or "")[:40])
+    return redirect("accounts:password-reset-done")
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")

@@ -1,5 +1,7 @@
 """Issue 13: a second factor (TOTP) for the roles that must use it; optional for everyone else."""
 
+import re
+
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -56,3 +58,22 @@ def test_wrong_codes_are_throttled(world, client, managers_need_it):
     client.get("/accounts/totp/setup/")
     answers = [client.post("/accounts/totp/setup/", {"token": "123456"}).content.decode() for _ in range(4)]
     assert "请稍等" in answers[-1] or "稍后" in answers[-1]
+
+
+def test_a_reset_link_by_sms_to_the_staff_members_own_mobile(world, client, settings):
+    """Issue 13: the same single-use link as the mail, by SMS; the same answer for an unknown number."""
+    from anxin.notifications.models import Notification
+
+    world.agent_a.phone = "138 0013 9999"
+    world.agent_a.save(update_fields=["phone"])
+    known = client.post("/accounts/password/reset/sms/", {"phone": "13800139999"})
+    unknown = client.post("/accounts/password/reset/sms/", {"phone": "13700000000"})
+    assert known.status_code == unknown.status_code == 302 and known["Location"] == unknown["Location"]
+    sms = Notification.objects.get(kind="password_reset_sms")
+    assert sms.to_address == "+8613800139999" and "agent_a" in sms.subject
+    link = re.search(r"/accounts/password/reset/\S+/\S+/", sms.subject).group(0)
+    assert client.get(link).status_code == 302  # Django's confirm page: the link works (once)
+    for _ in range(5):
+        client.post("/accounts/password/reset/sms/", {"phone": "13800139999"})
+    assert Notification.objects.filter(kind="password_reset_sms").count() == settings.PASSWORD_RESETS_PER_ACCOUNT
+    assert client.get("/accounts/password/reset/sms/").status_code == 405
