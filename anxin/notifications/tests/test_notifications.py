@@ -17,11 +17,12 @@ class FakeHTTP:
     """Stands in for the provider at the transport seam; records each request it was sent."""
 
     def __init__(self, status=200, fail=False):
-        self.status, self.fail, self.requests = status, fail, []
+        self.status, self.fail, self.requests, self.statuses = status, fail, [], []
 
     def __call__(self, request, timeout):
         self.requests.append({"url": request.full_url, "headers": dict(request.header_items()),
                               "json": json.loads(request.data)})
+        self.statuses.append(not self.fail and self.status < 300)
         if self.fail:
             raise TimeoutError("timed out")
         outer = self
@@ -214,3 +215,29 @@ def test_without_a_provider_sms_is_written_to_the_log_file(world, settings, tmp_
     line = json.loads((tmp_path / "n.log").read_text().splitlines()[0])
     assert line == {"channel": "sms", "phone": "+8613800138000", "text": "【安心】已受理",
                     "out_id": line["out_id"]} and line["out_id"].startswith("anxin-")
+
+
+def test_a_provider_down_for_an_hour_loses_nothing_and_sends_nothing_twice(world, settings, monkeypatch):
+    """Issue 13 fault: the SMS gateway answers 500 for an hour, then recovers. Every message is retried with
+    back-off and sent exactly once; none is lost or failed."""
+    settings.SMS_URL = "https://sms.example.cn/send"
+    clock = {"now": NOON}
+
+    class Gateway(FakeHTTP):
+        def __call__(self, request, timeout):
+            self.status = 500 if clock["now"] < NOON + timedelta(hours=1) else 200
+            return super().__call__(request, timeout)
+
+    gateway = Gateway()
+    monkeypatch.setattr(transports.urllib.request, "urlopen", gateway)
+    for i in range(30):
+        services.notify_phone(phone=f"+861390000{i:04d}", kind="milestone_accepted", text=f"【安心】第{i}单已受理",
+                              dedupe_key=f"outage-{i}", now=NOON)
+    while clock["now"] <= NOON + timedelta(hours=2):
+        services.deliver_due(now=clock["now"])
+        clock["now"] += timedelta(minutes=1)
+    rows = Notification.objects.filter(kind="milestone_accepted")
+    assert rows.count() == 30 and set(rows.values_list("state", flat=True)) == {"sent"}
+    delivered = [r["json"]["phone"] for r, ok in zip(gateway.requests, gateway.statuses, strict=True) if ok]
+    assert sorted(delivered) == sorted(f"+861390000{i:04d}" for i in range(30))  # each exactly once
+    assert len(gateway.requests) > 30  # the hour of 500s was retried, not dropped
