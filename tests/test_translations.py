@@ -148,3 +148,11 @@ def test_no_english_label_shows_on_the_customer_portal(world, client):
         if found:
             problems[url] = found
     assert not problems, problems
+
+
+def test_not_found_and_forbidden_pages_answer_in_chinese(world, client_for):
+    desk = client_for(world.agent_a)
+    missing = desk.get(f"/customers/{world.customer_b.public_id}/")  # another site's customer
+    assert missing.status_code == 404 and "未找到" in missing.content.decode()
+    refused = client_for(world.tech_a).get("/intake/call/")
+    assert refused.status_code == 403 and "无权操作" in refused.content.decode()

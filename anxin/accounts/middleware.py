@@ -5,6 +5,7 @@ and keep working."""
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
 OPEN_PREFIXES = ("/accounts/totp/", "/accounts/logout/", "/static/", "/i18n/", "/healthz")
 
@@ -21,8 +22,8 @@ class RequireSecondFactorMiddleware:
 
             if totp_required(user):
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"code": "permission_denied", "message": "second factor required",
-                                         "extra": {}}, status=403)
+                    return JsonResponse({"code": "permission_denied", "extra": {}, "message": gettext(
+                        "Sign in with the code from your authenticator app first.")}, status=403)
                 name = "accounts:totp-verify" if totp_device(user, confirmed=True) else "accounts:totp-setup"
                 return redirect(f"{reverse(name)}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -1,6 +1,8 @@
 """Issue 13: the second factor (TOTP from an authenticator app) — required for the roles in TOTP_REQUIRED_ROLES,
 optional for everyone else. django-otp keeps the devices and throttles wrong codes."""
 
+from base64 import b32encode
+
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -25,6 +27,12 @@ def totp_setup_start(*, user: User) -> TOTPDevice:
     """The unconfirmed device whose key the user scans (one per user until confirmed)."""
     device = totp_device(user, confirmed=False)
     return device or TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+
+
+def totp_key_text(device: TOTPDevice) -> str:
+    """The key for typing into an app that cannot scan: base32, in groups of four."""
+    key = b32encode(device.bin_key).decode()
+    return " ".join(key[i:i + 4] for i in range(0, len(key), 4))
 
 
 def _check(device: TOTPDevice, token: str) -> None:

@@ -32,6 +32,19 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
 
+def _reset_throttled(request):
+    """Every reset request counts against its address, by mail or by SMS: 429 over PASSWORD_RESETS_PER_ADDRESS."""
+    try:
+        services.address_throttle_check(scope="reset_ip", ip=client_ip(request),
+                                        limit=settings.PASSWORD_RESETS_PER_ADDRESS, window=timedelta(hours=1))
+    except RateLimited as exc:
+        response = render(request, "accounts/locked.html", status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    services.address_failure_record(scope="reset_ip", ip=client_ip(request))
+    return None
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """SECURITY-CASES 34: the same answer for known and unknown addresses; throttled per address (429) and per
     account (silently: no second mail, the same page); the link is single-use and expires
@@ -43,15 +56,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def post(self, request, *args, **kwargs):
-        try:
-            services.address_throttle_check(scope="reset_ip", ip=client_ip(request),
-                                            limit=settings.PASSWORD_RESETS_PER_ADDRESS, window=timedelta(hours=1))
-        except RateLimited as exc:
-            response = render(request, "accounts/locked.html", status=429)
-            response["Retry-After"] = str(exc.retry_after)
-            return response
-        services.address_failure_record(scope="reset_ip", ip=client_ip(request))
-        return super().post(request, *args, **kwargs)
+        return _reset_throttled(request) or super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]
@@ -66,14 +71,8 @@ class PasswordResetView(auth_views.PasswordResetView):
 def password_reset_sms(request):
     """The reset link by SMS to the mobile on the staff account: the same answer for any number (SECURITY-CASES 34),
     throttled per address (429) and per number (silently)."""
-    try:
-        services.address_throttle_check(scope="reset_ip", ip=client_ip(request),
-                                        limit=settings.PASSWORD_RESETS_PER_ADDRESS, window=timedelta(hours=1))
-    except RateLimited as exc:
-        response = render(request, "accounts/locked.html", status=429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-    services.address_failure_record(scope="reset_ip", ip=client_ip(request))
+    if (refused := _reset_throttled(request)) is not None:
+        return refused
     services.password_reset_sms(phone=(request.POST.get("phone") or "")[:40])
     return redirect("accounts:password-reset-done")
 
@@ -161,11 +160,8 @@ def totp_setup(request):
             return redirect(_next(request))
         except DomainError as exc:
             error = str(exc)
-    from base64 import b32encode
-
-    secret = b32encode(device.bin_key).decode()
     return render(request, "accounts/totp_setup.html", {
-        "qr": _qr_svg(device.config_url), "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "qr": _qr_svg(device.config_url), "secret": totp_services.totp_key_text(device),
         "error": error, "next": _next(request),
         "required": totp_services.totp_required(request.user)})
 

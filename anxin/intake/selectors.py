@@ -67,6 +67,14 @@ def promise_row(order) -> dict:
     return {"order": order, "within_promise": state[0], "due": state[1]}
 
 
+def recent_route(*, phone: str | None) -> CallRoute | None:
+    """A12: the routing decision for a call from this number in the last 15 minutes (the call being answered)."""
+    if not phone:
+        return None
+    return (CallRoute.objects.filter(phone=phone, created_at__gte=timezone.now() - timedelta(minutes=15))
+            .order_by("-created_at").first())
+
+
 def caller_context(*, user: User, phone: str, customer_id: str) -> dict:
     """A2: what pops for a caller — matching archives, the customer (picked, or the only match), their contacts,
     open orders with their promises and the last contacts (of the customer, else of the number)."""
@@ -87,8 +95,7 @@ def caller_context(*, user: User, phone: str, customer_id: str) -> dict:
         "customer": customer,
         "contacts": customer_selectors.contacts_for_display(user, list(customer.contacts.all())) if customer else [],
         "open_orders": [promise_row(o) for o in open_orders],
-        "route": (CallRoute.objects.filter(phone=e164, created_at__gte=timezone.now() - timedelta(minutes=15))
-                  .order_by("-created_at").first() if e164 else None),  # A12: how the switch routed this caller
+        "route": recent_route(phone=e164),  # A12: how the switch routed this caller
         "incidents": incidents_covering(customer=customer),  # A11: the caller's area has a known outage
         "restored_incidents": incidents_covering(customer=customer,
                                                  restored_since=timezone.now() - timedelta(hours=24)),

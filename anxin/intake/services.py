@@ -18,7 +18,8 @@ from anxin.audit.services import audit_record
 from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import normalize_phone
 from anxin.customers.models import Customer
-from anxin.intake.models import CallRoute, ContactLog, IncomingCall
+from anxin.intake.models import ContactLog, IncomingCall
+from anxin.intake.selectors import recent_route
 from anxin.workorders import services as wo_services
 from anxin.workorders.models import WorkOrder
 
@@ -46,8 +47,7 @@ def contactlog_create(
     now = timezone.now()
     e164 = normalize_phone(phone) if phone else ""
     # A12: the routing decision of the call this contact came from stays on its record
-    route = (CallRoute.objects.filter(phone=e164, created_at__gte=now - timedelta(minutes=15))
-             .order_by("-created_at").first() if e164 and channel == "hotline" else None)
+    route = recent_route(phone=e164) if channel == "hotline" else None
     log = ContactLog(
         route=route, site=site, category=category, content=(content or "").strip(), customer=customer,
         phone=e164, channel=channel, received_at=received_at or now,

@@ -15,10 +15,8 @@ from anxin.notifications.models import Notification
 from anxin.workorders.models import Incident, WorkOrder
 
 
-def incidents_for(*, user: User, open_only: bool = False, limit: int = 100) -> list[Incident]:
+def incidents_for(*, user: User, limit: int = 100) -> list[Incident]:
     qs = Incident.objects.filter(scope_filter(user, owner_field=None)).select_related("site", "category", "owner")
-    if open_only:
-        qs = qs.filter(status__in=(Incident.Status.SUSPECTED, Incident.Status.CONFIRMED))
     return list(qs.annotate(report_count=Count("reports")).order_by("-created_at")[:limit])
 
 

@@ -25,7 +25,8 @@ def test_a_manager_sets_up_the_app_then_signs_in_with_a_code(world, client, mana
     assert first.status_code == 302 and first["Location"].startswith("/accounts/totp/setup/")
     page = client.get(first["Location"])
     assert page.status_code == 200 and "<svg" in page.content.decode()
-    assert client.get("/api/workorders/").status_code == 403  # a session without the second factor: no API either
+    api = client.get("/api/workorders/")  # a session without the second factor: no API either
+    assert api.status_code == 403 and "验证码" in api.json()["message"]
     device = TOTPDevice.objects.get(user=world.manager, confirmed=False)
     wrong = client.post("/accounts/totp/setup/", {"token": "000000", "next": "/orders/"})
     assert "不正确" in wrong.content.decode()

@@ -108,3 +108,11 @@ def test_the_routing_decision_is_on_the_contact_record_and_the_call_screen(world
     assert 'id="call-route"' in screen and "会该语言的座席都在忙" in screen
     client_for(world.agent_a).post("/intake/call/", {**call_data(world, token="route-1"), "action": "log"})
     assert ContactLog.objects.get().route == route
+
+
+def test_a_fallback_for_an_unknown_call_and_a_bad_body_are_refused(world, client, settings):
+    settings.CTI_WEBHOOK_SECRET = SECRET.decode()
+    body = json.dumps({"call_id": "never-routed", "free_agents": ["agent_a"]}).encode()
+    assert _cti_post(client, body, SECRET, path="/api/intake/cti/route/fallback").status_code == 404
+    bad = _cti_post(client, b'{"call_id": 5, "free_agents": "agent_a"}', SECRET, path="/api/intake/cti/route")
+    assert bad.status_code == 400 and not CallRoute.objects.exists()

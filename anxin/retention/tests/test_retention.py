@@ -189,3 +189,16 @@ def test_the_mail_a_customer_sent_is_forgotten_with_them(world, officers, settin
     mail = InboundMail.objects.get()
     assert (mail.from_address, mail.subject, mail.raw_name) == ("", "", "") and mail.message_id == "<m1@x>"
     assert not (settings.MEDIA_ROOT / "mail" / "a.eml").exists()
+
+
+def test_the_desk_neither_lists_candidates_nor_reviews_a_batch(world, officers, client_for):
+    batch = services.purge_request(actor=officers[0], customer=world.customer_a, reason="客户要求删除")
+    desk = client_for(world.agent_a)
+    assert desk.post("/retention/propose/").status_code == 403
+    assert desk.post(f"/retention/{batch.public_id}/approve/", {"note": "x"}).status_code == 404
+    batch.refresh_from_db()
+    assert batch.status == "proposed"
+    own = client_for(officers[0]).post(f"/retention/{batch.public_id}/approve/", {"note": "x"})
+    assert own.status_code == 200 and "双人原则" in own.content.decode()  # the proposer is told why, nothing purged
+    batch.refresh_from_db()
+    assert batch.status == "proposed"

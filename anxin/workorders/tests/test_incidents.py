@@ -259,3 +259,15 @@ def test_a_complaint_in_the_area_is_not_taken_for_a_fault_report(world, outage):
                                              site=world.site_a, customer=customers[0], category=power,
                                              title="停电太久，投诉")
     assert complaint.incident is None and not incident.reports.filter(pk=complaint.pk).exists()
+
+
+def test_declaring_an_outage_is_for_leads_and_says_what_is_missing(world, outage, client_for):
+    power, _customers = outage
+    assert client_for(world.agent_a).get("/orders/incidents/new/").status_code == 403
+    lead = client_for(world.dispatcher_a)
+    page = lead.post("/orders/incidents/new/", {"site": "SA", "category": power.code, "district": "浦东新区",
+                                                "cause": "  "})
+    assert page.status_code == 200 and page.context["form"].errors["cause"] and not Incident.objects.exists()
+    done = lead.post("/orders/incidents/new/", {"site": "SA", "category": power.code, "district": "浦东新区",
+                                                "cause": "计划停电检修"})
+    assert done.status_code == 302 and Incident.objects.get().status == "confirmed"
