@@ -146,7 +146,9 @@ FORM_RENDERER = "anxin.core.forms_renderer.FastRenderer"
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("ANXIN_DB_CONN_MAX_AGE", 60))}
+    # health checks: a connection that PostgreSQL dropped (a restart) is replaced at the next request, not failed on
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("ANXIN_DB_CONN_MAX_AGE", 60),
+                                                  conn_health_checks=True)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

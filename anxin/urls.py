@@ -34,3 +34,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz),
 ]
+handler500 = "anxin.core.views.server_error"

@@ -38,3 +38,16 @@ def test_check_deploy_says_what_to_fix(tmp_path):
                                             "ANXIN_SMS_URL": "https://sms.example.cn/send"})
     assert good.returncode == 0, good.stderr
     assert "anxin.E" not in good.stderr and "anxin.W01" not in good.stderr.replace("anxin.W014", "")
+
+
+def test_a_server_error_is_a_generic_chinese_page_without_a_trace(rf):
+    """Release check: a forced 500 shows no stack trace, SQL or setting; the page reads nothing from the database."""
+    from anxin.core.views import server_error
+
+    try:
+        raise RuntimeError("SELECT secret FROM accounts_user")
+    except RuntimeError:
+        response = server_error(rf.get("/orders/"))
+    text = response.content.decode()
+    assert response.status_code == 500 and "出错了" in text and "管理员" in text
+    assert "SELECT" not in text and "Traceback" not in text
