@@ -304,6 +304,8 @@ SMS_API_KEY = envsecret("ANXIN_SMS_API_KEY", "") or ""
 WECHAT_URL = os.environ.get("ANXIN_WECHAT_URL", "")  # e.g. the template-message endpoint incl. access token
 WECHAT_TEMPLATE_ID = os.environ.get("ANXIN_WECHAT_TEMPLATE_ID", "")
 SLA_SWEEP_SECONDS = envint("ANXIN_SLA_SWEEP_SECONDS", 15)
+# a row left `sending` by a killed worker is sent again (same out_id) after this long
+NOTIFY_CLAIM_TIMEOUT_SECONDS = envint("ANXIN_NOTIFY_CLAIM_TIMEOUT_SECONDS", 300)
 REVISIT_DISSATISFIED_AT = envint("ANXIN_REVISIT_DISSATISFIED_AT", 2)  # F3: overall ≤ this reopens the order
 RATING_LINK_DAYS = envint("ANXIN_RATING_LINK_DAYS", 14)  # F4: how long a rating link works
 # D3: this many complaints of one category at one site within the window raise a batch warning

@@ -22,7 +22,7 @@ from anxin.notifications.models import Channel, Notification, Preference, Webhoo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_ATTEMPTS = 6
 BACKOFF_MINUTES = (1, 2, 5, 15, 60)
-CLAIM_TIMEOUT = timedelta(minutes=5)
+CLAIM_TIMEOUT = timedelta(seconds=settings.NOTIFY_CLAIM_TIMEOUT_SECONDS)
 
 if TYPE_CHECKING:  # notifications sit below accounts: the user model is only a type here
     from anxin.accounts.models import User

@@ -119,12 +119,16 @@ def assignment_create(*, order: WorkOrder, technician: User, start: datetime, ac
             raise DomainError(ErrorCode.CONFLICT, _("This report belongs to the mass outage in %(area)s: dispatch "
                                                     "the incident's field order instead.")
                               % {"area": locked.incident.area}, {"field": "order"}, status=409)
+        previous = Assignment.objects.filter(work_order=locked, cancelled_at__isnull=True).first()
+        if previous and previous.technician_id == technician.pk and previous.planned_start == start:
+            # the same dispatch sent again (a plan re-accepted after a lost answer or a crashed worker, a double
+            # click): nothing changes, nobody is told twice (SECURITY-CASES 42)
+            return previous
         check = assignment_check(order=locked, technician=technician, start=start)
         if check.problems and not override_reason.strip():
             raise DomainError(FieldErrorCode.RULES, " ".join(check.problems),
                               {"problems": check.problems, "field": "override_reason"}, status=409)
         now = timezone.now()
-        previous = Assignment.objects.filter(work_order=locked, cancelled_at__isnull=True).first()
         if previous:
             previous.cancelled_at, previous.cancel_reason = now, _("Dispatched again")
             previous.save(update_fields=["cancelled_at", "cancel_reason"])

@@ -53,6 +53,23 @@ def test_appointment_then_dispatch_writes_register_and_timeline(world, fw, dispa
     assert E.APPOINTMENT_SET in types and E.DISPATCHED in types
 
 
+def test_the_same_dispatch_sent_again_changes_nothing(world, fw, dispatched):
+    """A plan re-accepted after a crashed worker or a lost answer (bench/faults): each row once, nobody told twice."""
+    from anxin.notifications.models import Notification
+
+    messages = Notification.objects.count()
+    again = assignments.assignment_create(order=dispatched, technician=world.tech_a, start=tomorrow_at(9, 30),
+                                          actor=fresh(world.dispatcher_a), source="plan")
+    assert Assignment.objects.filter(work_order=dispatched).count() == 1 and again.cancelled_at is None
+    assert dispatched.events.filter(type=E.DISPATCHED).count() == 1
+    assert Notification.objects.count() == messages
+    # another time is a real re-dispatch: the first is cancelled and kept
+    assignments.assignment_create(order=dispatched, technician=world.tech_a, start=tomorrow_at(10),
+                                  actor=fresh(world.dispatcher_a))
+    assert Assignment.objects.filter(work_order=dispatched, cancelled_at__isnull=True).count() == 1
+    assert Assignment.objects.filter(work_order=dispatched).count() == 2
+
+
 def test_reschedule_keeps_history_and_needs_reason(world, fw, dispatched):
     agent = fresh(world.agent_a)
     with pytest.raises(DomainError) as err:
