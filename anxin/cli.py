@@ -488,6 +488,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--var-dir", default=None)
     p.set_defaults(func=lambda a: sys.exit(0 if __import__("anxin.devtools.soak", fromlist=["x"]).run_soak(
         orders=a.orders, agents=a.agents, minutes=a.minutes, var_dir=a.var_dir) else 1))
+    p = sub.add_parser("bench-faults", help="kill -9 and database restarts under load: nothing lost (issue 13)")
+    p.add_argument("--seconds", type=float, default=30, help="length of the intake phase")
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--var-dir", default=None)
+    p.add_argument("--db-restart", default="", help="a shell command that restarts the database (PostgreSQL)")
+    p.set_defaults(func=lambda a: __import__("anxin.devtools.faults", fromlist=["x"]).run_faults_bench(
+        seconds=a.seconds, clients=a.clients, var_dir=a.var_dir, db_restart=a.db_restart))
     args = parser.parse_args(argv)
     args.func(args)
 
