@@ -213,8 +213,7 @@ def _file(parsed: ParsedMail, *, raw: bytes, mailbox: str, message_id: str, uid:
     order = contactlog_create_order(log=log, actor=actor, type=Type.SERVICE_REQUEST,
                                     title=(parsed.subject or _("Email without a subject"))[:200],
                                     description=_body(parsed.text, refused, 5000))
-    for item in checked:
-        attachments.attachment_add(order=order, actor=actor, checked=item)
+    attachments.attachments_add_keeping_order(order=order, actor=actor, checked=checked)
     row = _record(mailbox=mailbox, message_id=message_id, parsed=parsed, raw=raw, uid=uid,
                   outcome=InboundMail.Outcome.ORDER, work_order=order, customer=customer)
     _acknowledge(order, parsed)
@@ -236,8 +235,7 @@ def _add_message(order: WorkOrder, actor: User, parsed: ParsedMail, checked: lis
         text = _("Unverified sender %(address)s:") % {"address": parsed.from_address} + "\n" + text
     wo.workorder_customer_message(order=order, actor=actor, body=_body(text, refused, 2000), channel="email",
                                   public=verified)
-    for item in checked:
-        attachments.attachment_add(order=order, actor=actor, checked=item)
+    attachments.attachments_add_keeping_order(order=order, actor=actor, checked=checked)
 
 
 def _acknowledge(order: WorkOrder, parsed: ParsedMail) -> None:

@@ -199,8 +199,8 @@ def repair_file(*, phone: str, category: Category, description: str, customer_id
                                          agreed_with=f"{customer.name}（{_('online')}）"[:50])
         else:
             jobs.field_job_ensure(order)
-        for checked in photos:
-            attachments.attachment_add(order=order, actor=actor, checked=checked, is_public=True)
+        order.photos_not_saved = attachments.attachments_add_keeping_order(order=order, actor=actor, checked=photos,
+                                                                           is_public=True)
     return order
 
 

@@ -119,6 +119,9 @@ def new(request):
             context["photos_error"] = str(exc) if field in ("file", "photos") else ""
             return render(request, "portal/new.html", context, status=exc.status)
         messages.success(request, _("Thank you. Your request number is %(number)s.") % {"number": order.number})
+        if getattr(order, "photos_not_saved", 0):
+            messages.warning(request, _("Your request is filed, but %(n)d photo(s) could not be saved. You can add "
+                                        "them on this page later.") % {"n": order.photos_not_saved})
         return redirect("portal:order", public_id=order.public_id)
     return render(request, "portal/new.html", context, status=400 if request.method == "POST" else 200)
 

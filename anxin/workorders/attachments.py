@@ -4,7 +4,9 @@ The type is decided by the file's bytes, never its name; images are re-encoded w
 (GPS of a customer's home is personal data); files land under a random server-made name.
 """
 
+import errno
 import io
+import logging
 import secrets
 import warnings
 from contextlib import contextmanager
@@ -121,14 +123,32 @@ def checked_upload(file) -> tuple[bytes, str, str]:
     return data, content_type, safe_display_name(getattr(file, "name", ""))
 
 
+class StorageFull(DomainError):
+    """The disk for files refused the write (full, over quota, failing): nothing of the file is kept."""
+
+    def __init__(self):
+        super().__init__(WorkOrderErrorCode.STORAGE_FULL,
+                         _("The server's file storage is full, so the file was not saved. Everything else was "
+                           "saved; please tell your administrator."), {"field": "file"}, status=507)
+
+
 @contextmanager
 def stored_file(data: bytes, content_type: str, folder: str):
-    """Write checked bytes under a random server-made name in MEDIA_ROOT/folder; removed again if the block fails."""
+    """Write checked bytes under a random server-made name in MEDIA_ROOT/folder; removed again if the block fails.
+
+    A disk that refuses the write raises StorageFull with the partial file removed (SECURITY-CASES 42)."""
     stored_name = f"{secrets.token_hex(16)}.{ALLOWED[content_type]}"
     root = settings.MEDIA_ROOT / folder
-    root.mkdir(parents=True, exist_ok=True)
     path = root / stored_name
-    path.write_bytes(data)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS):
+            logging.getLogger("anxin.storage").error("file storage refused a write in %s: %s", root, exc)
+            raise StorageFull() from exc
+        raise
     try:
         yield stored_name
     except BaseException:
@@ -158,6 +178,23 @@ def attachment_add(*, order: WorkOrder, actor: User, file=None, checked: tuple[b
                      object_id=order.public_id, summary=f"{order.number} +attachment",
                      data={"attachment": str(attachment.public_id), "size": attachment.size})
     return attachment
+
+
+def attachments_add_keeping_order(*, order: WorkOrder, actor: User, checked: list, is_public: bool = False) -> int:
+    """Attach files to an order that must not be lost for them (a customer's request by portal or mail): a file the
+    disk refuses is left out and an internal note says so, so staff can ask for it again. Returns how many were
+    left out."""
+    missing = []
+    for item in checked:
+        try:
+            attachment_add(order=order, actor=actor, checked=item, is_public=is_public)
+        except StorageFull:
+            missing.append(item[2] or "—")
+    if missing:
+        events.note_added_event(order=order, actor=actor, is_public=False, body=str(
+            _("Not saved because the server's file storage is full: %(names)s. Ask the customer to send them again.")
+            % {"names": "、".join(missing)}))
+    return len(missing)
 
 
 def download_response(path, *, content_type: str, name: str):

@@ -8,4 +8,5 @@ class WorkOrderErrorCode(StrEnum):
     CUSTOMER_REQUIRED = "customer_required"
     ATTACHMENT_TYPE = "attachment_type"
     ATTACHMENT_SIZE = "attachment_size"
+    STORAGE_FULL = "storage_full"
     OWNER_INVALID = "owner_invalid"
