@@ -104,7 +104,7 @@ def cmd_worker(args) -> None:
     _django()
     from django.conf import settings
 
-    from anxin.core.tasks import planner_statistics_task
+    from anxin.core.tasks import planner_statistics_task, task_results_task
     from anxin.mailintake.tasks import mail_fetch_task
     from anxin.portal.tasks import portal_purge_task
     from anxin.retention.tasks import propose_candidates_task, purge_batches_task
@@ -137,6 +137,7 @@ def cmd_worker(args) -> None:
                 train_classifier_task.enqueue()  # retrains when the model is a day old
                 portal_purge_task.enqueue()
                 planner_statistics_task.enqueue()  # SQLite's planner statistics follow the data's growth
+                task_results_task.enqueue()  # prunes finished runs; marks a killed worker's runs failed
                 propose_candidates_task.enqueue()  # proposes on the 1st of the month, once
                 purge_batches_task.enqueue()  # resumes an approved purge a restart cut short
                 next_daily = time.monotonic() + 3600

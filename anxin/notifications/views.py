@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,3 +57,18 @@ def preferences(request):
     messages.success(request, _("Saved."))
     return redirect("notifications:inbox")
 
+
+
+@require_GET
+@login_required
+def health(request):
+    """SECURITY-CASES 42: failed and waiting jobs visible — for the administrator (also as JSON for monitoring)."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    summary = selectors.health_summary()
+    if request.GET.get("format") == "json":
+        return JsonResponse({**summary, "now": summary["now"].isoformat(), "sweeps": [
+            {**s, "last": s["last"].isoformat() if s["last"] else None} for s in summary["sweeps"]],
+            "failed_recent": [{**f, "last": f["last"].isoformat()} for f in summary["failed_recent"]]},
+            status=200 if summary["ok"] else 503)
+    return render(request, "notifications/health.html", {"h": summary})

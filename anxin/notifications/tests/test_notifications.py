@@ -241,3 +241,41 @@ def test_a_provider_down_for_an_hour_loses_nothing_and_sends_nothing_twice(world
     delivered = [r["json"]["phone"] for r, ok in zip(gateway.requests, gateway.statuses, strict=True) if ok]
     assert sorted(delivered) == sorted(f"+861390000{i:04d}" for i in range(30))  # each exactly once
     assert len(gateway.requests) > 30  # the hour of 500s was retried, not dropped
+
+
+def test_the_health_page_shows_failed_stuck_and_waiting_jobs_to_the_administrator(world, client_for):
+    """SECURITY-CASES 42: failed and pending job counts visible; a killed worker's run is marked failed, old runs go."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from anxin.accounts.models import User
+    from anxin.core.maintenance import task_results_settle
+    from anxin.notifications.selectors import health_summary
+
+    now = timezone.now()
+
+    def run(path, status, **times):
+        return DBTaskResult.objects.create(task_path=path, status=status, args_kwargs={"args": [], "kwargs": {}},
+                                           backend_name="default", run_after=now, **times)
+
+    for path in ("anxin.sla.tasks.deliver_notifications_task", "anxin.sla.tasks.sweep_sla_deadlines_task"):
+        run(path, "SUCCESSFUL", finished_at=now - timedelta(minutes=1))
+    assert health_summary(now=now)["ok"]
+    old = run("anxin.sla.tasks.sweep_sla_deadlines_task", "SUCCESSFUL", finished_at=now - timedelta(days=2))
+    stuck = run("anxin.mailintake.tasks.mail_fetch_task", "RUNNING", started_at=now - timedelta(hours=2))
+    message = services.notify_phone(phone="+8613900000001", kind="x", text="t", dedupe_key="h-1")
+    Notification.objects.filter(pk=message.pk).update(state=Notification.State.FAILED)
+    assert task_results_settle(now=now) == {"abandoned": 1, "pruned": 1}
+    assert not DBTaskResult.objects.filter(pk=old.pk).exists()
+    stuck.refresh_from_db()
+    assert stuck.status == "FAILED" and stuck.exception_class_path == "anxin.WorkerKilled"
+    summary = health_summary(now=now)
+    assert not summary["ok"] and summary["tasks"]["FAILED"] == 1 and summary["outbox"]["failed"] == 1
+    # the administrator sees it in Chinese; monitoring gets 503 as JSON; nobody else gets in
+    admin = User.objects.create_user(username="ops", password="x", is_staff=True)
+    page = client_for(admin).get("/notifications/health/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "需要处理" in text and "mail_fetch_task" in text
+    as_json = client_for(admin).get("/notifications/health/?format=json")
+    assert as_json.status_code == 503 and as_json.json()["tasks"]["FAILED"] == 1
+    assert client_for(world.manager).get("/notifications/health/").status_code == 403
