@@ -2,7 +2,8 @@
 
 from django_tasks import task
 
-from anxin.core.maintenance import planner_statistics_refresh, task_results_settle
+from anxin.core.maintenance import planner_statistics_refresh
+from anxin.core.upkeep_services import task_results_settle
 
 
 @task()

@@ -249,7 +249,7 @@ def test_the_health_page_shows_failed_stuck_and_waiting_jobs_to_the_administrato
     from django_tasks_db.models import DBTaskResult
 
     from anxin.accounts.models import User
-    from anxin.core.maintenance import task_results_settle
+    from anxin.core.upkeep_services import task_results_settle
     from anxin.notifications.selectors import health_summary
 
     now = timezone.now()
