@@ -72,10 +72,18 @@ def drop(schema_editor) -> None:
         schema_editor.execute(sql)
 
 
+MAX_WORD = 64  # characters; longer tokens (URLs, base64, keyboard mashing) are not indexed
+
+
+def _searchable(words: list[str]) -> list[str]:
+    return [w for w in words if len(w) <= MAX_WORD]
+
+
 def vector(head: list[str], body: list[str], keys: list[str]) -> str:
     """A tsvector literal: 'word':positions with weight A for the title and the keys, D for the body."""
     positions: dict[str, list[str]] = {}
     for offset, (words, weight) in enumerate(((keys, "A"), (head, "A"), (body, ""))):
+        words = _searchable(words)
         start = 1 + offset * 2000
         for i, word in enumerate(words[:1990]):
             positions.setdefault(word, []).append(f"{min(start + i, MAX_POSITION)}{weight}")
@@ -87,6 +95,10 @@ def put(rows: list[tuple[int, str, int | None, int | None, str, list[str], list[
     """(entry id, kind, site, owner, audience, head tokens, body tokens, keys) for entries already saved."""
     if not rows:
         return
+    # a 20,000-character URL is one "word": nobody searches for it, and PostgreSQL refuses a tsvector word over
+    # 2,046 bytes — which would fail the write of the order or mail that holds it
+    rows = [(pk, kind, site, owner, audience, _searchable(head), _searchable(body), _searchable(keys))
+            for pk, kind, site, owner, audience, head, body, keys in rows]
     with connection.cursor() as cursor:
         if _sqlite():
             # an entry indexed before: its old words out first (FTS5 rows are replaced by rowid)
