@@ -465,6 +465,11 @@ def main(argv: list[str] | None = None) -> None:
         # imported when run: the benches pull in Django and the whole project
         p.set_defaults(func=lambda a, module=module, run=run: getattr(__import__(module, fromlist=["x"]), run)(
             orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
+    p = sub.add_parser("bench-enumeration", help="tracking lookups timed for existing vs unknown numbers (case 2)")
+    p.add_argument("--lookups", type=int, default=1000)
+    p.add_argument("--var-dir", default=None)
+    p.set_defaults(func=lambda a: __import__("anxin.portal.bench", fromlist=["x"]).run_enumeration_bench(
+        lookups=a.lookups, var_dir=a.var_dir))
     p = sub.add_parser("bench-mail", help="benchmark email intake: N mails queued in a local dovecot (issue 11)")
     p.add_argument("--mails", type=int, default=1000)
     p.add_argument("--var-dir", default=None)

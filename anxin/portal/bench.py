@@ -79,3 +79,43 @@ def run_portal_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
         ("portal: sign-in page", ["/portal/login/"]),
         ("portal: new request form", ["/portal/new/"]),
     ])
+
+
+def run_enumeration_bench(*, lookups: int = 1000, var_dir: str | None = None) -> None:
+    """SECURITY-CASES 2: tracking by number + last four, timed `lookups`× for a number that exists (wrong digits)
+    and one that does not. Interleaved, in process (the network would only add noise); prints both distributions,
+    the difference of the medians and the response sizes."""
+    import os
+    import statistics
+
+    os.environ["ANXIN_PORTAL_TRACK_PER_IP_HOUR"] = os.environ["ANXIN_PORTAL_TRACK_FAILURES_PER_NUMBER_HOUR"] = "1000000"
+    from anxin.devtools.bench import bench_database
+
+    bench_database(var_dir, prefix="anxin-enum-bench-")
+    from django.test import Client
+
+    from anxin.devtools.demo import load_demo
+    from anxin.workorders.models import WorkOrder
+
+    load_demo(customers=200, orders=300)
+    numbers = list(WorkOrder.objects.exclude(customer=None).values_list("number", flat=True)[:200])
+    rng = random.Random(2)
+    client = Client()
+    client.get("/portal/track/")
+    times: dict[str, list[float]] = {"existing number, wrong digits": [], "no such number": []}
+    sizes: dict[str, set[int]] = {k: set() for k in times}
+    for i in range(lookups * 2):
+        label = list(times)[i % 2]
+        number = rng.choice(numbers) if i % 2 == 0 else f"GD2026{rng.randint(0, 9999):04d}-{rng.randint(0, 9999):04d}"
+        start = time.perf_counter()
+        response = client.post("/portal/track/", {"number": number, "last4": "0000"})
+        times[label].append((time.perf_counter() - start) * 1000)
+        sizes[label].add(len(response.content) - len(number))  # the form echoes the number typed
+        assert response.status_code == 404, response.status_code
+    for label, samples in times.items():
+        samples.sort()
+        print(f"{label:<32} n={len(samples)} p50={statistics.median(samples):.2f} ms "
+              f"p95={samples[int(len(samples) * 0.95)]:.2f} ms mean={statistics.fmean(samples):.2f} ms "
+              f"sizes={sorted(sizes[label])}")
+    a, b = (statistics.median(s) for s in times.values())
+    print(f"difference of the medians: {abs(a - b):.3f} ms ({abs(a - b) / max(a, b) * 100:.1f} %)")
