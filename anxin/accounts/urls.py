@@ -17,6 +17,7 @@ urlpatterns = [
         template_name="accounts/password_reset_complete.html"), name="password-reset-complete"),
     path("totp/setup/", views.totp_setup, name="totp-setup"),
     path("totp/verify/", views.totp_verify, name="totp-verify"),
+    path("totp/recovery/", views.totp_recovery, name="totp-recovery"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/new/", views.token_create, name="token-create"),
     path("tokens/<str:prefix>/revoke/", views.token_revoke, name="token-revoke"),

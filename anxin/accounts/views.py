@@ -1,11 +1,12 @@
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -157,13 +158,36 @@ def totp_setup(request):
         try:
             totp_services.totp_setup_confirm(request=request, user=request.user, token=request.POST.get("token", ""))
             messages.success(request, _("The second factor is on: from now on you sign in with a code from the app."))
-            return redirect(_next(request))
+            request.session[RECOVERY_SESSION_KEY] = totp_services.recovery_codes_issue(request=request,
+                                                                                       user=request.user)
+            return redirect(f"{reverse('accounts:totp-recovery')}?next={quote(_next(request))}")
         except DomainError as exc:
             error = str(exc)
     return render(request, "accounts/totp_setup.html", {
         "qr": _qr_svg(device.config_url), "secret": totp_services.totp_key_text(device),
         "error": error, "next": _next(request),
         "required": totp_services.totp_required(request.user)})
+
+
+RECOVERY_SESSION_KEY = "anxin_recovery_codes"
+
+
+@login_required
+def totp_recovery(request):
+    """The recovery codes, shown once right after they are made; a new set on request (the old set stops working)."""
+    from anxin.accounts import totp_services
+
+    if request.method == "POST":
+        try:
+            request.session[RECOVERY_SESSION_KEY] = totp_services.recovery_codes_issue(request=request,
+                                                                                       user=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        return redirect("accounts:totp-recovery")
+    codes = request.session.pop(RECOVERY_SESSION_KEY, None)  # once: a reload no longer shows them
+    return render(request, "accounts/totp_recovery.html", {
+        "codes": codes, "left": totp_services.recovery_codes_left(request.user),
+        "has_device": totp_services.totp_device(request.user, confirmed=True) is not None, "next": _next(request)})
 
 
 @login_required

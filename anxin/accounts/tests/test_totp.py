@@ -31,7 +31,10 @@ def test_a_manager_sets_up_the_app_then_signs_in_with_a_code(world, client, mana
     wrong = client.post("/accounts/totp/setup/", {"token": "000000", "next": "/orders/"})
     assert "不正确" in wrong.content.decode()
     ok = client.post("/accounts/totp/setup/", {"token": _code(device), "next": "/orders/"})
-    assert ok.status_code == 302 and ok["Location"] == "/orders/"
+    assert ok.status_code == 302 and ok["Location"] == "/accounts/totp/recovery/?next=/orders/"
+    shown = client.get(ok["Location"]).content.decode()  # the recovery codes, once
+    assert len(re.findall(r"<li[^>]*>[a-z2-7]{4}(?:-[a-z2-7]{4}){3}</li>", shown)) == 10 and "action=\"/orders/\"" in shown
+    assert "recovery-codes" not in client.get(ok["Location"]).content.decode()
     assert client.get("/orders/").status_code == 200
     assert AuditLog.objects.filter(summary="second factor set up", object_id="manager").exists()
 
@@ -78,3 +81,46 @@ def test_a_reset_link_by_sms_to_the_staff_members_own_mobile(world, client, sett
         client.post("/accounts/password/reset/sms/", {"phone": "13800139999"})
     assert Notification.objects.filter(kind="password_reset_sms").count() == settings.PASSWORD_RESETS_PER_ACCOUNT
     assert client.get("/accounts/password/reset/sms/").status_code == 405
+
+
+def test_a_lost_phone_signs_in_once_per_recovery_code_and_new_codes_replace_the_old(world, client, managers_need_it,
+                                                                                   settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    client.force_login(world.manager)
+    client.get("/accounts/totp/setup/")
+    device = TOTPDevice.objects.get(user=world.manager, confirmed=False)
+    done = client.post("/accounts/totp/setup/", {"token": _code(device), "next": "/orders/"})
+    codes = re.findall(r"<li[^>]*>([a-z2-7-]{19})</li>", client.get(done["Location"]).content.decode())
+    assert len(codes) == 10 and len(set(codes)) == 10
+
+    client.logout()
+    client.force_login(world.manager)
+    assert client.post("/accounts/totp/verify/", {"token": "aaaa-bbbb-cccc-dddd"}).status_code == 200  # not a code
+    used = client.post("/accounts/totp/verify/", {"token": codes[0].upper(), "next": "/reports/"})
+    assert used.status_code == 302 and client.get("/reports/").status_code == 200
+    assert AuditLog.objects.filter(summary="signed in with a recovery code (9 left)", object_id="manager").exists()
+    assert "还剩 9 个" in client.get("/accounts/totp/recovery/").content.decode()
+
+    client.logout()
+    client.force_login(world.manager)
+    again = client.post("/accounts/totp/verify/", {"token": codes[0]})
+    assert again.status_code == 200 and "已用过" in again.content.decode()  # each code works once
+    assert client.post("/accounts/totp/verify/", {"token": codes[1].replace("-", " ")}).status_code == 302
+
+    new = client.post("/accounts/totp/recovery/")  # a verified session asks for a new set
+    fresh_codes = re.findall(r"<li[^>]*>([a-z2-7-]{19})</li>", client.get(new["Location"]).content.decode())
+    assert len(fresh_codes) == 10
+    client.logout()
+    client.force_login(world.manager)
+    assert client.post("/accounts/totp/verify/", {"token": codes[2]}).status_code == 200  # the old set is gone
+    assert client.post("/accounts/totp/verify/", {"token": fresh_codes[0]}).status_code == 302
+
+
+def test_recovery_codes_need_a_verified_second_factor(world, client_for):
+    client = client_for(world.agent_a)  # no device at all
+    assert client.post("/accounts/totp/recovery/").status_code == 302
+    assert "请先设置" in client.get("/accounts/totp/recovery/").content.decode()
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    assert not StaticDevice.objects.exists()
