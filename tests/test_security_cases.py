@@ -193,3 +193,23 @@ def test_case_3_a_tracking_link_after_the_retention_purge_shows_no_personal_data
     text = page.content.decode()
     assert page.status_code in (200, 404) and "孙老先生" not in text and "13911112222" not in text
     assert not search(user=fresh(world.agent_a), query="孙老先生")  # the index forgot them too
+
+
+def test_finding_2_control_characters_never_reach_the_database(world, client_for):
+    """Issue 13, finding 2: "\\x02" in a title broke every export; a NUL is a 500 on PostgreSQL. Every text input
+    (API schemas, form posts, mail) drops C0 controls; tab and line breaks stay."""
+    import json
+
+    from anxin.workorders.models import WorkOrder, WorkOrderEvent
+
+    client = client_for(world.agent_a)
+    created = client.post("/api/workorders/", content_type="application/json", data=json.dumps({
+        "type": "repair", "site": "SA", "title": "水管\x00漏\x02水\x1b", "description": "第一行\n第二行\t完",
+        "customer": str(world.customer_a.public_id)}))
+    assert created.status_code == 201, created.content
+    order = WorkOrder.objects.get()
+    assert order.title == "水管漏水" and order.description == "第一行\n第二行\t完"
+    posted = client.post(f"/orders/{order.public_id}/notes/", {"body": "已联系\x00业主\x07，明天\r\n上门"})
+    assert posted.status_code == 302
+    assert order.events.get(type=WorkOrderEvent.Type.NOTE_ADDED).body == "已联系业主，明天\r\n上门"
+    assert client_for(world.manager).get("/orders/export/").status_code == 200

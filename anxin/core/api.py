@@ -5,12 +5,24 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from anxin.core.errors import DomainError, RateLimited
 
 
-class StrictSchema(Schema):
+class CleanSchema(Schema):
+    """Input schemas drop control characters from every text they carry (issue 13: a NUL is refused by PostgreSQL,
+    a \x02 broke the Excel exports)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _without_controls(cls, value):
+        from anxin.core.text import without_controls
+
+        return without_controls(value)
+
+
+class StrictSchema(CleanSchema):
     """Input schemas reject unknown fields with 422 instead of ignoring them (SECURITY-CASES 28)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -93,3 +93,19 @@ def tokens(text: str, *, limit: int | None = None, query: bool = False) -> list[
                 if limit is not None and len(seen) >= limit:
                     return list(seen)
     return list(seen)
+
+
+# C0 control characters other than tab, LF and CR (and DEL): invisible, never typed on purpose, and harmful — NUL is
+# refused by PostgreSQL text columns, \x02 breaks an Excel export (issue 13, finding 2)
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(value):
+    """The value with control characters removed from every string in it (lists and dicts walked)."""
+    if isinstance(value, str):
+        return CONTROLS.sub("", value) if CONTROLS.search(value) else value
+    if isinstance(value, list):
+        return [without_controls(v) for v in value]
+    if isinstance(value, dict):
+        return {k: without_controls(v) for k, v in value.items()}
+    return value

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from anxin.core.api import StrictSchema
+from anxin.core.api import CleanSchema, StrictSchema
 
 
 class ContactLogCreateIn(StrictSchema):
@@ -39,13 +39,13 @@ class ContactLogOut(Schema):
     is_urge: bool
 
 
-class CtiCallIn(Schema):
+class CtiCallIn(CleanSchema):
     call_id: str = Field(..., max_length=64)
     caller: str = Field(..., max_length=40)
     agent: str = Field("", max_length=150, description="username of the agent the call rings at")
 
 
-class CtiRouteIn(Schema):
+class CtiRouteIn(CleanSchema):
     """A12: the switch asks whom to offer a call to, naming the agents it knows are free."""
 
     call_id: str = Field(..., max_length=64)

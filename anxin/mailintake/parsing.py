@@ -16,6 +16,8 @@ from html import unescape
 import nh3
 from django.conf import settings
 
+from anxin.core.text import without_controls
+
 # Chinese mail still arrives as GB2312/GBK; GB18030 reads both and more.
 CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
 MESSAGE_ID = re.compile(r"<([^<>\s]{1,250})>")
@@ -184,8 +186,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
                                   content_type=content_type, data=part.get_payload(decode=True) or b""))
     text = _tidy("\n".join(plain)) if plain else html_to_text("\n".join(html))
     return ParsedMail(
-        message_id=message_id, from_address=from_address, from_name=header_text(from_name, 50),
-        subject=header_text(msg.get("Subject"), 200), text=text[:20_000], references=references[:50],
+        message_id=message_id, from_address=from_address, from_name=without_controls(header_text(from_name, 50)),
+        subject=without_controls(header_text(msg.get("Subject"), 200)), text=without_controls(text[:20_000]), references=references[:50],
         parts=files[:settings.MAIL_MAX_ATTACHMENTS], auto_reason=auto_reason(msg, from_address),
         headers={name: header_text(msg.get(name), 200) for name in ("X-Anxin-Notification", "Auto-Submitted")
                  if msg.get(name)},
