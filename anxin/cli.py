@@ -437,6 +437,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--var-dir", help="the data directory to restore into (default ANXIN_VAR_DIR)")
     p.add_argument("--force", action="store_true", help="overwrite an existing database there")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("rehearse-migrations", help="run pending migrations on an online copy of the embedded "
+                                                   "database and time each (the live one is not touched)")
+    p.add_argument("--redo", nargs=2, metavar=("APP", "MIGRATION"), default=None,
+                   help="roll the copy back to this migration first, then forward: times what follows it")
+    p.add_argument("--keep", action="store_true", help="keep the migrated copy")
+    p.set_defaults(func=lambda a: sys.exit(__import__("anxin.core.rehearsal", fromlist=["x"]).rehearse(
+        redo=tuple(a.redo) if a.redo else None, keep=a.keep)))
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
