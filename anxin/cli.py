@@ -107,6 +107,7 @@ def cmd_worker(args) -> None:
     from anxin.core.tasks import planner_statistics_task, task_results_task
     from anxin.mailintake.tasks import mail_fetch_task
     from anxin.portal.tasks import portal_purge_task
+    from anxin.reports.tasks import complaint_reports_task
     from anxin.retention.tasks import propose_candidates_task, purge_batches_task
     from anxin.revisits.tasks import schedule_panel_surveys_task, schedule_revisits_task
     from anxin.search.tasks import train_classifier_task
@@ -138,6 +139,7 @@ def cmd_worker(args) -> None:
                 portal_purge_task.enqueue()
                 planner_statistics_task.enqueue()  # SQLite's planner statistics follow the data's growth
                 task_results_task.enqueue()  # prunes finished runs; marks a killed worker's runs failed
+                complaint_reports_task.enqueue()  # the admin's schedule; each report is made once
                 propose_candidates_task.enqueue()  # proposes on the 1st of the month, once
                 purge_batches_task.enqueue()  # resumes an approved purge a restart cut short
                 next_daily = time.monotonic() + 3600

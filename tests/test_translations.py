@@ -84,6 +84,11 @@ def test_no_english_label_shows_on_the_chinese_pages(world, client):
     admin = account_services.user_create(username="root", password="x" * 12, role=Role.ADMINISTRATOR, org_unit=world.hq)
     admin.is_staff = admin.is_superuser = True
     admin.save()
+    from datetime import date
+
+    from anxin.reports.complaint_report_services import report_generate
+
+    report = report_generate(kind="monthly", unit=world.hq, day=date(2026, 11, 1), actor=fresh(world.manager))
     sources = english_sources()
     pages = {
         world.agent_a: ["/orders/", f"/orders/{order.public_id}/", "/intake/call/", "/customers/",
@@ -95,8 +100,10 @@ def test_no_english_label_shows_on_the_chinese_pages(world, client):
         world.warehouse_a: ["/field/warehouse/"],
         world.manager: ["/sla/report/", "/revisits/indices/", "/revisits/panels/", "/complaints/cases/",
                         "/reports/?grain=week", "/reports/types/", "/reports/staff/", "/reports/register/",
-                        "/reports/staff/orders/?role=agent&metric=created&who=agent_a"],
-        admin: ["/admin/", "/admin/audit/auditlog/", "/admin/field/jobtype/", "/admin/mailintake/inboundmail/"],
+                        "/reports/staff/orders/?role=agent&metric=created&who=agent_a", "/reports/complaints/",
+                        f"/reports/complaints/{report.pk}/"],
+        admin: ["/admin/", "/admin/audit/auditlog/", "/admin/field/jobtype/", "/admin/mailintake/inboundmail/",
+                "/notifications/health/", "/admin/reports/complaintreportschedule/add/"],
     }
     problems = {}
     for user, urls in pages.items():

@@ -1,5 +1,7 @@
 """Report filters: shape and the period rules; scope comes from the choices (sites the viewer may see)."""
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -92,3 +94,24 @@ class RegisterForm(PeriodForm):
             self.add_error("since", _("The register covers at most 31 days at once."))
             del data["period"]
         return data
+
+
+class ComplaintReportForm(forms.Form):
+    """H3 on demand: a kind, a day inside the period wanted, and a unit of the viewer's scope."""
+
+    kind = forms.ChoiceField(label=_("Report"))
+    day = forms.DateField(label=_("Any day of the period"), widget=forms.DateInput(attrs={"type": "date"}))
+    unit = forms.ChoiceField(label=_("For"))
+
+    def __init__(self, *args, units, **kwargs):
+        from anxin.reports.models import ComplaintReport
+
+        super().__init__(*args, **kwargs)
+        self.units = {u.code: u for u in units}
+        self.fields["kind"].choices = ComplaintReport.Kind.choices
+        self.fields["unit"].choices = [(u.code, u.name) for u in units]
+        if not self.is_bound:
+            self.initial.setdefault("day", timezone.localdate().replace(day=1) - timedelta(days=1))  # last month
+
+    def clean_unit(self):
+        return self.units[self.cleaned_data["unit"]]

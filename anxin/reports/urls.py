@@ -13,4 +13,8 @@ urlpatterns = [
     path("staff/orders/", views.staff_orders, name="staff-orders"),
     path("register/", views.register, name="register"),
     path("register/export/", views.register_export, name="register-export"),
+    path("complaints/", views.complaint_reports, name="complaint-reports"),
+    path("complaints/<int:pk>/", views.complaint_report, name="complaint-report"),
+    path("complaints/<int:pk>/xlsx/", views.complaint_report_xlsx, name="complaint-report-xlsx"),
+    path("complaints/<int:pk>/pdf/", views.complaint_report_pdf, name="complaint-report-pdf"),
 ]

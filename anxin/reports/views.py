@@ -2,8 +2,8 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import QueryDict
-from django.shortcuts import render
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from anxin.accounts import selectors as account_selectors
 from anxin.audit.exports import xlsx_export
-from anxin.core.errors import NotFound
+from anxin.core.errors import DomainError, NotFound
 from anxin.customers.selectors import phone_for_display
 from anxin.reports import register as register_selectors
 from anxin.reports import selectors, staff
@@ -276,3 +276,79 @@ def register_export(request):
                        object_type="reports.register",
                        filters={"agent": agent.username, "since": period.since.isoformat(),
                                 "until": period.until.isoformat()})
+
+
+# --- H3 complaint reports ------------------------------------------------------------------------------------
+
+@login_required
+@permission_required("reports.view_dashboard", raise_exception=True)
+def complaint_reports(request):
+    """The stored reports of the viewer's units, and a report made now for any month, quarter or half-year."""
+    from anxin.accounts.scope import visible_units
+    from anxin.reports import complaint_report_services, complaint_reports
+    from anxin.reports.forms import ComplaintReportForm
+
+    units = sorted(visible_units(request.user).values(), key=lambda u: u.path)
+    form = ComplaintReportForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = complaint_report_services.report_generate(
+                kind=form.cleaned_data["kind"], unit=form.cleaned_data["unit"], day=form.cleaned_data["day"],
+                actor=request.user)
+            return redirect("reports:complaint-report", pk=report.pk)
+        except DomainError as exc:
+            form.add_error(exc.extra.get("field") if exc.extra.get("field") in form.fields else None, str(exc))
+    reports = list(complaint_reports.complaint_reports_for(user=request.user)[:200])
+    return render(request, "reports/complaint_reports.html", {"form": form, "reports": reports},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_dashboard", raise_exception=True)
+def complaint_report(request, pk):
+    from anxin.reports import complaint_reports
+    from anxin.reports.pdf import sections
+
+    report = complaint_reports.complaint_report_get_for(user=request.user, pk=pk)
+    figures = complaint_reports.labelled(report)
+    return render(request, "reports/complaint_report.html", {
+        "report": report, "f": figures, "sections": sections(report, figures)})
+
+
+@exporting("reports.view_dashboard")
+def complaint_report_xlsx(request, pk):
+    from anxin.reports import complaint_reports
+    from anxin.reports.pdf import sections
+
+    report = complaint_reports.complaint_report_get_for(user=request.user, pk=pk)
+    parts = sections(report, complaint_reports.labelled(report))
+
+    def rows():
+        for title, headers, body in parts:
+            yield (f"【{title}】",)
+            yield tuple(headers)
+            yield from body
+            yield ()
+
+    return xlsx_export(request=request, filename=f"complaints-{report.kind}-{report.since}", rows=rows(),
+                       title=f"{report.get_kind_display()} {report.since}", headers=[report.unit.name],
+                       object_type="reports.complaintreport", filters={"report": report.pk})
+
+
+@require_GET
+@login_required
+@permission_required("reports.view_dashboard", raise_exception=True)
+@permission_required("workorders.export_workorders", raise_exception=True)
+def complaint_report_pdf(request, pk):
+    from anxin.audit.services import audit_record
+    from anxin.reports import complaint_reports
+    from anxin.reports.pdf import complaint_report_pdf as render_pdf
+
+    report = complaint_reports.complaint_report_get_for(user=request.user, pk=pk)
+    data = render_pdf(report=report, figures=complaint_reports.labelled(report), viewer=request.user)
+    audit_record(actor=request.user, action="export", object_type="reports.complaintreport", object_id=str(report.pk),
+                 summary=f"PDF {report.kind} {report.since}", request=request)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="complaints-{report.kind}-{report.since}.pdf"'
+    return response
