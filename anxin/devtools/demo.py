@@ -165,6 +165,8 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
             priority=rng.choice([Priority.NORMAL] * 5 + [Priority.HIGH, Priority.LOW]), is_emergency=emergency,
             asset=rng.choice(assets) if assets and family == Family.FIELD else None,
         )
+        if family == Family.COMPLAINT:
+            _complaint_details(order, cat_code, rng, manager)
         _walk(order, rng, staff, manager, received)
     _load_promises()
     _load_field(sites, users, all_customers, rng)
@@ -262,6 +264,16 @@ def _load_panels(sites: list[OrgUnit], users: dict[str, User], customers: list[C
                 scores = {a: max(1, min(5, round(rng.gauss(3.2 + 0.4 * step, 0.8))))
                           for a in ("timeliness", "attitude", "quality", "price", "overall")}
                 panel_services.panel_survey_record(survey=survey, actor=manager, reached=True, scores=scores)
+
+
+def _complaint_details(order: WorkOrder, cat_code: str, rng: random.Random, manager: User) -> None:
+    """What a demo complaint is about (D1), so the complaint reports (H3) have something to count."""
+    from anxin.complaints.services import complaint_register
+
+    complaint_register(order=order, actor=manager, data={
+        "what_happened": order.title, "customer_wants": rng.choice(["道歉", "尽快上门", "退还上门费", "更换维修人员"]),
+        "category": "attitude" if cat_code == "service" else rng.choice(["timeliness", "timeliness", "quality"]),
+        "severity": rng.choice(["normal"] * 6 + ["serious"] * 2 + ["severe"]), "is_group": rng.random() < 0.05})
 
 
 def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User, received) -> None:

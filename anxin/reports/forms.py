@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.reports.periods import GRAINS, Period, default_grain
 from anxin.workorders.states import Type
@@ -99,8 +100,9 @@ class RegisterForm(PeriodForm):
 class ComplaintReportForm(forms.Form):
     """H3 on demand: a kind, a day inside the period wanted, and a unit of the viewer's scope."""
 
-    kind = forms.ChoiceField(label=_("Report"))
-    day = forms.DateField(label=_("Any day of the period"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=pgettext_lazy("document", "Report"))
+    day = forms.DateField(label=_("Any day of the period"),
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     unit = forms.ChoiceField(label=_("For"))
 
     def __init__(self, *args, units, **kwargs):
