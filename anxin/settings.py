@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "anxin.portal",
     "anxin.mailintake",
     "anxin.retention",
+    "anxin.qa",
     "anxin.devtools",  # loaddemo; no models
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("faq/", include(faq_patterns)),
     path("portal/", include("anxin.portal.urls")),
     path("retention/", include("anxin.retention.urls")),
+    path("qa/", include("anxin.qa.urls")),
     path("search/", unified_search, name="search"),
     path("t/<str:token>/", public_rate_limit("track")(track_view), name="track"),
     path("rate/<str:token>/", public_rate_limit("rate")(rate_view), name="rate"),

@@ -41,13 +41,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.WAREHOUSE: _READ + ["workorders.view_team_orders", "field.issue_materials"],
     # G2: the QA inspector reviews and publishes knowledge (four eyes: never their own version)
     Role.QA_INSPECTOR: _READ + ["workorders.view_team_orders", "knowledge.edit_article", "knowledge.publish_article",
-                                "reports.view_dashboard", "reports.view_staff_performance"],
+                                "reports.view_dashboard", "reports.view_staff_performance", "qa.review_qa"],
     Role.KNOWLEDGE_EDITOR: _READ + ["workorders.view_team_orders", "knowledge.edit_article"],
     # D2: the complaint officer routes complaints to an owner
     Role.COMPLAINT_OFFICER: _DESK + ["workorders.close_workorder", "workorders.assign_workorder",
                                      "reports.view_dashboard"],
     Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials",
-                                     "knowledge.edit_article", "knowledge.publish_article", *_REPORTS],
+                                     "knowledge.edit_article", "knowledge.publish_article", *_REPORTS,
+                                     "qa.review_qa"],
     Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder",
                              *_REPORTS],
     # B4: reviews purge batches (never one they proposed) and exports all data held on one customer (PIPL)

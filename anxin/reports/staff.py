@@ -25,6 +25,7 @@ from django.urls import reverse
 from anxin.accounts.models import User
 from anxin.field.models import Appointment, FieldJob, Visit
 from anxin.intake.models import ContactLog
+from anxin.qa.selectors import qa_scores
 from anxin.reports.selectors import ReportFilters, _site_ids, order_q, queue_url, scoped_orders
 from anxin.revisits.indices import csi
 from anxin.revisits.models import Revisit, SelfRating
@@ -114,12 +115,14 @@ def agent_performance(*, user: User, filters: ReportFilters) -> list[dict]:
                                           started_at__gte=period.start, started_at__lt=period.end)
                      .values_list("work_order__taken_by_id", "started_at", "met_at"))
     scores = _scores_by("taken_by", via, filters)
-    people = _people(set(handled) | set(created) | set(first) | set(scores))
+    qa = qa_scores(unit_ids=_site_ids(user, filters), start=period.start, end=period.end)  # H5, after appeals
+    people = _people(set(handled) | set(created) | set(first) | set(scores) | set(qa))
     rows = []
     for pid, person in people.items():
         rows.append({"person": person, "contacts": handled.get(pid, 0), "created": created.get(pid, 0),
                      "first_response": first.get(pid), "handling": handling.get(pid),
                      "scores": len(scores.get(pid, [])), "satisfaction": csi(scores.get(pid, [])),
+                     "qa": qa.get(pid, (None, 0))[0], "qa_n": qa.get(pid, (None, 0))[1],
                      "urls": {"contacts": _register_url(person, filters),
                               "created": queue_url(filters.queue_params(taken_by=person.username)),
                               **_drill_urls(person, "agent", filters)}})
@@ -187,7 +190,7 @@ def _drill_urls(person: User, role: str, filters: ReportFilters) -> dict[str, st
 
 
 SORT_KEYS = {
-    "agent": ("contacts", "created", "first_response", "handling", "satisfaction"),
+    "agent": ("contacts", "created", "first_response", "handling", "satisfaction", "qa"),
     "technician": ("completed", "on_time_rate", "rework_rate", "hours_ratio", "satisfaction", "revisit_complaints"),
 }
 

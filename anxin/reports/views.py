@@ -21,7 +21,7 @@ from anxin.reports.selectors import ReportFilters
 STAFF_ORDERS_LIMIT = 500
 AGENT_COLUMNS = [("contacts", gettext_lazy("Contacts handled")), ("created", gettext_lazy("Orders taken")),
                  ("first_response", gettext_lazy("First response (min)")), ("handling", gettext_lazy("Handling time (min)")),
-                 ("satisfaction", gettext_lazy("Satisfaction (CSI)"))]
+                 ("satisfaction", gettext_lazy("Satisfaction (CSI)")), ("qa", gettext_lazy("QA score"))]
 TECH_COLUMNS = [("completed", gettext_lazy("Completed")), ("on_time_rate", gettext_lazy("On-time arrival")),
                 ("rework_rate", gettext_lazy("Rework rate")), ("hours_ratio", gettext_lazy("Standard / actual hours")),
                 ("satisfaction", gettext_lazy("Satisfaction (CSI)")), ("revisit_complaints", gettext_lazy("Revisit complaints"))]
