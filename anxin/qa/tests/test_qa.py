@@ -90,7 +90,7 @@ def test_scores_weights_fatal_items_a_stale_form_and_one_appeal(desk):
                                comment="地址没有记全", version=1)
     assert r1.score == Decimal("80.0")
     r2 = services.review_score(review=r2, actor=desk.qa, failed=[names["规范问候，报出工号"],
-                                                                 names["泄露客户信息或辱骂、顶撞客户"]],
+                                                                 names["保护客户信息，不辱骂、顶撞客户"]],
                                comment="", version=1)
     assert r2.score == Decimal("0.0")  # a fatal item scores the whole review 0
     r3 = services.review_score(review=r3, actor=desk.qa, failed=[], comment="", version=1)
