@@ -260,6 +260,7 @@ ATTACHMENT_DAILY_QUOTA_FILES = envint("ANXIN_ATTACHMENT_DAILY_QUOTA_FILES", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = envint("ANXIN_IMPORT_MAX_MB", 5) * 1024 * 1024
+HISTORY_IMPORT_MAX_BYTES = envint("ANXIN_HISTORY_IMPORT_MAX_MB", 300) * 2**20  # streamed: size bounds time, not memory
 
 # --- background work -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": os.environ.get("ANXIN_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -101,7 +101,7 @@ def test_no_english_label_shows_on_the_chinese_pages(world, client):
         world.manager: ["/sla/report/", "/revisits/indices/", "/revisits/panels/", "/complaints/cases/",
                         "/reports/?grain=week", "/reports/types/", "/reports/staff/", "/reports/register/",
                         "/reports/staff/orders/?role=agent&metric=created&who=agent_a", "/reports/complaints/",
-                        f"/reports/complaints/{report.pk}/"],
+                        f"/reports/complaints/{report.pk}/", "/reports/history/"],
         admin: ["/admin/", "/admin/audit/auditlog/", "/admin/field/jobtype/", "/admin/mailintake/inboundmail/",
                 "/notifications/health/", "/admin/reports/complaintreportschedule/add/"],
     }

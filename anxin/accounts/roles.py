@@ -48,7 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                                      "reports.view_dashboard"],
     Role.SERVICE_MANAGER: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials",
                                      "knowledge.edit_article", "knowledge.publish_article", *_REPORTS,
-                                     "qa.review_qa"],
+                                     "qa.review_qa", "reports.import_history"],
     Role.DEPT_HEAD: _READ + ["workorders.change_workorder", "workorders.view_team_orders", "workorders.close_workorder",
                              *_REPORTS],
     # B4: reviews purge batches (never one they proposed) and exports all data held on one customer (PIPL)
@@ -57,5 +57,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                                 "retention.view_purgebatch"],
     Role.ADMINISTRATOR: _MANAGE + ["audit.view_auditlog", "field.approve_field", "field.issue_materials",
                                    "knowledge.edit_article", "knowledge.publish_article", "search.add_searchterm",
-                                   "search.view_searchterm", "search.delete_searchterm", *_REPORTS],
+                                   "search.view_searchterm", "search.delete_searchterm", *_REPORTS,
+                                   "reports.import_history"],
 }

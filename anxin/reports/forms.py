@@ -117,3 +117,7 @@ class ComplaintReportForm(forms.Form):
 
     def clean_unit(self):
         return self.units[self.cleaned_data["unit"]]
+
+
+class HistoryUploadForm(forms.Form):
+    file = forms.FileField(label=_("Work order history (.xlsx or .csv)"))

@@ -11,6 +11,7 @@ class Report(models.Model):
         permissions = [
             ("view_dashboard", _("Can see the dashboard and the type statistics of their scope")),
             ("view_staff_performance", _("Can see staff performance and every agent's daily register")),
+            ("import_history", _("Can import past work orders")),
         ]
 
 
@@ -55,3 +56,30 @@ class ComplaintReportSchedule(models.Model):
                        models.CheckConstraint(condition=models.Q(day__gte=1, day__lte=28), name="complaint_schedule_day")]
         verbose_name = _("complaint report schedule")
         verbose_name_plural = _("complaint report schedules")
+
+
+class HistoryImport(models.Model):
+    """One uploaded history file: checked at upload (dry run), imported by the worker after the confirmation, with
+    its progress for the page that waits."""
+
+    class State(models.TextChoices):
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Nothing imported")
+
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file"), max_length=200)
+    stored_name = models.CharField(max_length=80, unique=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.CHECKED)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows done"), default=0)
+    imported = models.PositiveIntegerField(_("orders imported"), default=0)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("history import")
+        verbose_name_plural = _("history imports")

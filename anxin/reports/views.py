@@ -352,3 +352,39 @@ def complaint_report_pdf(request, pk):
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="complaints-{report.kind}-{report.since}.pdf"'
     return response
+
+
+# --- history import ----------------------------------------------------------------------------------------------
+
+@login_required
+@permission_required("reports.import_history", raise_exception=True)
+def history_upload(request):
+    """Upload → every row checked (dry run) → a page to confirm; the worker imports."""
+    from anxin.reports import history_services
+    from anxin.reports.forms import HistoryUploadForm
+
+    form = HistoryUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            job, report = history_services.history_upload(actor=request.user, upload=form.cleaned_data["file"])
+            if job is not None:
+                return redirect("reports:history-job", pk=job.pk)
+        except DomainError as exc:
+            form.add_error("file", str(exc))
+    return render(request, "reports/history_upload.html", {"form": form, "report": report},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@permission_required("reports.import_history", raise_exception=True)
+def history_job(request, pk):
+    from anxin.reports import history_services
+    from anxin.reports.models import HistoryImport
+
+    job = history_services.history_job_get_for(user=request.user, pk=pk)
+    if request.method == "POST" and request.POST.get("confirm"):
+        history_services.history_confirm(job=job, actor=request.user)
+        return redirect("reports:history-job", pk=job.pk)
+    return render(request, "reports/history_job.html", {
+        "job": job, "waiting": job.state in (HistoryImport.State.QUEUED, HistoryImport.State.RUNNING)})
