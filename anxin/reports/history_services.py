@@ -57,7 +57,10 @@ def _words(choices) -> dict[str, str]:
         words[str(code).lower()] = code
         for language in ("zh-hans", "en"):
             with translation.override(language):
-                words[str(label).lower()] = code
+                text = str(label).lower()
+            words[text] = code
+            for part in text.split("/"):  # "网站/H5": 网站 or H5 alone too
+                words.setdefault(part.strip(), code)
     return words
 
 
