@@ -36,13 +36,18 @@ def start_gunicorn(*, port: int, workers: int = 2, extra: list[str] | None = Non
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "anxin.wsgi:application", "--bind",
                                f"127.0.0.1:{port}", "--workers", str(workers), "--preload", "--log-level", "warning",
                                *(extra or [])], env=env)
-    for _ in range(150):
+    wait_for_healthz(port)
+    return server
+
+
+def wait_for_healthz(port: int, tries: int = 150) -> None:
+    """Until the server on 127.0.0.1:port answers /healthz (or 30 s pass)."""
+    for _ in range(tries):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
+            return
         except OSError:
             time.sleep(0.2)
-    return server
 
 
 def bench_database(var_dir: str | None, *, prefix: str) -> str:

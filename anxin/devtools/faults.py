@@ -198,6 +198,7 @@ def _plan_phase(*, port: int, gunicorn) -> bool:
     from django.utils import timezone
 
     from anxin.accounts.models import User
+    from anxin.devtools.bench import wait_for_healthz
     from anxin.field import planning
     from anxin.field.models import Assignment
     from anxin.field.selectors import sites_with_technicians
@@ -241,7 +242,7 @@ def _plan_phase(*, port: int, gunicorn) -> bool:
             return done, half
 
         done_before, half_before = tally()
-        _wait_for_workers(port)
+        wait_for_healthz(port)
         status = _try_post(url, body, headers)
         done_after, half_after = tally()
         rows_total = Assignment.objects.filter(work_order_id__in=order_ids).count()
@@ -261,15 +262,6 @@ def _try_post(url: str, body: bytes, headers: dict) -> int | str:
         return exc.code
     except OSError as exc:
         return type(exc).__name__
-
-
-def _wait_for_workers(port: int) -> None:
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.2)
 
 
 def _restart_phase(*, port, key, customers, clients, command: str, user) -> bool:

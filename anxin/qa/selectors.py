@@ -57,3 +57,8 @@ def qa_scores(*, unit_ids, start: datetime, end: datetime) -> dict[int, tuple[De
                                   scored_at__lt=end)
             .values("agent_id").annotate(mean=Avg("score"), n=Count("id")).order_by())
     return {r["agent_id"]: (Decimal(r["mean"]).quantize(Decimal("0.1")), r["n"]) for r in rows}
+
+
+def next_to_score(*, review: Review) -> Review | None:
+    """The sample's next record still waiting for a score (the inspector goes on to it after saving)."""
+    return review.sample.reviews.filter(score__isnull=True).exclude(pk=review.pk).first()

@@ -63,7 +63,7 @@ def review(request, pk):
                     services.review_score(review=found, actor=request.user, failed=form.failed_ids(),
                                           comment=form.cleaned_data["comment"], version=form.cleaned_data["version"])
                 messages.success(request, _("Saved."))
-                nxt = found.sample.reviews.filter(score__isnull=True).exclude(pk=found.pk).first()
+                nxt = selectors.next_to_score(review=found)
                 return redirect("qa:review", pk=nxt.pk) if nxt and step != "decide" else redirect(
                     "qa:sample", pk=found.sample_id)
         except DomainError as exc:

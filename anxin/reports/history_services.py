@@ -23,6 +23,7 @@ from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.core.phone import try_normalize_phone
 from anxin.core.signals import changed
 from anxin.core.text import without_controls
+from anxin.customers.importing import RowError  # one row problem, as the customer import reports it
 from anxin.customers.models import Contact
 from anxin.revisits.models import SelfRating
 from anxin.workorders.models import Category, Channel, WorkOrder, WorkOrderEvent
@@ -62,13 +63,6 @@ def _words(choices) -> dict[str, str]:
             for part in text.split("/"):  # "网站/H5": 网站 or H5 alone too
                 words.setdefault(part.strip(), code)
     return words
-
-
-@dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
 
 
 @dataclass

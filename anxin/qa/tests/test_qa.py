@@ -128,7 +128,7 @@ def test_scores_weights_fatal_items_a_stale_form_and_one_appeal(desk):
 def test_the_pages_for_the_inspector_and_the_agent(desk, client_for):
     inspector = client_for(desk.qa)
     page = inspector.get("/qa/")
-    assert page.status_code == 200 and "热线服务质检表" not in page.content.decode()  # the form, not the admin
+    assert page.status_code == 200 and "agent_a" in page.content.decode()  # the agents of the scope to sample
     drawn = inspector.post("/qa/", {"agent": "agent_a", "source": "contacts", "since": "2026-11-01",
                                     "until": "2026-11-30", "size": "2", "seed": "7"})
     assert drawn.status_code == 302
@@ -154,3 +154,21 @@ def test_the_pages_for_the_inspector_and_the_agent(desk, client_for):
     assert client_for(desk.agent_b).get(f"/qa/reviews/{review.pk}/").status_code == 404  # another agent: missing
     assert client_for(desk.qa_b).get(f"/qa/reviews/{review.pk}/").status_code == 404  # another site's inspector
     assert client_for(desk.qa_b).get(sample_url).status_code == 404
+
+
+def test_roles_cannot_cross_over(desk):
+    """The agent neither scores nor decides; the inspector cannot appeal for the agent; another site cannot score."""
+    review = draw(desk, seed=3).reviews.first()
+    agent = fresh(desk.agent_a)
+    with pytest.raises(PermissionDeniedError):
+        services.review_score(review=review, actor=agent, failed=[], comment="", version=1)
+    with pytest.raises(PermissionDeniedError):
+        services.review_score(review=review, actor=desk.qa_b, failed=[], comment="", version=1)
+    review = services.review_score(review=review, actor=desk.qa, failed=[], comment="", version=1)
+    with pytest.raises(PermissionDeniedError):
+        services.review_appeal(review=review, actor=desk.qa, text="代为申诉", version=review.version)
+    review = services.review_appeal(review=review, actor=agent, text="不同意", version=review.version)
+    with pytest.raises(PermissionDeniedError):
+        services.appeal_decide(review=review, actor=agent, failed=[], note="自己改", version=review.version)
+    with pytest.raises(PermissionDeniedError):
+        services.appeal_decide(review=review, actor=desk.qa_b, failed=[], note="越权", version=review.version)

@@ -142,6 +142,11 @@ def test_scope_the_future_and_roles_are_refused(complaints, client_for):
     assert refused.status_code == 400 and not ComplaintReport.objects.filter(unit=w.hq, generated_by=site_manager)
     future_page = client.post("/reports/complaints/", {"kind": "monthly", "day": "2030-01-01", "unit": w.site_a.code})
     assert future_page.status_code == 400 and "尚未开始" in future_page.content.decode()
+    officer = fresh(account_services.user_create(username="cpo", password=PASSWORD, role=Role.COMPLAINT_OFFICER,
+                                                 org_unit=w.hq))
+    assert client_for(officer).get(f"/reports/complaints/{company.pk}/").status_code == 200  # reads …
+    assert client_for(officer).get(f"/reports/complaints/{company.pk}/pdf/").status_code == 403  # … exports not
+    assert client_for(officer).get(f"/reports/complaints/{company.pk}/xlsx/").status_code == 403
     for user in (w.agent_a, w.tech_a, w.dispatcher_a):
         assert client_for(user).get("/reports/complaints/").status_code == 403
         assert client_for(user).get(f"/reports/complaints/{mine.pk}/xlsx/").status_code == 403

@@ -150,3 +150,26 @@ def test_the_upload_page_checks_then_the_worker_imports_once(world, client_for, 
 def test_upload_needs_the_right(world):
     with pytest.raises(PermissionDeniedError):
         history_upload(actor=fresh(world.agent_a), upload=None)
+
+
+def test_another_users_upload_looks_missing_and_cannot_be_confirmed(world, client_for, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from anxin.accounts import services as account_services
+    from anxin.accounts.roles import Role
+    from anxin.devtools.testing.personas import PASSWORD
+    from anxin.reports.history_services import history_confirm
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([HEADER, *GOOD])
+    job, _report = history_upload(actor=fresh(world.manager), upload=SimpleUploadedFile(
+        "h.csv", buffer.getvalue().encode(), content_type="text/csv"))
+    other = fresh(account_services.user_create(username="mgr2", password=PASSWORD, role=Role.SERVICE_MANAGER,
+                                               org_unit=world.hq))
+    client = client_for(other)
+    assert client.get(f"/reports/history/{job.pk}/").status_code == 404
+    assert client.post(f"/reports/history/{job.pk}/", {"confirm": "1"}).status_code == 404
+    with pytest.raises(PermissionDeniedError):
+        history_confirm(job=job, actor=other)
+    job.refresh_from_db()
+    assert job.state == "checked" and not WorkOrder.objects.exists()
