@@ -81,6 +81,9 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     urge_count = models.PositiveIntegerField(_("urges"), default=0)
+    # reopened after being resolved or closed: first-contact resolution excludes such orders, and the reports'
+    # rollup counts it from the row alone (a reopen clears resolved_at, so the row would not tell otherwise)
+    reopen_count = models.PositiveIntegerField(_("reopened"), default=0)
     # A11: a report of a mass outage belongs to its incident: it is not dispatched on its own, is resolved with
     # the incident and counted apart in the reports
     incident = models.ForeignKey("Incident", null=True, blank=True, on_delete=models.SET_NULL,

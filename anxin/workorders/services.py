@@ -286,7 +286,8 @@ def workorder_transition(
             fields.append("closed_at")
         if from_status in (Status.RESOLVED, Status.CLOSED) and to in OPEN_STATUSES:
             locked.resolved_at = locked.closed_at = None
-            fields += ["resolved_at", "closed_at"]
+            locked.reopen_count += 1
+            fields += ["resolved_at", "closed_at", "reopen_count"]
         locked.save(update_fields=fields)
         events.transitioned_event(order=locked, actor=actor, from_status=from_status, to_status=to,
                                   reason=(reason or "")[:500])
