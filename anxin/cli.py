@@ -107,7 +107,7 @@ def cmd_worker(args) -> None:
     from anxin.core.tasks import planner_statistics_task, task_results_task
     from anxin.mailintake.tasks import mail_fetch_task
     from anxin.portal.tasks import portal_purge_task
-    from anxin.reports.tasks import complaint_reports_task
+    from anxin.reports.tasks import complaint_reports_task, rollups_merge_task
     from anxin.retention.tasks import propose_candidates_task, purge_batches_task
     from anxin.revisits.tasks import schedule_panel_surveys_task, schedule_revisits_task
     from anxin.search.tasks import train_classifier_task
@@ -140,6 +140,7 @@ def cmd_worker(args) -> None:
                 planner_statistics_task.enqueue()  # SQLite's planner statistics follow the data's growth
                 task_results_task.enqueue()  # prunes finished runs; marks a killed worker's runs failed
                 complaint_reports_task.enqueue()  # the admin's schedule; each report is made once
+                rollups_merge_task.enqueue()  # the dashboard's rollups: one row per key again (one merge at a time)
                 propose_candidates_task.enqueue()  # proposes on the 1st of the month, once
                 purge_batches_task.enqueue()  # resumes an approved purge a restart cut short
                 next_daily = time.monotonic() + 3600
@@ -285,6 +286,25 @@ def cmd_import_history(args) -> None:
     verb = "would import" if args.dry_run else "imported"
     print(f"{verb} {report.valid if args.dry_run else report.imported:,} orders in {time.monotonic() - started:.1f} s"
           f" {report.by_type or ''}")
+
+
+def cmd_rollups(args) -> None:
+    """The reports' rollups: check them against a recount, merge their rows, or count them again."""
+    _django()
+    from anxin.reports.rollup_services import rollup_differences, rollups_merge, rollups_rebuild
+
+    started = time.monotonic()
+    if args.rebuild:
+        print(f"rebuilt: {rollups_rebuild()} rows in {time.monotonic() - started:.1f} s")
+    if args.merge:
+        print(f"merged: {rollups_merge()} keys in {time.monotonic() - started:.1f} s")
+    if args.check or not (args.rebuild or args.merge):
+        differences = rollup_differences()
+        for table, key, held, counted in differences[:50]:
+            print(f"  {table} {key}: holds {held}, recount {counted}")
+        if differences:
+            sys.exit(f"{len(differences)} keys differ from a recount: `anxin rollups --rebuild` counts them again")
+        print(f"the rollups equal a recount of the orders and contacts ({time.monotonic() - started:.1f} s)")
 
 
 def cmd_sla_due(args) -> None:
@@ -479,6 +499,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--user", required=True, help="the user the import is made as (needs the import right)")
     p.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     p.set_defaults(func=cmd_import_history)
+    p = sub.add_parser("rollups", help="the reports' rollups: check against a recount (default), merge, rebuild")
+    p.add_argument("--check", action="store_true", help="recount from the orders and contacts, name any difference")
+    p.add_argument("--merge", action="store_true", help="fold the rows written since the last merge (as hourly)")
+    p.add_argument("--rebuild", action="store_true", help="count everything again (after rows were deleted by hand)")
+    p.set_defaults(func=cmd_rollups)
     p = sub.add_parser("manage", help="run a Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

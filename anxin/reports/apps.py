@@ -6,3 +6,11 @@ class ReportsConfig(AppConfig):
     name = "anxin.reports"
     verbose_name = _("Reports")
     label = "reports"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from anxin.reports.rollup_triggers import rollup_triggers_ensure
+
+        # after every migrate: SQLite drops a table's triggers when a migration remakes the table
+        post_migrate.connect(rollup_triggers_ensure, sender=self, dispatch_uid="reports.rollup_triggers")

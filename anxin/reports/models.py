@@ -83,3 +83,43 @@ class HistoryImport(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("history import")
         verbose_name_plural = _("history imports")
+
+
+class OrderRollup(models.Model):
+    """Orders by site, Beijing day, type and channel, as rows to be added up (H1 at a million orders).
+
+    Written only by database triggers on the orders table (migration 0005), so every write counts — the services,
+    bulk updates, the history import, SQL by hand; the worker merges the rows hourly (`rollup_services`). A change of
+    one of the counted values adds two rows (the old values taken away, the new added). Orders are never deleted in
+    Anxin, so no trigger handles a delete; `anxin rollups --rebuild` recounts if one ever is.
+    """
+
+    site_id = models.IntegerField()
+    day = models.DateField()
+    type = models.CharField(max_length=20)
+    channel = models.CharField(max_length=10)
+    orders = models.IntegerField(default=0)
+    urged = models.IntegerField(default=0)  # chased at least once
+    resolved = models.IntegerField(default=0)  # has a resolution time
+    first_time = models.IntegerField(default=0)  # resolved, never chased, never reopened
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["site_id", "day"], name="rollup_order_site_day"),
+                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_order_unmerged")]
+
+
+class ContactRollup(models.Model):
+    """Contacts by site and Beijing day, as rows to be added up; kept like `OrderRollup`."""
+
+    site_id = models.IntegerField()
+    day = models.DateField()
+    contacts = models.IntegerField(default=0)
+    urges = models.IntegerField(default=0)  # chased an existing order
+    no_order = models.IntegerField(default=0)  # created no order (answered on the spot, or still open)
+    on_the_spot = models.IntegerField(default=0)  # no order and done
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["site_id", "day"], name="rollup_contact_site_day"),
+                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_contact_unmerged")]

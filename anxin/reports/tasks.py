@@ -18,3 +18,11 @@ def history_import_task(job_id: int) -> dict:
 
     history_run(job_id)
     return {"job": job_id}
+
+
+@task()
+def rollups_merge_task() -> dict:
+    """Hourly: fold the reports' rollup rows written since the last merge (the sums do not change)."""
+    from anxin.reports.rollup_services import rollups_merge
+
+    return rollups_merge()

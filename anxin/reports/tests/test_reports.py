@@ -85,6 +85,7 @@ def desk(world):
         WorkOrder.objects.filter(pk=o[key].pk).update(status=Status.RESOLVED, resolved_at=resolved, owner=w.tech_a)
     WorkOrderEvent.objects.create(work_order=o["o3"], type=WorkOrderEvent.Type.TRANSITIONED,
                                   from_status=Status.RESOLVED, to_status=Status.IN_PROGRESS)
+    WorkOrder.objects.filter(pk=o["o3"].pk).update(reopen_count=1)  # as workorder_transition counts a reopen
 
     job_type = JobType.objects.create(code="repair.std", name="维修", trade="plumbing", standard_minutes=60)
     FieldJob.objects.create(work_order=o["o1"], job_type=job_type, started_at=at(11, 2, 14),

@@ -1,0 +1,190 @@
+"""The reports' rollups (issue 10 at a million orders) always equal a recount of the orders and contacts.
+
+They are kept by database triggers, so every kind of write is tried here: the services, bulk updates, the history
+import, a reopen, contacts changing their order or being closed. After each, `rollup_differences()` must be empty,
+and the dashboard's figures read from the rollup must equal the same figures counted from the orders.
+"""
+
+from datetime import date, datetime
+
+import pytest
+from django.db import connection
+
+from anxin.devtools.testing.personas import fresh
+from anxin.intake import services as intake_services
+from anxin.intake.models import ContactLog
+from anxin.reports import selectors
+from anxin.reports.models import ContactRollup, OrderRollup
+from anxin.reports.periods import SHANGHAI, Period
+from anxin.reports.rollup_services import (
+    rollup_differences,
+    rollup_sums,
+    rollups_merge,
+    rollups_rebuild,
+)
+from anxin.reports.rollup_triggers import rollup_triggers_missing
+from anxin.reports.selectors import ReportFilters
+from anxin.workorders import services as wo_services
+from anxin.workorders.models import Incident, WorkOrder
+from anxin.workorders.states import Status
+
+NOV = Period(date(2026, 11, 1), date(2026, 11, 30))
+
+
+def sorted_rows(rows):
+    return sorted((tuple(r[k] for k in selectors.ORDER_KEYS), tuple(r[m] for m in selectors.MEASURES))
+                  for r in rows)
+
+
+def assert_agrees(user, **filters):
+    """The rollup equals a recount, and the figures read from it equal the figures counted from the orders."""
+    assert rollup_differences() == []
+    f = ReportFilters(period=NOV, **filters)
+    assert sorted_rows(selectors.order_counts(user=user, filters=f)) == sorted_rows(
+        selectors._live_order_counts(user=user, filters=f))
+
+
+def test_the_rollup_equals_a_recount_after_every_kind_of_write(desk, world):
+    manager = fresh(world.manager)
+    assert OrderRollup.objects.exists() and ContactRollup.objects.exists()
+    assert_agrees(manager)
+    agent = fresh(world.agent_a)
+
+    # a resolved order reopened by the service: no longer resolved, and never again "first time"
+    o1 = WorkOrder.objects.get(pk=desk["o1"].pk)
+    wo_services.workorder_transition(order=o1, to=Status.IN_PROGRESS, actor=fresh(world.dispatcher_a),
+                                     reason="客户反映仍漏水")
+    o1.refresh_from_db()
+    assert o1.reopen_count == 1 and o1.resolved_at is None
+    assert_agrees(manager)
+
+    # chased through the service; then a bulk update that changes the day, the type and the channel at once
+    wo_services.workorder_urge(order=desk["o4"], actor=agent, contact_public_id="", summary="催")
+    WorkOrder.objects.filter(pk=desk["o5"].pk).update(received_at=datetime(2026, 11, 1, 0, 5, tzinfo=SHANGHAI),
+                                                      type="repair", channel="web")
+    # moved to another site; moved out of the period (the last Beijing minute of October)
+    WorkOrder.objects.filter(pk=desk["o6"].pk).update(site=world.site_b)
+    WorkOrder.objects.filter(pk=desk["o7"].pk).update(received_at=datetime(2026, 10, 31, 23, 59, tzinfo=SHANGHAI))
+    assert_agrees(manager)
+    assert_agrees(manager, site=world.site_b)
+    assert_agrees(manager, type="repair")
+
+    # an update that changes nothing counted writes no rollup row
+    before = OrderRollup.objects.count()
+    WorkOrder.objects.filter(pk=desk["o2"].pk).update(title="改个标题", status=Status.CLOSED)
+    assert OrderRollup.objects.count() == before
+
+    # contacts: linked to an order afterwards, closed, moved to another day
+    open_call = ContactLog.objects.filter(work_order__isnull=True, done_at__isnull=True).first()
+    intake_services.contactlog_create_order(log=open_call, actor=agent, type="consultation", title="后来建单")
+    ContactLog.objects.filter(work_order__isnull=True).update(done_at=datetime(2026, 11, 9, 12, tzinfo=SHANGHAI))
+    ContactLog.objects.filter(is_urge=True).update(received_at=datetime(2026, 11, 30, 23, 0, tzinfo=SHANGHAI))
+    assert_agrees(manager)
+
+
+def test_outage_reports_are_taken_out_as_the_live_count_does(desk, world):
+    manager = fresh(world.manager)
+    field_order, *reports = desk["o1"], desk["o2"], desk["o3"]
+    incident = Incident.objects.create(site=world.site_a, category=world.category, district="浦东新区",
+                                       field_order=field_order)
+    WorkOrder.objects.filter(pk__in=[field_order.pk, *[r.pk for r in reports]]).update(incident=incident)
+    assert_agrees(manager)
+    counted = selectors.volume(user=manager, filters=ReportFilters(period=NOV))
+    repairs = {row["key"]: row["n"] for row in counted["by_type"]}["repair"]
+    assert counted["outage_reports"] == 2 and repairs == 5 - 2  # o1–o4 and o8, less the two reports
+
+
+def test_merge_keeps_the_sums_and_leaves_one_row_per_key(desk, world):
+    for key in ("o1", "o4", "o6"):
+        WorkOrder.objects.filter(pk=desk[key].pk).update(urge_count=2)
+    held = rollup_sums(OrderRollup), rollup_sums(ContactRollup)
+    rows = OrderRollup.objects.count()
+    merged = rollups_merge()
+    assert merged["reports_orderrollup"] > 0
+    assert (rollup_sums(OrderRollup), rollup_sums(ContactRollup)) == held
+    assert OrderRollup.objects.count() < rows
+    assert not OrderRollup.objects.filter(merged=False).exists()
+    keys = OrderRollup.objects.values_list("site_id", "day", "type", "channel")
+    assert len(keys) == len(set(keys))
+    assert rollups_merge() == {"reports_orderrollup": 0, "reports_contactrollup": 0}  # nothing new: nothing to do
+    assert_agrees(fresh(world.manager))
+
+
+def test_rebuild_repairs_what_no_trigger_saw(desk, world):
+    OrderRollup.objects.filter(type="complaint").delete()  # as a hand-made delete would leave it
+    assert rollup_differences()
+    rollups_rebuild()
+    assert rollup_differences() == []
+
+
+def test_a_technician_sees_only_their_own_orders_counted(desk, world):
+    tech = fresh(world.tech_a)
+    f = ReportFilters(period=NOV)
+    counted = selectors.order_counts(user=tech, filters=f)
+    assert sum(r["orders"] for r in counted) == 4  # o1–o4, the orders tech_a owns
+    assert sorted_rows(counted) == sorted_rows(selectors._live_order_counts(user=tech, filters=f))
+
+
+def test_the_dashboard_reads_a_year_in_few_queries(desk, world):
+    from django.test.utils import CaptureQueriesContext
+
+    manager = fresh(world.manager)
+    year = ReportFilters(period=Period(date(2026, 1, 1), date(2026, 12, 31)))
+    with CaptureQueriesContext(connection) as queries:
+        selectors.dashboard(user=manager, filters=year)
+    rollup_reads = [q for q in queries.captured_queries if "rollup" in q["sql"]]
+    assert len(rollup_reads) == 2  # the orders' rollup once, the contacts' once
+    assert not any("workorders_workorderevent" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_history_import_is_counted_and_merged(world, tmp_path):
+    from anxin.reports.history_services import history_import
+    from anxin.reports.tests.test_history_import import write_csv
+
+    path = write_csv(tmp_path, [
+        ["H2026-0001", "报修", "热线", "SA", "", "2026-11-03 08:00", "2026-11-03 12:00", "", "已解决", "漏水", "", "",
+         "5"],
+        ["H2026-0002", "投诉", "网站", "SA", "", "2026/11/4 9:30", "", "", "处理中", "师傅迟到", "", "", ""],
+        ["H2026-0003", "报修", "微信", "SA", "", "2026年11月30日 23:59", "2026年12月1日 09:00", "2026年12月1日 09:00",
+         "已关闭", "停水", "", "", "4"],
+    ])
+    manager = fresh(world.manager)
+    report = history_import(path, actor=manager, dry_run=False)
+    assert report.imported == 3, report.errors
+    assert not OrderRollup.objects.filter(merged=False).exists()  # merged as the import ended
+    assert_agrees(manager)
+    rows = selectors.order_counts(user=manager, filters=ReportFilters(period=NOV))
+    assert sum(r["orders"] for r in rows) == 3 and sum(r["resolved"] for r in rows) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_back_and_forth_keeps_counting(world):
+    """0016 counts the reopens made before it; after SQLite remade the orders table (dropping its triggers) and orders
+    were written meanwhile, the next `migrate` puts the triggers back and counts the rollups again."""
+    from django.core.management import call_command
+    from django.db.migrations.executor import MigrationExecutor
+
+    manager = fresh(world.manager)
+    order = wo_services.workorder_create(actor=fresh(world.agent_a), type="consultation", channel="hotline",
+                                         site=world.site_a, title="咨询", received_at=datetime(2026, 11, 2, 9, tzinfo=SHANGHAI))
+    executor = MigrationExecutor(connection)
+    before = [("workorders", "0015_incidents")]
+    executor.migrate(before)  # takes reports 0005 (the rollups) back with it
+    old = executor.loader.project_state(before).apps
+    old.get_model("workorders", "WorkOrderEvent").objects.create(
+        work_order_id=order.pk, type=101, from_status="resolved", to_status="in_progress")
+    old.get_model("workorders", "WorkOrder").objects.filter(pk=order.pk).update(
+        received_at=datetime(2026, 11, 20, 9, tzinfo=SHANGHAI))  # moved while no trigger counted
+    call_command("migrate", verbosity=0)
+    order.refresh_from_db()
+    assert order.reopen_count == 1
+    assert not rollup_triggers_missing()
+    assert_agrees(manager)
+
+    with connection.cursor() as cursor:  # as a table remade by a later migration leaves it on SQLite
+        cursor.execute("DROP TRIGGER reports_orderrollup_update_v1" + (
+            " ON workorders_workorder" if connection.vendor == "postgresql" else ""))
+    WorkOrder.objects.filter(pk=order.pk).update(type="repair")
+    assert rollup_differences()
+    call_command("migrate", verbosity=0)
+    assert rollup_differences() == []
