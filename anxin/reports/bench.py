@@ -31,6 +31,9 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     from anxin.accounts.models import OrgUnit, User
     from anxin.devtools.demo import load_demo
     from anxin.intake.models import ContactLog
+    from anxin.reports.complaint_report_services import report_generate
+    from anxin.reports.models import ContactRollup, OrderRollup
+    from anxin.reports.rollup_services import rollups_merge
     from anxin.search.bench import _serve_and_load
     from anxin.workorders.models import WorkOrder
     from anxin.workorders.services import NUMBER_PREFIX
@@ -64,9 +67,28 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
             batch, logs = [], []
     WorkOrder.objects.bulk_create(batch)  # lint: allow-write (bench fixture)
     ContactLog.objects.bulk_create(logs)  # lint: allow-write (bench fixture)
+    # every complaint order has its complaint record (the complaint reports count those)
+    from anxin.complaints.models import Complaint
+
+    categories, severities = Complaint.Category.values, Complaint.Severity.values
+    complaints = WorkOrder.objects.filter(site=site, type="complaint", complaint__isnull=True).values_list(
+        "id", "received_at")
+    made = [Complaint(work_order_id=pk, what_happened="师傅迟到", customer_wants="道歉", category=rng.choice(categories),
+                      severity=rng.choice(severities), is_group=rng.random() < 0.02,
+                      expected_resolution_on=(received + timedelta(days=5)).date())
+            for pk, received in complaints.iterator()]
+    Complaint.objects.bulk_create(made, batch_size=5_000)  # lint: allow-write (bench fixture)
     print(f"loaded {orders:,} orders and {orders // 4:,} contacts in one site in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    rollups_merge()  # as the worker does hourly: the triggers wrote a rollup row per order
+    print(f"rollups merged in {time.perf_counter() - t0:.1f} s: {OrderRollup.objects.count():,} order rows, "
+          f"{ContactRollup.objects.count():,} contact rows")
     with connection.cursor() as c:
         c.execute("ANALYZE")  # both databases: plan with the new rows' statistics
+    t0 = time.perf_counter()
+    quarter = report_generate(kind="quarterly", unit=site, day=timezone.localdate() - timedelta(days=100))
+    print(f"quarterly complaint report {quarter.since}–{quarter.until} ({quarter.figures['now']['total']:,} "
+          f"complaints) generated in {time.perf_counter() - t0:.1f} s")
 
     manager = User.objects.get(username="manager")
     client = Client()
