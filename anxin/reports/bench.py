@@ -78,7 +78,25 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
                       expected_resolution_on=(received + timedelta(days=5)).date())
             for pk, received in complaints.iterator()]
     Complaint.objects.bulk_create(made, batch_size=5_000)  # lint: allow-write (bench fixture)
-    print(f"loaded {orders:,} orders and {orders // 4:,} contacts in one site in {time.perf_counter() - t0:.1f} s")
+    # revisits of the done repairs and complaints (F1) and the customers' own ratings of 5% of done orders (F4)
+    from anxin.revisits.models import Revisit, SelfRating
+
+    revisits, ratings = [], []
+    for pk, kind, resolved in WorkOrder.objects.filter(site=site, resolved_at__isnull=False).values_list(
+            "id", "type", "resolved_at").iterator(chunk_size=10_000):
+        if kind in ("repair", "complaint"):
+            revisits.append(Revisit(work_order_id=pk, due_at=resolved + timedelta(days=3), status=Revisit.Status.DONE,
+                                    done_at=resolved + timedelta(days=rng.randint(1, 4)), overall=rng.randint(2, 5)))
+        if rng.random() < 0.05:
+            ratings.append(SelfRating(work_order_id=pk, overall=rng.randint(3, 5), timeliness=4, attitude=5, quality=4))
+    Revisit.objects.bulk_create(revisits, batch_size=5_000)  # lint: allow-write (bench fixture)
+    SelfRating.objects.bulk_create(ratings, batch_size=5_000)  # lint: allow-write (bench fixture)
+    with connection.cursor() as c:  # a rating is made after the order was resolved, not all today
+        c.execute("UPDATE revisits_selfrating SET created_at = (SELECT resolved_at FROM workorders_workorder w "
+                  "WHERE w.id = work_order_id) WHERE work_order_id IN (SELECT id FROM workorders_workorder "
+                  "WHERE number LIKE %s)", [f"{NUMBER_PREFIX}R-%"])
+    print(f"loaded {orders:,} orders, {orders // 4:,} contacts, {len(revisits):,} revisits and {len(ratings):,} "
+          f"ratings in one site in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     rollups_merge()  # as the worker does hourly: the triggers wrote a rollup row per order
     print(f"rollups merged in {time.perf_counter() - t0:.1f} s: {OrderRollup.objects.count():,} order rows, "

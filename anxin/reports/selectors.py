@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateField, F, Func, Q, QuerySet, Sum
+from django.db.models import Count, DateField, F, FloatField, Func, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +78,21 @@ class BeijingDay(Func):
         return f"(({sql}) AT TIME ZONE 'Asia/Shanghai')::date", params
 
 
+class Epoch(Func):
+    """Seconds since 1970 of a stored time, as a float: a year's complaints compared in Python without making 20k
+    aware datetimes (most of the complaint figure's 170 ms at 1 M)."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"((julianday({sql}) - 2440587.5) * 86400.0)", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"EXTRACT(EPOCH FROM {sql})::float", params
+
+
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
@@ -86,13 +101,21 @@ def order_q(*, user: User, filters: ReportFilters, via: str = "") -> Q:
     """The viewer's scope (as `workorder_qs_for`), site and type as a condition on an order reached through `via`
     (e.g. "work_order__"): a join. `work_order__in=<orders>` would make SQLite list the whole scope's ids first."""
     q = scope_filter(user, site_field=f"{via}site", owner_field=f"{via}owner")
-    # A11: a mass outage counts once, as its field order; its other reports are counted apart (`volume`)
-    q &= Q(**{f"{via}incident__isnull": True}) | Q(**{f"{via}incident__field_order_id": F(f"{via}id")})
+    # A11: a mass outage counts once, as its field order; its other reports are counted apart (`volume`). As "not
+    # one of the reports" (a subquery led by the few incidents) rather than an OR over a join: with the OR, SQLite
+    # read all 1 M orders for the backlog and CSI (190 and 150 ms) instead of the site's open ones by index.
+    q &= ~Q(**{f"{via}id__in": outage_report_ids()})
     if filters.site:
         q &= Q(**{f"{via}site_id": filters.site.id})
     if filters.type:
         q &= Q(**{f"{via}type": filters.type})
     return q
+
+
+def outage_report_ids() -> QuerySet[WorkOrder]:
+    """The ids of every mass outage's reports other than its field order (for `order_q` to leave out)."""
+    return (WorkOrder.objects.filter(incident_id__in=Incident.objects.values("id"))
+            .exclude(incident__field_order_id=F("id")).values("id"))
 
 
 def scoped_orders(*, user: User, filters: ReportFilters) -> QuerySet[WorkOrder]:
@@ -177,15 +200,17 @@ def _scope_site_ids(user: User, filters: ReportFilters) -> list[int]:
     return [s for s in _site_ids(user, filters) if s in visible]
 
 
-def volume(*, user: User, filters: ReportFilters, counts: list[dict] | None = None) -> dict:
+def order_counts_by(*, user: User, filters: ReportFilters) -> dict[str, list[dict]]:
+    """The period's counts grouped by each of type, channel, site and day on its own: grouped by all four at once, a
+    year is ~18k rows to bring into Python (140 ms); apart, a few hundred."""
+    return {key: order_counts(user=user, filters=filters, keys=(key,)) for key in ORDER_KEYS}
+
+
+def volume(*, user: User, filters: ReportFilters, counts: dict[str, list[dict]] | None = None) -> dict:
     """Orders received in the period by type, channel, site and time bucket."""
-    rows = order_counts(user=user, filters=filters) if counts is None else counts
-    by_type, by_channel, by_site, by_day = Counter(), Counter(), Counter(), Counter()
-    for row in rows:
-        by_type[row["type"]] += row["orders"]
-        by_channel[row["channel"]] += row["orders"]
-        by_site[row["site_id"]] += row["orders"]
-        by_day[row["day"]] += row["orders"]
+    by = order_counts_by(user=user, filters=filters) if counts is None else counts
+    by_type, by_channel, by_site, by_day = (Counter({r[key]: r["orders"] for r in by[key]})
+                                            for key in ("type", "channel", "site_id", "day"))
     total = sum(by_type.values())
     units = visible_units(user)
     by_bucket = Counter()
@@ -274,13 +299,14 @@ def complaints(*, user: User, filters: ReportFilters, counts: list[dict] | None 
     history = (WorkOrder.objects.filter(customer__isnull=False, type__in=COMPLAINT_TYPES,
                                         received_at__gte=period.start - REPEAT_WINDOW, received_at__lt=period.end)
                .filter(order_q(user=user, filters=ReportFilters(period=period, site=filters.site)))
-               .values_list("customer_id", "received_at", "type").order_by("customer_id", "received_at"))
-    last_seen: dict[int, object] = {}
-    repeat = 0
+               .annotate(t=Epoch("received_at")).values_list("customer_id", "t", "type")
+               .order_by("customer_id", "received_at"))
+    last_seen: dict[int, float] = {}
+    repeat, start, window = 0, period.start.timestamp(), REPEAT_WINDOW.total_seconds()
     for customer_id, received, type in history:
         previous = last_seen.get(customer_id)
-        counted = received >= period.start and (not filters.type or type == filters.type)
-        if counted and previous is not None and received - previous <= REPEAT_WINDOW:
+        counted = received >= start and (not filters.type or type == filters.type)
+        if counted and previous is not None and received - previous <= window:
             repeat += 1
         last_seen[customer_id] = received
     row["repeat"] = repeat
@@ -357,9 +383,9 @@ def type_statistics(*, user: User, filters: ReportFilters) -> dict:
 
 
 def dashboard(*, user: User, filters: ReportFilters) -> dict:
-    counts = order_counts(user=user, filters=filters)  # read once, shared by three figures
+    counts = order_counts_by(user=user, filters=filters)  # read once, shared by three figures
     return {"volume": volume(user=user, filters=filters, counts=counts),
             "backlog": backlog(user=user, filters=filters),
             "sla": sla_by_metric(user=user, filters=filters),
-            "complaints": complaints(user=user, filters=filters, counts=counts),
-            "quality": service_quality(user=user, filters=filters, counts=counts)}
+            "complaints": complaints(user=user, filters=filters, counts=counts["type"]),
+            "quality": service_quality(user=user, filters=filters, counts=counts["type"])}

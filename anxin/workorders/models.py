@@ -96,7 +96,9 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
             # Every sort and common filter of the queue reads an index in its own order: no database sorts a whole
             # site to show 50 rows, whatever its statistics say (tested in test_queue_indexes). A site's staff see
             # one site, so each index leads with it; wo_received serves the default sort of a multi-site scope.
-            models.Index(fields=["site", "-received_at", "-id"], name="wo_site_newest"),
+            # taken_by last: staff performance counts a month's orders per agent from the index alone (105 → 10 ms
+            # at 1 M); the queue's sorts read only the first three columns
+            models.Index(fields=["site", "-received_at", "-id", "taken_by"], name="wo_site_newest"),
             models.Index(fields=["site", "status", "-received_at", "-id"], name="wo_site_status_newest"),
             models.Index(fields=["site", "type", "-received_at", "-id"], name="wo_site_type_newest"),
             models.Index(fields=["site", "-priority", "-received_at", "-id"], name="wo_site_priority"),
