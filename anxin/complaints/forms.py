@@ -51,4 +51,5 @@ class AnswerForm(ProposalPickForm):
 
 
 class HandlingFormForm(forms.Form):
+    cause = forms.ChoiceField(label=_("root cause"), choices=[("", "—"), *Complaint.Cause.choices])
     note = forms.CharField(max_length=300, required=False)

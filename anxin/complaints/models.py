@@ -30,6 +30,19 @@ class Complaint(TimeStampedModel):
         SERIOUS = "serious", _("Serious")
         SEVERE = "severe", _("Severe")
 
+    class Cause(models.TextChoices):
+        """Why it happened, as the responsible department established it (深层原因): the quarterly analysis counts
+        these. Not the category, which is what the customer complained about."""
+
+        STAFF_CONDUCT = "staff", _("Staff conduct or skill")
+        PROCESS = "process", _("Process or rule")
+        WORKMANSHIP = "workmanship", _("Workmanship")
+        PRODUCT = "product", _("Product or equipment")
+        SCHEDULING = "scheduling", _("Capacity or scheduling")
+        THIRD_PARTY = "third_party", _("Third party or outside cause")
+        MISUNDERSTANDING = "misunderstanding", _("Customer misunderstanding")
+        OTHER = "other", _("Other")
+
     work_order = models.OneToOneField(WorkOrder, on_delete=models.CASCADE, related_name="complaint",
                                       verbose_name=_("work order"))
     what_happened = models.TextField(_("what happened"), max_length=3000)
@@ -46,6 +59,7 @@ class Complaint(TimeStampedModel):
     # D3: the handling form (投诉处理单) signed off by the responsible department, back within 24 h of resolution
     handling_form_returned_at = models.DateTimeField(_("handling form returned"), null=True, blank=True)
     handling_form_note = models.CharField(_("handling form note"), max_length=300, blank=True)
+    cause = models.CharField(_("root cause"), max_length=16, choices=Cause.choices, blank=True)  # from the form
 
     class Meta:
         ordering = ["-created_at"]

@@ -49,6 +49,7 @@ def tracking_record_pdf(*, complaint: Complaint, viewer, proposals, actions, eve
         ("责任人", order.owner or ""), ("告知客户的预计解决日期", complaint.expected_resolution_on or ""),
         ("当前状态", order.get_status_display()), ("解决时间", _t(order.resolved_at)),
         ("投诉处理单回收", f"{_t(complaint.handling_form_returned_at)} {complaint.handling_form_note}".strip()),
+        ("根本原因", complaint.get_cause_display() if complaint.cause else ""),
     ]
     story.append(table([("项目", "内容"), *kv], [45 * mm, 130 * mm]))
     story.append(Paragraph("处理轮次", h2))

@@ -97,11 +97,14 @@ def complaint_route(*, complaint: Complaint, actor: User, owner: User, expected_
     return complaint
 
 
-def handling_form_return(*, complaint: Complaint, actor: User, note: str = "") -> Complaint:
-    """D3: the responsible department's handling form (投诉处理单) is back; due within 24 h of resolution."""
+def handling_form_return(*, complaint: Complaint, actor: User, cause: str, note: str = "") -> Complaint:
+    """D3: the responsible department's handling form (投诉处理单) is back, naming the root cause it found; due
+    within 24 h of resolution."""
     order = complaint.work_order
     if not actor.has_perm("workorders.change_workorder"):
         raise PermissionDeniedError()
+    if cause not in Complaint.Cause.values:
+        raise DomainError(ErrorCode.INVALID, _("Name the root cause the department found."), {"field": "cause"})
     if order.status not in (Status.RESOLVED, Status.CLOSED):
         raise DomainError(ErrorCode.CONFLICT, _("The handling form comes back after the complaint is resolved."),
                           status=409)
@@ -111,9 +114,11 @@ def handling_form_return(*, complaint: Complaint, actor: User, note: str = "") -
     with transaction.atomic():
         complaint.handling_form_returned_at = timezone.now()
         complaint.handling_form_note = (note or "").strip()[:300]
-        complaint.save(update_fields=["handling_form_returned_at", "handling_form_note", "updated_at"])
-        wo_services.workorder_record_step(order=order, type=WorkOrderEvent.Type.HANDLING_FORM_RETURNED,
-                                          actor=actor, body=complaint.handling_form_note)
+        complaint.cause = cause
+        complaint.save(update_fields=["handling_form_returned_at", "handling_form_note", "cause", "updated_at"])
+        wo_services.workorder_record_step(
+            order=order, type=WorkOrderEvent.Type.HANDLING_FORM_RETURNED, actor=actor,
+            body=" · ".join(filter(None, [str(complaint.get_cause_display()), complaint.handling_form_note])))
         audit_record(actor=actor, action="update", object_type="complaints.complaint", object_id=order.public_id,
                      summary=f"{order.number} handling form returned")
     return complaint

@@ -51,5 +51,5 @@ COMPLAINT = {s.key: s for s in (
     Step("case", forms.CaseForm, lambda o, u, d: services.case_publish(complaint=_complaint(o), actor=u, **d),
          perm="workorders.close_workorder", done=_("Published to the case library.")),
     Step("handling_form", forms.HandlingFormForm, lambda o, u, d: services.handling_form_return(
-        complaint=_complaint(o), actor=u, note=d["note"])),
+        complaint=_complaint(o), actor=u, cause=d["cause"], note=d["note"])),
 )}

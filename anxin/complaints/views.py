@@ -40,6 +40,7 @@ def _complaint_page(request, order, bound=None):
         "route": bound.get("route") or forms.RouteForm(staff=staff),
         "proposal_form": bound.get("propose") or forms.ProposalForm(), "answer_form": forms.AnswerForm(),
         "action_form": bound.get("action") or forms.ActionForm(), "case_form": bound.get("case") or forms.CaseForm(),
+        "handling_form": bound.get("handling_form") or forms.HandlingFormForm(),
         "proposals": list(complaint.proposals.all()) if complaint else [],
         "actions": list(complaint.actions.select_related("owner")) if complaint else [],
         "has_case": bool(complaint and selectors.case_for(complaint=complaint))})

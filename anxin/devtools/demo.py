@@ -295,6 +295,14 @@ def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User
         order = wo_services.workorder_transition(order=order, to=to, actor=manager, customer_confirmed=True)
         if order.status == Status.CLOSED:
             break
+    if order.family == Family.COMPLAINT and order.status in (Status.RESOLVED, Status.CLOSED):
+        from anxin.complaints.models import Complaint
+        from anxin.complaints.services import handling_form_return
+
+        complaint = Complaint.objects.filter(work_order=order).first()
+        if complaint is not None:  # the department's form, naming a cause (its own random: the demo stays the same)
+            cause = random.Random(order.pk).choice(["workmanship", "staff", "scheduling", "process", "product"])
+            handling_form_return(complaint=complaint, actor=manager, cause=cause, note="责任部门已签字")
 
 
 def _load_promises() -> None:

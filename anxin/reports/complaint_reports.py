@@ -71,6 +71,9 @@ def _summary(unit_ids: list[int], period: Period) -> dict:
         "total": total,
         "by_category": _counts(qs, "category", total),
         "by_severity": _counts(qs, "severity", total),
+        # the root cause the department's handling form named; complaints still open have none yet
+        "by_cause": _counts(qs.exclude(cause=""), "cause", total),
+        "cause_unknown": qs.filter(cause="").count(),
         "by_unit": [{"key": r["work_order__site__name"], "n": r["n"], "share": _share(r["n"], total)}
                     for r in qs.values("work_order__site__name").annotate(n=Count("id"))
                     .order_by("-n", "work_order__site__name")],
@@ -101,6 +104,8 @@ def complaint_figures(*, kind: str, unit: OrgUnit, period: Period) -> dict:
     cases = [{"title": c.title, "lesson": c.lesson, "number": c.complaint.work_order.number}
              for c in Case.objects.filter(complaint__in=qs).select_related("complaint__work_order")
              .order_by("created_at")]
+    if kind == "half_year":  # the case review tells each case: what happened, why, what was done, the lesson
+        cases = _case_review(qs)
     listing = []
     if kind == "monthly":
         paid_by_complaint = dict(Proposal.objects.filter(
@@ -118,6 +123,23 @@ def complaint_figures(*, kind: str, unit: OrgUnit, period: Period) -> dict:
                                    "hours_mean": before["hours_mean"], "paid_total": before["paid_total"]},
             "change": _share(now["total"] - before["total"], before["total"]), "trend": trend, "cases": cases,
             "list": listing, "list_limited": kind == "monthly" and now["total"] > LIST_LIMIT}
+
+
+def _case_review(complaints) -> list[dict]:
+    """The half-year's published cases as the review reads them (the case's own anonymised story, never the
+    complaint's text): category, root cause, remedies the customer accepted, corrective and preventive actions."""
+    found = (Case.objects.filter(complaint__in=complaints).select_related("complaint__work_order")
+             .prefetch_related("complaint__proposals", "complaint__actions").order_by("created_at"))
+    out = []
+    for case in found:
+        c = case.complaint
+        remedies = [p.measures for p in c.proposals.all()
+                    if p.approval == Proposal.Approval.APPROVED and p.answer == Proposal.Answer.ACCEPTED]
+        out.append({"number": c.work_order.number, "title": case.title, "story": case.story, "lesson": case.lesson,
+                    "category": c.category, "cause": c.cause, "remedies": remedies,
+                    "actions": [{"kind": a.kind, "description": a.description, "due": a.due_on.isoformat(),
+                                 "done": a.done_at is not None} for a in c.actions.all()]})
+    return out
 
 
 # --- reading stored reports ------------------------------------------------------------------------------------
@@ -144,14 +166,20 @@ def labelled(report) -> dict:
 
     f = report.figures
     names = {"category": dict(Complaint.Category.choices), "severity": dict(Complaint.Severity.choices),
-             "paid": dict(Proposal.Kind.choices), "status": dict(Status.choices)}
+             "cause": dict(Complaint.Cause.choices), "paid": dict(Proposal.Kind.choices), "status": dict(Status.choices)}
 
     def rows(items, kind):
         return [{**r, "label": str(names[kind].get(r["key"], r["key"]))} for r in items]
 
     now = f["now"]
+    cases = [{**c, "category": str(names["category"].get(c["category"], c["category"])),
+              "cause": str(names["cause"].get(c["cause"], c["cause"])) if c["cause"] else ""}
+             if "story" in c else c for c in f["cases"]]
     return {**f, "now": {**now, "by_category": rows(now["by_category"], "category"),
-                         "by_severity": rows(now["by_severity"], "severity"), "paid": rows(now["paid"], "paid")},
+                         "by_severity": rows(now["by_severity"], "severity"),
+                         "by_cause": rows(now.get("by_cause", []), "cause"),  # reports made before causes: none
+                         "paid": rows(now["paid"], "paid")},
+            "cases": cases,
             "trend": rows(f["trend"], "category"),
             "list": [{**r, "category": str(names["category"].get(r["category"], r["category"])),
                       "severity": str(names["severity"].get(r["severity"], r["severity"])),

@@ -41,11 +41,20 @@ def sections(report, figures: dict) -> list[tuple[str, list[str], list[list]]]:
                   t["before"]] for t in figures["trend"]]))
     out.append((_("By severity"), [_("Severity"), _("Count"), _("Share")],
                 [[r["label"], r["n"], pct(r["share"])] for r in now["by_severity"]]))
+    out.append((_("By root cause"), [_("Root cause"), _("Count"), _("Share")],
+                [[r["label"], r["n"], pct(r["share"])] for r in now["by_cause"]]
+                + ([[_("Not established yet"), now["cause_unknown"], ""]] if now.get("cause_unknown") else [])))
     out.append((_("By department"), [_("Service centre"), _("Count"), _("Share")],
                 [[r["key"], r["n"], pct(r["share"])] for r in now["by_unit"]]))
     out.append((_("Compensation paid"), [_("Remedy"), _("Times"), _("Amount (yuan)")],
                 [[r["label"], r["n"], r["amount"]] for r in now["paid"]]))
-    if figures["cases"]:
+    if figures["cases"] and "story" in figures["cases"][0]:  # the half-year case review
+        out.append((_("Case review"), [_("Order"), _("Case"), _("What happened"), _("Why"), _("What was done"),
+                                       _("Lesson")],
+                    [[c["number"], f"{c['title']}（{c['category']}）", c["story"], c["cause"] or "—",
+                      "；".join([*c["remedies"], *(_describe_action(a) for a in c["actions"])]) or "—", c["lesson"]]
+                     for c in figures["cases"]]))
+    elif figures["cases"]:
         out.append((_("Cases for review"), [_("Order"), _("Title"), _("Lesson")],
                     [[c["number"], c["title"], c["lesson"]] for c in figures["cases"]]))
     if figures["list"]:
@@ -54,6 +63,12 @@ def sections(report, figures: dict) -> list[tuple[str, list[str], list[list]]]:
                     [[r["number"], r["received"], r["unit"], r["category"], r["severity"], r["status"],
                       r["days"] if r["days"] is not None else "—", r["paid"]] for r in figures["list"]]))
     return out
+
+
+def _describe_action(action: dict) -> str:
+    kind = _("Corrective") if action["kind"] == "corrective" else _("Preventive")
+    state = _("done") if action["done"] else _("due %(date)s") % {"date": action["due"]}
+    return f"{kind}: {action['description']} ({state})"
 
 
 def complaint_report_pdf(*, report, figures: dict, viewer) -> bytes:

@@ -97,7 +97,7 @@ def test_the_handling_form_is_due_within_24_hours_of_resolution(world):
     order = complaint.work_order
     assert Metric.HANDLING_FORM not in {c.metric for c in sla.clocks_sync(order=order)}  # not before resolution
     with pytest.raises(DomainError):
-        services.handling_form_return(complaint=complaint, actor=world.manager)
+        services.handling_form_return(complaint=complaint, actor=world.manager, cause="workmanship")
     with time_machine.travel(NOW + timedelta(hours=5), tick=False):
         _resolve(world, complaint)
     clock = {c.metric: c for c in sla.clocks_sync(order=order)}[Metric.HANDLING_FORM]
@@ -105,11 +105,17 @@ def test_the_handling_form_is_due_within_24_hours_of_resolution(world):
     _sweep(NOW + timedelta(hours=30))
     assert Clock.objects.get(pk=clock.pk).state == Clock.State.BREACHED
     with time_machine.travel(NOW + timedelta(hours=31), tick=False):
-        services.handling_form_return(complaint=complaint, actor=world.manager, note="工程部已签字")
+        with pytest.raises(DomainError) as no_cause:  # the form names the cause the department found
+            services.handling_form_return(complaint=complaint, actor=world.manager, cause="", note="工程部已签字")
+        assert no_cause.value.extra == {"field": "cause"}
+        services.handling_form_return(complaint=complaint, actor=world.manager, cause="workmanship", note="工程部已签字")
+    complaint.refresh_from_db()
+    assert complaint.cause == "workmanship"
+    assert order.events.filter(body="施工质量 · 工程部已签字").exists()
     clock = {c.metric: c for c in sla.clocks_sync(order=order)}[Metric.HANDLING_FORM]
     assert clock.state == Clock.State.MET
     with pytest.raises(DomainError):  # once
-        services.handling_form_return(complaint=complaint, actor=world.manager)
+        services.handling_form_return(complaint=complaint, actor=world.manager, cause="process")
 
 
 def test_tracking_record_pdf_has_the_chinese_fields_and_every_round(world, client_for):

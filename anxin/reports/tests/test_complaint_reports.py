@@ -186,3 +186,37 @@ def test_the_schedule_makes_each_report_once_and_tells_the_subscribers_once(comp
     assert told.filter(channel="inapp").count() == 1
     with pytest.raises(IntegrityError), transaction.atomic():  # a second worker's row cannot exist beside it
         ComplaintReport.objects.create(kind="monthly", unit=w.hq, since=date(2026, 11, 1), until=date(2026, 11, 30))
+
+
+def test_root_causes_and_the_half_year_case_review(complaints, client_for):
+    """c1 and c2 have their handling forms back (workmanship; process); c3 and c4 are open (not established). c1 is
+    closed and published as a case, with a corrective action: the half-year review tells its story."""
+    from anxin.complaints.models import CorrectiveAction
+
+    w = complaints
+    manager = fresh(w.manager)
+    c1, c2 = (Complaint.objects.get(work_order__received_at=at(11, day)) for day in (3, 10))
+    complaint_services.handling_form_return(complaint=c1, actor=manager, cause="workmanship", note="工程部签字")
+    complaint_services.handling_form_return(complaint=c2, actor=manager, cause="process")
+    WorkOrder.objects.filter(pk=c1.work_order_id).update(status="closed")
+    c1.refresh_from_db()
+    complaint_services.case_publish(complaint=c1, actor=manager, title="维修后又漏水", lesson="完工前试水十分钟")
+    CorrectiveAction.objects.create(complaint=c1, kind="corrective", description="完工试水写进作业规范",
+                                    owner=manager, due_on=date(2026, 12, 15))
+
+    monthly = report_generate(kind="monthly", unit=w.hq, day=date(2026, 11, 17), actor=manager).figures["now"]
+    assert [(r["key"], r["n"], r["share"]) for r in monthly["by_cause"]] == [("process", 1, 25.0),
+                                                                            ("workmanship", 1, 25.0)]
+    assert monthly["cause_unknown"] == 2
+
+    review = report_generate(kind="half_year", unit=w.hq, day=date(2026, 11, 17), actor=manager)
+    [case] = review.figures["cases"]
+    assert (case["title"], case["cause"], case["remedies"]) == ("维修后又漏水", "workmanship", ["处理"])
+    assert case["story"] == "上门迟到" and case["actions"][0]["description"] == "完工试水写进作业规范"
+    client = client_for(w.manager)
+    page = client.get(f"/reports/complaints/{review.pk}/").content.decode()
+    for words in ("按根本原因", "施工质量", "流程或制度", "尚未查明", "案例回顾", "完工前试水十分钟", "完工试水写进作业规范"):
+        assert words in page, words
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        client.get(f"/reports/complaints/{review.pk}/pdf/").content)).pages).replace("\n", "")
+    assert "案例回顾" in text and "施工质量" in text and "完工前试水十分钟" in text
