@@ -312,8 +312,10 @@ def complaint_report(request, pk):
 
     report = complaint_reports.complaint_report_get_for(user=request.user, pk=pk)
     figures = complaint_reports.labelled(report)
-    return render(request, "reports/complaint_report.html", {
-        "report": report, "f": figures, "sections": sections(report, figures)})
+    narrative = _("Case review")  # read as a story per case (heading: text), not as a six-column table
+    return render(request, "reports/complaint_report.html", {"report": report, "f": figures, "sections": [
+        (title, headers, rows, [list(zip(headers, row, strict=True)) for row in rows] if title == narrative else None)
+        for title, headers, rows in sections(report, figures)]})
 
 
 @exporting("reports.view_dashboard")
