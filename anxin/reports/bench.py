@@ -71,7 +71,7 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     from anxin.complaints.models import Complaint
 
     categories, severities = Complaint.Category.values, Complaint.Severity.values
-    complaints = WorkOrder.objects.filter(site=site, type="complaint", complaint__isnull=True).values_list(
+    complaints = WorkOrder.objects.filter(number__startswith=f"{NUMBER_PREFIX}R-", type="complaint").values_list(
         "id", "received_at")
     made = [Complaint(work_order_id=pk, what_happened="师傅迟到", customer_wants="道歉", category=rng.choice(categories),
                       severity=rng.choice(severities), is_group=rng.random() < 0.02,
@@ -82,7 +82,8 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     from anxin.revisits.models import Revisit, SelfRating
 
     revisits, ratings = [], []
-    for pk, kind, resolved in WorkOrder.objects.filter(site=site, resolved_at__isnull=False).values_list(
+    for pk, kind, resolved in WorkOrder.objects.filter(number__startswith=f"{NUMBER_PREFIX}R-",
+                                                       resolved_at__isnull=False).values_list(
             "id", "type", "resolved_at").iterator(chunk_size=10_000):
         if kind in ("repair", "complaint"):
             revisits.append(Revisit(work_order_id=pk, due_at=resolved + timedelta(days=3), status=Revisit.Status.DONE,
