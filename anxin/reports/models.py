@@ -123,3 +123,36 @@ class ContactRollup(models.Model):
     class Meta:
         indexes = [models.Index(fields=["site_id", "day"], name="rollup_contact_site_day"),
                    models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_contact_unmerged")]
+
+
+class RevisitRollup(models.Model):
+    """Revisits by their order's site and type and the Beijing day they are due (F1 coverage); kept like
+    `OrderRollup`."""
+
+    site_id = models.IntegerField()
+    day = models.DateField()
+    type = models.CharField(max_length=20)
+    due = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)  # done by the time it was due
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["site_id", "day"], name="rollup_revisit_site_day"),
+                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_revisit_unmerged")]
+
+
+class ScoreRollup(models.Model):
+    """Satisfaction scores (a revisit's overall score on the day it was done; a customer's own rating on the day
+    given) by their order's site and type and the Beijing day (F6 CSI = mean score ÷ 5 × 100); kept like
+    `OrderRollup`. A revisit not done yet adds a row of zeros dated 1970-01-01."""
+
+    site_id = models.IntegerField()
+    day = models.DateField()
+    type = models.CharField(max_length=20)
+    scores = models.IntegerField(default=0)
+    score_sum = models.IntegerField(default=0)
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["site_id", "day"], name="rollup_score_site_day"),
+                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_score_unmerged")]

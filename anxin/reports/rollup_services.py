@@ -1,44 +1,78 @@
-"""The reports' rollups (`OrderRollup`, `ContactRollup`): merging their rows, recounting, checking, rebuilding.
+"""The reports' rollups (orders, contacts, revisits due, satisfaction scores): merging their rows, recounting,
+checking, rebuilding.
 
-Database triggers (migration reports/0005) add a row for each order or contact written and two for each change of a
-counted value, so the sums are right at every commit, whoever wrote. `rollups_merge` (the worker, hourly, and after
-a history import) folds each key's rows into one: the sums do not change, the dashboard reads fewer rows.
-`rollup_differences` recounts from the orders and contacts themselves — the tests' and `anxin rollups --check`'s
-proof that the two agree.
+Database triggers (`rollup_triggers`, installed after every migrate) add a row for each record written and two for
+each change of a counted value, so the sums are right at every commit, whoever wrote. `rollups_merge` (the worker,
+hourly, and after a history import) folds each key's rows into one: the sums do not change, the dashboard reads
+fewer rows. `rollup_differences` recounts from the records themselves — the tests' and `anxin rollups`'s proof that
+the two agree.
 """
 
 from collections import defaultdict
+from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from anxin.intake.models import ContactLog
-from anxin.reports.models import ContactRollup, OrderRollup
+from anxin.reports.models import ContactRollup, OrderRollup, RevisitRollup, ScoreRollup
 from anxin.reports.selectors import BeijingDay
+from anxin.revisits.models import Revisit, SelfRating
 from anxin.workorders.models import WorkOrder
 
-# model → (source model, key fields, measures as a condition on the source row)
+_DONE = Q(status="done", overall__isnull=False, done_at__isnull=False)
+# model → its sources: (source model, key → expression, measure → aggregate), the recount the triggers must equal
 ROLLUPS = {
-    OrderRollup: (WorkOrder, ("site_id", "day", "type", "channel"), {
-        "orders": Q(),
-        "urged": Q(urge_count__gt=0),
-        "resolved": Q(resolved_at__isnull=False),
-        "first_time": Q(resolved_at__isnull=False, urge_count=0, reopen_count=0),
-    }),
-    ContactRollup: (ContactLog, ("site_id", "day"), {
-        "contacts": Q(),
-        "urges": Q(is_urge=True),
-        "no_order": Q(work_order__isnull=True),
-        "on_the_spot": Q(work_order__isnull=True, done_at__isnull=False),
-    }),
+    OrderRollup: [(WorkOrder, {"site_id": F("site_id"), "day": BeijingDay("received_at"), "type": F("type"),
+                               "channel": F("channel")}, {
+        "orders": Count("id"),
+        "urged": Count("id", filter=Q(urge_count__gt=0)),
+        "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
+        "first_time": Count("id", filter=Q(resolved_at__isnull=False, urge_count=0, reopen_count=0)),
+    })],
+    ContactRollup: [(ContactLog, {"site_id": F("site_id"), "day": BeijingDay("received_at")}, {
+        "contacts": Count("id"),
+        "urges": Count("id", filter=Q(is_urge=True)),
+        "no_order": Count("id", filter=Q(work_order__isnull=True)),
+        "on_the_spot": Count("id", filter=Q(work_order__isnull=True, done_at__isnull=False)),
+    })],
+    RevisitRollup: [(Revisit, {"site_id": F("work_order__site_id"), "day": BeijingDay("due_at"),
+                               "type": F("work_order__type")}, {
+        "due": Count("id"),
+        "on_time": Count("id", filter=Q(status="done", done_at__lte=F("due_at"))),
+    })],
+    ScoreRollup: [
+        (Revisit, {"site_id": F("work_order__site_id"), "day": Coalesce(BeijingDay("done_at"), Value(date(1970, 1, 1))),
+                   "type": F("work_order__type")}, {
+            "scores": Count("id", filter=_DONE),
+            "score_sum": Coalesce(Sum(Case(When(_DONE, then=F("overall")), default=0, output_field=IntegerField())), 0),
+        }),
+        (SelfRating, {"site_id": F("work_order__site_id"), "day": BeijingDay("created_at"),
+                      "type": F("work_order__type")}, {
+            "scores": Count("id"),
+            "score_sum": Coalesce(Sum("overall"), 0),
+        }),
+    ],
 }
+
+
+def _keys(model) -> tuple[str, ...]:
+    return tuple(ROLLUPS[model][0][1])
+
+
+def _measures(model) -> tuple[str, ...]:
+    return tuple(ROLLUPS[model][0][2])
+
+
 _MERGE_LOCK = 0x726F6C6C  # PostgreSQL advisory lock: one merge at a time (two workers may both run it)
 
 
 def rollups_merge() -> dict[str, int]:
     """Fold the rows of every key written since the last merge into one row per key. Returns the keys merged."""
     merged = {}
-    for model, (_source, keys, measures) in ROLLUPS.items():
+    for model in ROLLUPS:
+        keys, measures = _keys(model), _measures(model)
         table, cols, values = model._meta.db_table, ", ".join(keys), ", ".join(measures)
         sums = ", ".join(f"SUM({m})" for m in measures)
         touched = f"({cols}) IN (SELECT {cols} FROM {table} WHERE merged = FALSE)"
@@ -65,16 +99,20 @@ def rollups_merge() -> dict[str, int]:
 
 
 def rollup_recount(model) -> dict[tuple, tuple]:
-    """What the rollup should hold, counted from the orders (or contacts) themselves: key → measures."""
-    source, keys, measures = ROLLUPS[model]
-    rows = (source.objects.annotate(day=BeijingDay("received_at")).values(*keys)
-            .annotate(**{m: Count("id", filter=q) if q else Count("id") for m, q in measures.items()}).order_by())
-    return {tuple(r[k] for k in keys): tuple(r[m] for m in measures) for r in rows}
+    """What the rollup should hold, counted from its sources themselves: key → measures (all-zero keys left out)."""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(_measures(model)))
+    for source, keys, measures in ROLLUPS[model]:
+        rows = source.objects.annotate(**{f"k_{k}": e for k, e in keys.items()}).values(*(f"k_{k}" for k in keys))
+        for row in rows.annotate(**measures).order_by():
+            total = totals[tuple(row[f"k_{k}"] for k in keys)]
+            for i, m in enumerate(measures):
+                total[i] += row[m]
+    return {key: tuple(v) for key, v in totals.items() if any(v)}
 
 
 def rollup_sums(model) -> dict[tuple, tuple]:
     """What the rollup holds, added up per key (keys whose sums are all zero left out)."""
-    _source, keys, measures = ROLLUPS[model]
+    keys, measures = _keys(model), _measures(model)
     sums: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(measures))
     for row in model.objects.values_list(*keys, *measures).iterator(chunk_size=10_000):
         total = sums[row[:len(keys)]]
@@ -100,8 +138,10 @@ def rollups_rebuild() -> dict[str, int]:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # writers wait; readers go on
-                cursor.execute("LOCK TABLE workorders_workorder, intake_contactlog IN SHARE MODE")
-        for model, (_source, keys, measures) in ROLLUPS.items():
+                cursor.execute("LOCK TABLE workorders_workorder, intake_contactlog, revisits_revisit, "
+                               "revisits_selfrating IN SHARE MODE")
+        for model in ROLLUPS:
+            keys, measures = _keys(model), _measures(model)
             model.objects.all().delete()
             rows = [model(**dict(zip(keys, key, strict=True)), **dict(zip(measures, values, strict=True)),
                           merged=True)

@@ -1,4 +1,5 @@
-"""The database triggers that keep the reports' rollups (`OrderRollup`, `ContactRollup`), and their installation.
+"""The database triggers that keep the reports' rollups (`reports.models`: orders, contacts, revisits, scores), and
+their installation.
 
 Why triggers rather than the services: every write counts — the services, bulk `.update()`s, the history import's
 `bulk_create`, a repair by SQL — and the sums are right at each commit with no second write path to forget.
@@ -13,11 +14,17 @@ import re
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
-VERSION = 1
+VERSION = 2
+
+# The site and type of the order a revisit or rating belongs to (both fixed once the order is made)
+ORDER_SITE = "(SELECT o.site_id FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
+ORDER_TYPE = "(SELECT o.type FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
+DONE = "{r}.status = 'done' AND {r}.overall IS NOT NULL AND {r}.done_at IS NOT NULL"
 
 # (rollup table, source table, keys, measures): each key and measure is an SQL expression over the row `{r}` (NEW or
-# OLD in a trigger); a measure is a condition counted as 1 or 0. Kept equal to rollup_services.ROLLUPS (the tests
-# compare the triggers' sums with a recount made from those).
+# OLD in a trigger). A measure is a condition counted as 1 or 0, or, written "=expr", a value added up. DAY(x) is the
+# Beijing day; DAY0(x) the same, or 1970-01-01 while x is empty (a revisit not done yet: a row of zeros, never read).
+# Kept equal to rollup_services.ROLLUPS (the tests compare the triggers' sums with a recount made from those).
 ROLLUPS = [
     ("reports_orderrollup", "workorders_workorder",
      {"site_id": "{r}.site_id", "day": "DAY({r}.received_at)", "type": "{r}.type", "channel": "{r}.channel"},
@@ -27,17 +34,32 @@ ROLLUPS = [
      {"site_id": "{r}.site_id", "day": "DAY({r}.received_at)"},
      {"contacts": "1 = 1", "urges": "{r}.is_urge", "no_order": "{r}.work_order_id IS NULL",
       "on_the_spot": "{r}.work_order_id IS NULL AND {r}.done_at IS NOT NULL"}),
+    ("reports_revisitrollup", "revisits_revisit",  # F1 coverage: revisits by the day they are due
+     {"site_id": ORDER_SITE, "day": "DAY({r}.due_at)", "type": ORDER_TYPE},
+     {"due": "1 = 1", "on_time": "{r}.status = 'done' AND {r}.done_at <= {r}.due_at"}),
+    ("reports_scorerollup", "revisits_revisit",  # F6 CSI: scores by the day given — a revisit's …
+     {"site_id": ORDER_SITE, "day": "DAY0({r}.done_at)", "type": ORDER_TYPE},
+     {"scores": DONE, "score_sum": f"=CASE WHEN {DONE} THEN {{r}}.overall ELSE 0 END"}),
+    ("reports_scorerollup", "revisits_selfrating",  # … and the customer's own rating
+     {"site_id": ORDER_SITE, "day": "DAY({r}.created_at)", "type": ORDER_TYPE},
+     {"scores": "1 = 1", "score_sum": "={r}.overall"}),
 ]
 # The Beijing day of a stored time: China keeps UTC+8 all year (SQLite stores UTC text)
 DAY = {"sqlite": "date({x}, '+8 hours')", "postgresql": "(({x}) AT TIME ZONE 'Asia/Shanghai')::date"}
+DAY0 = {"sqlite": "COALESCE(date({x}, '+8 hours'), '1970-01-01')",
+        "postgresql": "COALESCE((({x}) AT TIME ZONE 'Asia/Shanghai')::date, DATE '1970-01-01')"}
 
 
 def _expr(vendor: str, template: str, r: str) -> str:
-    return re.sub(r"DAY\(([^)]*)\)", lambda m: DAY[vendor].replace("{x}", m.group(1)), template.replace("{r}", r))
+    sql = template.replace("{r}", r)
+    sql = re.sub(r"DAY0\(([^)]*)\)", lambda m: DAY0[vendor].replace("{x}", m.group(1)), sql)
+    return re.sub(r"DAY\(([^)]*)\)", lambda m: DAY[vendor].replace("{x}", m.group(1)), sql)
 
 
-def _flag(vendor: str, condition: str, r: str) -> str:
-    return f"(CASE WHEN {_expr(vendor, condition, r)} THEN 1 ELSE 0 END)"
+def _flag(vendor: str, measure: str, r: str) -> str:
+    if measure.startswith("="):
+        return f"COALESCE({_expr(vendor, measure[1:], r)}, 0)"
+    return f"(CASE WHEN {_expr(vendor, measure, r)} THEN 1 ELSE 0 END)"
 
 
 def _values(vendor, keys, measures, r, sign=""):
@@ -47,26 +69,34 @@ def _values(vendor, keys, measures, r, sign=""):
 
 def _changed(vendor, keys, measures) -> str:
     differ = "IS NOT" if vendor == "sqlite" else "IS DISTINCT FROM"
-    return " OR ".join([*(f"{_expr(vendor, k, 'OLD')} {differ} {_expr(vendor, k, 'NEW')}" for k in keys.values()),
-                        *(f"{_flag(vendor, m, 'OLD')} <> {_flag(vendor, m, 'NEW')}" for m in measures.values())])
+    # a key read from the order (a subquery, which PostgreSQL refuses in a trigger's WHEN) changes with the column
+    # that points at the order
+    keyed = [f"{_expr(vendor, k, 'OLD')} {differ} {_expr(vendor, k, 'NEW')}" for k in keys.values() if "SELECT" not in k]
+    keyed += [f"OLD.{c} {differ} NEW.{c}" for c in sorted({c for k in keys.values() if "SELECT" in k
+                                                            for c in re.findall(r"\{r\}\.(\w+)", k)})]
+    return " OR ".join([*keyed, *(f"{_flag(vendor, m, 'OLD')} <> {_flag(vendor, m, 'NEW')}" for m in measures.values())])
 
 
-def _names(rollup: str) -> list[str]:
-    return [f"{rollup}_insert_v{VERSION}", f"{rollup}_update_v{VERSION}"]
+def _name(rollup: str, source: str, when: str) -> str:
+    return f"{rollup}_{source.split('_', 1)[1]}_{when}_v{VERSION}"
 
 
-def _installed(cursor, vendor: str) -> set[str]:
+def _installed(cursor, vendor: str) -> dict[str, str]:
+    """The rollup triggers there are: name → the table they are on."""
     if vendor == "sqlite":
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'reports_%rollup_%'")
+        cursor.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                       "AND name LIKE 'reports_%rollup_%'")
     else:
-        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'reports_%rollup_%'")
-    return {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                       "WHERE t.tgname LIKE 'reports_%rollup_%'")
+    return dict(cursor.fetchall())
 
 
 def rollup_triggers_missing() -> bool:
     with connection.cursor() as cursor:
         have = _installed(cursor, connection.vendor)
-    return any(name not in have for rollup, *_ in ROLLUPS for name in _names(rollup))
+    return any(_name(rollup, source, when) not in have
+               for rollup, source, *_ in ROLLUPS for when in ("insert", "update"))
 
 
 def _install(cursor, vendor: str) -> None:
@@ -74,7 +104,7 @@ def _install(cursor, vendor: str) -> None:
     rollup_triggers_drop(cursor, vendor)  # an older version's, or half of a set
     for rollup, source, keys, measures in ROLLUPS:
         insert = f"INSERT INTO {rollup} ({', '.join([*keys, *measures, 'merged'])}) VALUES"
-        on_insert, on_update = _names(rollup)
+        on_insert, on_update = _name(rollup, source, "insert"), _name(rollup, source, "update")
         changed = _changed(vendor, keys, measures)
         if vendor == "sqlite":
             watched = ", ".join(sorted({c for t in [*keys.values(), *measures.values()]
@@ -85,24 +115,26 @@ def _install(cursor, vendor: str) -> None:
                            f"{insert} ({_values(vendor, keys, measures, 'OLD', '-')}, {false}); "
                            f"{insert} ({_values(vendor, keys, measures, 'NEW')}, {false}); END")
         else:
+            function = f"{rollup}_{source}_count"
             cursor.execute(
-                f"CREATE OR REPLACE FUNCTION {rollup}_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 f"IF TG_OP = 'UPDATE' THEN {insert} ({_values(vendor, keys, measures, 'OLD', '-')}, {false}); "
                 f"END IF; {insert} ({_values(vendor, keys, measures, 'NEW')}, {false}); RETURN NULL; END $$")
             cursor.execute(f"CREATE TRIGGER {on_insert} AFTER INSERT ON {source} FOR EACH ROW "
-                           f"EXECUTE FUNCTION {rollup}_count()")
+                           f"EXECUTE FUNCTION {function}()")
             cursor.execute(f"CREATE TRIGGER {on_update} AFTER UPDATE ON {source} FOR EACH ROW WHEN ({changed}) "
-                           f"EXECUTE FUNCTION {rollup}_count()")
+                           f"EXECUTE FUNCTION {function}()")
 
 
 def rollup_triggers_drop(cursor, vendor: str) -> None:
-    """Before the rollup tables go (migrating back past reports 0005): a trigger would fail every write."""
-    for name in _installed(cursor, vendor):
-        table = next(source for rollup, source, *_ in ROLLUPS if name.startswith(rollup))
+    """Every rollup trigger there is (an older version's too); also before the rollup tables go when migrating back:
+    a trigger left behind would fail every write."""
+    for name, table in _installed(cursor, vendor).items():
         cursor.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if vendor == "sqlite" else f" ON {table}"))
     if vendor == "postgresql":
-        for rollup, *_ in ROLLUPS:
-            cursor.execute(f"DROP FUNCTION IF EXISTS {rollup}_count()")
+        cursor.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'reports_%rollup_%count'")
+        for (function,) in cursor.fetchall():
+            cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
 
 
 def rollup_triggers_ensure(*, using: str = DEFAULT_DB_ALIAS, **_signal) -> bool:
@@ -111,7 +143,10 @@ def rollup_triggers_ensure(*, using: str = DEFAULT_DB_ALIAS, **_signal) -> bool:
         return False
     if connection.vendor not in DAY:
         raise RuntimeError(f"the rollup triggers are written for SQLite and PostgreSQL, not {connection.vendor}")
-    if ROLLUPS[0][0] not in connection.introspection.table_names():  # migrated back before the rollups
+    tables = set(connection.introspection.table_names())
+    if any(rollup not in tables for rollup, *_ in ROLLUPS):  # migrated back before (some of) the rollups
+        with connection.cursor() as cursor:
+            rollup_triggers_drop(cursor, connection.vendor)
         return False
     if not rollup_triggers_missing():
         return False

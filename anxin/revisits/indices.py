@@ -18,7 +18,12 @@ def csi(scores: list[int]) -> float | None:
         return None
     if any(not 1 <= s <= 5 for s in scores):
         raise ValueError("scores are 1..5")
-    return round(sum(scores) / len(scores) / 5 * 100, 1)
+    return csi_of(sum(scores), len(scores))
+
+
+def csi_of(total: int, count: int) -> float | None:
+    """CSI from the sum and number of scores (as the reports' rollups keep them)."""
+    return round(total / count / 5 * 100, 1) if count else None
 
 
 @dataclass(frozen=True)
