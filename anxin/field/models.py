@@ -326,6 +326,8 @@ class Visit(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # staff performance: a period's arrivals, by this index — without it SQLite walked a site's orders (60 ms)
+        indexes = [models.Index(fields=["arrived_at"], name="visit_arrived")]
 
 
 class Signature(PublicIdMixin, models.Model):

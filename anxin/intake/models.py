@@ -57,7 +57,9 @@ class ContactLog(PublicIdMixin, TimeStampedModel):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["customer", "received_at"], name="contactlog_customer_time")]
+        indexes = [models.Index(fields=["customer", "received_at"], name="contactlog_customer_time"),
+                   # a site's contacts of a period (the register, staff performance: per taker from the index)
+                   models.Index(fields=["site", "received_at", "taker"], name="contactlog_site_time")]
         verbose_name = _("contact log")
         verbose_name_plural = _("contact logs")
 

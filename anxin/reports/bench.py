@@ -78,13 +78,19 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
                       expected_resolution_on=(received + timedelta(days=5)).date())
             for pk, received in complaints.iterator()]
     Complaint.objects.bulk_create(made, batch_size=5_000)  # lint: allow-write (bench fixture)
-    # revisits of the done repairs and complaints (F1) and the customers' own ratings of 5% of done orders (F4)
+    # technicians' arrivals at repairs and installations; revisits of the done repairs and complaints (F1); the
+    # customers' own ratings of 5% of done orders (F4)
+    from anxin.field.models import Visit
     from anxin.revisits.models import Revisit, SelfRating
 
-    revisits, ratings = [], []
-    for pk, kind, resolved in WorkOrder.objects.filter(number__startswith=f"{NUMBER_PREFIX}R-",
-                                                       resolved_at__isnull=False).values_list(
-            "id", "type", "resolved_at").iterator(chunk_size=10_000):
+    technicians = list(User.objects.filter(username__startswith="tech").values_list("id", flat=True))
+    revisits, ratings, visits = [], [], []
+    for pk, kind, received, resolved in WorkOrder.objects.filter(
+            number__startswith=f"{NUMBER_PREFIX}R-", resolved_at__isnull=False).values_list(
+            "id", "type", "received_at", "resolved_at").iterator(chunk_size=10_000):
+        if kind in ("repair", "installation"):  # a technician went
+            visits.append(Visit(work_order_id=pk, technician_id=rng.choice(technicians),
+                                arrived_at=received + (resolved - received) / 2))
         if kind in ("repair", "complaint"):
             revisits.append(Revisit(work_order_id=pk, due_at=resolved + timedelta(days=3), status=Revisit.Status.DONE,
                                     done_at=resolved + timedelta(days=rng.randint(1, 4)), overall=rng.randint(2, 5)))
@@ -92,12 +98,13 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
             ratings.append(SelfRating(work_order_id=pk, overall=rng.randint(3, 5), timeliness=4, attitude=5, quality=4))
     Revisit.objects.bulk_create(revisits, batch_size=5_000)  # lint: allow-write (bench fixture)
     SelfRating.objects.bulk_create(ratings, batch_size=5_000)  # lint: allow-write (bench fixture)
+    Visit.objects.bulk_create(visits, batch_size=5_000)  # lint: allow-write (bench fixture)
     with connection.cursor() as c:  # a rating is made after the order was resolved, not all today
         c.execute("UPDATE revisits_selfrating SET created_at = (SELECT resolved_at FROM workorders_workorder w "
                   "WHERE w.id = work_order_id) WHERE work_order_id IN (SELECT id FROM workorders_workorder "
                   "WHERE number LIKE %s)", [f"{NUMBER_PREFIX}R-%"])
-    print(f"loaded {orders:,} orders, {orders // 4:,} contacts, {len(revisits):,} revisits and {len(ratings):,} "
-          f"ratings in one site in {time.perf_counter() - t0:.1f} s")
+    print(f"loaded {orders:,} orders, {orders // 4:,} contacts, {len(revisits):,} revisits, {len(ratings):,} ratings "
+          f"and {len(visits):,} visits in one site in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     rollups_merge()  # as the worker does hourly: the triggers wrote a rollup row per order
     print(f"rollups merged in {time.perf_counter() - t0:.1f} s: {OrderRollup.objects.count():,} order rows, "

@@ -16,17 +16,16 @@ Technicians (by the order's owner, whom dispatch makes the technician):
 """
 
 from collections import defaultdict
-from statistics import mean
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 
 from anxin.accounts.models import User
 from anxin.field.models import Appointment, FieldJob, Visit
 from anxin.intake.models import ContactLog
 from anxin.qa.selectors import qa_scores
-from anxin.reports.selectors import ReportFilters, _site_ids, order_q, queue_url, scoped_orders
+from anxin.reports.selectors import Epoch, ReportFilters, _site_ids, order_q, queue_url, scoped_orders
 from anxin.revisits.indices import csi
 from anxin.revisits.models import Revisit, SelfRating
 from anxin.sla.models import Clock, Metric
@@ -88,12 +87,12 @@ def _scores_by(person_field: str, via: Q, filters: ReportFilters) -> dict[int, l
     return scores
 
 
-def _minutes(pairs) -> dict[int, float]:
-    by: dict[int, list[float]] = defaultdict(list)
-    for pid, start, end in pairs:
-        if start and end and end >= start:
-            by[pid].append((end - start).total_seconds() / 60)
-    return {pid: round(mean(v), 1) for pid, v in by.items()}
+def _minutes(qs: QuerySet, person: str, start: str, end: str) -> dict[int, float]:
+    """Mean minutes from `start` to `end` per person, averaged in the database: a month at a busy desk is 20k pairs,
+    and making them into datetimes in Python was most of the page (110 ms at 1 M orders)."""
+    rows = (qs.filter(**{f"{start}__isnull": False, f"{end}__isnull": False, f"{end}__gte": F(start)})
+            .values(person).annotate(seconds=Avg(Epoch(end) - Epoch(start))).order_by())
+    return {r[person]: round(r["seconds"] / 60, 1) for r in rows if r["seconds"] is not None}
 
 
 def _people(ids) -> dict[int, User]:
@@ -106,14 +105,13 @@ def agent_performance(*, user: User, filters: ReportFilters) -> list[dict]:
     contacts = ContactLog.objects.filter(site_id__in=_site_ids(user, filters), received_at__gte=period.start,
                                          received_at__lt=period.end, taker__isnull=False)
     handled = dict(contacts.values_list("taker_id").annotate(n=Count("id")).order_by())
-    handling = _minutes(contacts.filter(done_at__isnull=False, work_order__isnull=True)
-                        .values_list("taker_id", "received_at", "done_at"))
+    handling = _minutes(contacts.filter(work_order__isnull=True), "taker_id", "received_at", "done_at")
     created = dict(scoped.filter(_between("received_at", filters), taken_by__isnull=False)
                    .values_list("taken_by_id").annotate(n=Count("id")).order_by())
     via = order_q(user=user, filters=filters, via="work_order__")
     first = _minutes(Clock.objects.filter(via, metric=Metric.FIRST_RESPONSE, state=Clock.State.MET,
-                                          started_at__gte=period.start, started_at__lt=period.end)
-                     .values_list("work_order__taken_by_id", "started_at", "met_at"))
+                                          started_at__gte=period.start, started_at__lt=period.end),
+                     "work_order__taken_by_id", "started_at", "met_at")
     scores = _scores_by("taken_by", via, filters)
     qa = qa_scores(unit_ids=_site_ids(user, filters), start=period.start, end=period.end)  # H5, after appeals
     people = _people(set(handled) | set(created) | set(first) | set(scores) | set(qa))

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='revisit',
-            index=models.Index(fields=['done_at'], name='revisit_done'),
+            index=models.Index(fields=['status', 'done_at'], name='revisit_done'),
         ),
         migrations.AddIndex(
             model_name='selfrating',
