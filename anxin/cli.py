@@ -291,8 +291,14 @@ def cmd_import_history(args) -> None:
 def cmd_rollups(args) -> None:
     """The reports' rollups: check them against a recount, merge their rows, or count them again."""
     _django()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
     from anxin.reports.rollup_services import rollup_differences, rollups_merge, rollups_rebuild
 
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        sys.exit("the database has migrations to apply: run `anxin setup` first (it installs the rollups' triggers)")
     started = time.monotonic()
     if args.rebuild:
         print(f"rebuilt: {rollups_rebuild()} rows in {time.monotonic() - started:.1f} s")
@@ -304,7 +310,8 @@ def cmd_rollups(args) -> None:
             print(f"  {table} {key}: holds {held}, recount {counted}")
         if differences:
             sys.exit(f"{len(differences)} keys differ from a recount: `anxin rollups --rebuild` counts them again")
-        print(f"the rollups equal a recount of the orders and contacts ({time.monotonic() - started:.1f} s)")
+        print(f"the rollups equal a recount of the orders, contacts, revisits and ratings "
+              f"({time.monotonic() - started:.1f} s)")
 
 
 def cmd_sla_due(args) -> None:
