@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateField, F, FloatField, Func, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, DateField, F, FloatField, Func, Q, QuerySet, Sum, Window
+from django.db.models.functions import Lag
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -299,22 +301,7 @@ def complaints(*, user: User, filters: ReportFilters, counts: list[dict] | None 
     counted = [r for r in (order_counts(user=user, filters=filters) if counts is None else counts)
                if r["type"] in COMPLAINT_TYPES]
     row = {"total": sum(r["orders"] for r in counted), "resolved": sum(r["resolved"] for r in counted)}
-    # A repeat: the same customer complained in the 90 days before. The complaints of the period and of the 90 days
-    # before it are few; one read and a pass in Python beat a correlated subquery per complaint (2.4 s at 100k).
-    history = (WorkOrder.objects.filter(customer__isnull=False, type__in=COMPLAINT_TYPES,
-                                        received_at__gte=period.start - REPEAT_WINDOW, received_at__lt=period.end)
-               .filter(order_q(user=user, filters=ReportFilters(period=period, site=filters.site)))
-               .annotate(t=Epoch("received_at")).values_list("customer_id", "t", "type")
-               .order_by("customer_id", "received_at"))
-    last_seen: dict[int, float] = {}
-    repeat, start, window = 0, period.start.timestamp(), REPEAT_WINDOW.total_seconds()
-    for customer_id, received, type in history:
-        previous = last_seen.get(customer_id)
-        counted = received >= start and (not filters.type or type == filters.type)
-        if counted and previous is not None and received - previous <= window:
-            repeat += 1
-        last_seen[customer_id] = received
-    row["repeat"] = repeat
+    row["repeat"] = _repeat_complaints(user=user, filters=filters)
     [timely] = attainment_counts(Clock.objects.filter(
         order_q(user=user, filters=filters, via="work_order__"), work_order__type__in=COMPLAINT_TYPES,
         work_order__received_at__gte=period.start, work_order__received_at__lt=period.end,
@@ -327,6 +314,29 @@ def complaints(*, user: User, filters: ReportFilters, counts: list[dict] | None 
             "per_10k_customers": round(row["total"] * 10_000 / customers, 2) if customers else None,
             "customers": customers,
             "url": queue_url(filters.queue_params(type=filters.type or Type.COMPLAINT))}
+
+
+def _repeat_complaints(*, user: User, filters: ReportFilters) -> int:
+    """Complaints of the period whose customer had complained in the 90 days before: each complaint's previous one
+    by a window function, counted in the database. (A correlated subquery per complaint cost 2.4 s at 100k; reading
+    a year's complaints into Python, 25k rows, 50 ms on SQLite and most of PostgreSQL's year dashboard.)"""
+    period = filters.period
+    history = (WorkOrder.objects.filter(customer__isnull=False, type__in=COMPLAINT_TYPES,
+                                        received_at__gte=period.start - REPEAT_WINDOW, received_at__lt=period.end)
+               .filter(order_q(user=user, filters=ReportFilters(period=period, site=filters.site)))
+               .annotate(t=Epoch("received_at"),
+                         before=Window(Lag(Epoch("received_at")), partition_by=[F("customer_id")],
+                                       order_by=[F("received_at").asc(), F("id").asc()]))
+               .values("t", "before", "type").order_by())
+    inner, params = history.query.sql_with_params()
+    sql = f"SELECT COUNT(*) FROM ({inner}) complaints WHERE t >= %s AND t - before <= %s"
+    params = [*params, period.start.timestamp(), REPEAT_WINDOW.total_seconds()]
+    if filters.type:
+        sql += " AND type = %s"
+        params.append(filters.type)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def service_quality(*, user: User, filters: ReportFilters, counts: list[dict] | None = None) -> dict:
