@@ -206,3 +206,15 @@ def test_migrating_back_and_forth_keeps_counting(world):
     assert rollup_differences()
     call_command("migrate", verbosity=0)
     assert rollup_differences() == []
+
+
+def test_many_outage_reports_are_left_out_by_a_subquery(desk, world, monkeypatch):
+    """Past the listed limit (years of outages), the reports are left out by a subquery: the same figures."""
+    manager = fresh(world.manager)
+    incident = Incident.objects.create(site=world.site_a, category=world.category, district="浦东新区",
+                                       field_order=desk["o1"])
+    WorkOrder.objects.filter(pk__in=[desk["o1"].pk, desk["o2"].pk, desk["o3"].pk]).update(incident=incident)
+    listed = selectors.volume(user=manager, filters=ReportFilters(period=NOV))
+    monkeypatch.setattr(selectors, "MAX_LISTED_REPORTS", 1)
+    assert selectors.volume(user=manager, filters=ReportFilters(period=NOV)) == listed
+    assert_agrees(manager)
