@@ -294,7 +294,12 @@ def cmd_rollups(args) -> None:
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from anxin.reports.rollup_services import rollup_differences, rollups_merge, rollups_rebuild
+    from anxin.reports.rollup_services import (
+        rollup_differences,
+        rollups_compact,
+        rollups_merge,
+        rollups_rebuild,
+    )
 
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
@@ -304,6 +309,7 @@ def cmd_rollups(args) -> None:
         print(f"rebuilt: {rollups_rebuild()} rows in {time.monotonic() - started:.1f} s")
     if args.merge:
         print(f"merged: {rollups_merge()} keys in {time.monotonic() - started:.1f} s")
+        rollups_compact()
     if args.check or not (args.rebuild or args.merge):
         differences = rollup_differences()
         for table, key, held, counted in differences[:50]:

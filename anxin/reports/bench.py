@@ -34,7 +34,7 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     from anxin.intake.models import ContactLog
     from anxin.reports.complaint_report_services import report_generate
     from anxin.reports.models import ContactRollup, OrderRollup
-    from anxin.reports.rollup_services import rollups_merge
+    from anxin.reports.rollup_services import rollups_compact, rollups_merge
     from anxin.search.bench import _serve_and_load
     from anxin.workorders.models import WorkOrder
     from anxin.workorders.services import NUMBER_PREFIX
@@ -108,6 +108,7 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
           f"and {len(visits):,} visits in one site in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     rollups_merge()  # as the worker does hourly: the triggers wrote a rollup row per order
+    rollups_compact()  # as a history import does after loading (PostgreSQL)
     print(f"rollups merged in {time.perf_counter() - t0:.1f} s: {OrderRollup.objects.count():,} order rows, "
           f"{ContactRollup.objects.count():,} contact rows")
     # plan with the new rows' statistics, gathered as production gathers them (SQLite: sampled, by `anxin setup` and

@@ -98,6 +98,19 @@ def rollups_merge() -> dict[str, int]:
     return merged
 
 
+def rollups_compact() -> bool:
+    """After a merge that removed many rows (a history import, a first load): PostgreSQL keeps the deleted rows'
+    pages, and the dashboard's scans read them all (a rollup of 31k rows in 142 MB after loading 1 M orders: 20 ms a
+    query instead of 2). VACUUM FULL rewrites the small tables; writers wait the few milliseconds it takes. SQLite
+    reads its tables by b-tree and needs nothing. Returns whether it ran."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:  # VACUUM cannot run inside a transaction: call this outside one
+        for model in ROLLUPS:
+            cursor.execute(f"VACUUM (FULL, ANALYZE) {model._meta.db_table}")
+    return True
+
+
 def rollup_recount(model) -> dict[tuple, tuple]:
     """What the rollup should hold, counted from its sources themselves: key → measures (all-zero keys left out)."""
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(_measures(model)))
