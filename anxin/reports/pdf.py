@@ -65,6 +65,14 @@ def sections(report, figures: dict) -> list[tuple[str, list[str], list[list]]]:
     return out
 
 
+def page_sections(report, figures: dict) -> list[tuple]:
+    """The same sections for the page: the case review as a story per case (heading: text pairs) rather than a
+    six-column table, which a phone cannot show."""
+    narrative = _("Case review")
+    return [(title, headers, rows, [list(zip(headers, row, strict=True)) for row in rows] if title == narrative else None)
+            for title, headers, rows in sections(report, figures)]
+
+
 def _describe_action(action: dict) -> str:
     kind = _("Corrective") if action["kind"] == "corrective" else _("Preventive")
     state = _("done") if action["done"] else _("due %(date)s") % {"date": action["due"]}

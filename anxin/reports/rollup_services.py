@@ -17,20 +17,15 @@ from django.db.models.functions import Coalesce
 
 from anxin.intake.models import ContactLog
 from anxin.reports.models import ContactRollup, OrderRollup, RevisitRollup, ScoreRollup
-from anxin.reports.selectors import BeijingDay
+from anxin.reports.selectors import BeijingDay, order_measures
 from anxin.revisits.models import Revisit, SelfRating
 from anxin.workorders.models import WorkOrder
 
-_DONE = Q(status="done", overall__isnull=False, done_at__isnull=False)
+_DONE = Q(status=Revisit.Status.DONE, overall__isnull=False, done_at__isnull=False)
 # model → its sources: (source model, key → expression, measure → aggregate), the recount the triggers must equal
 ROLLUPS = {
     OrderRollup: [(WorkOrder, {"site_id": F("site_id"), "day": BeijingDay("received_at"), "type": F("type"),
-                               "channel": F("channel")}, {
-        "orders": Count("id"),
-        "urged": Count("id", filter=Q(urge_count__gt=0)),
-        "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
-        "first_time": Count("id", filter=Q(resolved_at__isnull=False, urge_count=0, reopen_count=0)),
-    })],
+                               "channel": F("channel")}, order_measures())],
     ContactRollup: [(ContactLog, {"site_id": F("site_id"), "day": BeijingDay("received_at")}, {
         "contacts": Count("id"),
         "urges": Count("id", filter=Q(is_urge=True)),
@@ -40,7 +35,7 @@ ROLLUPS = {
     RevisitRollup: [(Revisit, {"site_id": F("work_order__site_id"), "day": BeijingDay("due_at"),
                                "type": F("work_order__type")}, {
         "due": Count("id"),
-        "on_time": Count("id", filter=Q(status="done", done_at__lte=F("due_at"))),
+        "on_time": Count("id", filter=Q(status=Revisit.Status.DONE, done_at__lte=F("due_at"))),
     })],
     ScoreRollup: [
         (Revisit, {"site_id": F("work_order__site_id"), "day": Coalesce(BeijingDay("done_at"), Value(date(1970, 1, 1))),

@@ -144,8 +144,8 @@ def _in_period(qs: QuerySet, period: Period, field: str = "received_at") -> Quer
     return qs.filter(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
 
 
-def _measures() -> dict:
-    """What is counted of the orders of a period (the columns of `OrderRollup`)."""
+def order_measures() -> dict:
+    """What is counted of the orders of a period (the columns of `OrderRollup`; its recount uses these too)."""
     return {"orders": Count("id"), "urged": Count("id", filter=Q(urge_count__gt=0)),
             "resolved": Count("id", filter=Q(resolved_at__isnull=False)),
             "first_time": Count("id", filter=Q(resolved_at__isnull=False, urge_count=0, reopen_count=0))}
@@ -157,7 +157,7 @@ MEASURES = ("orders", "urged", "resolved", "first_time")
 
 def _live_order_counts(*, user: User, filters: ReportFilters, keys: tuple = ORDER_KEYS) -> list[dict]:
     return list(_in_period(scoped_orders(user=user, filters=filters), filters.period)
-                .annotate(day=BeijingDay("received_at")).values(*keys).annotate(**_measures()).order_by())
+                .annotate(day=BeijingDay("received_at")).values(*keys).annotate(**order_measures()).order_by())
 
 
 def order_counts(*, user: User, filters: ReportFilters, keys: tuple = ORDER_KEYS) -> list[dict]:
@@ -178,7 +178,7 @@ def order_counts(*, user: User, filters: ReportFilters, keys: tuple = ORDER_KEYS
         **{m: Sum(m) for m in MEASURES}).order_by().values_list(*keys, *MEASURES)}
     # the rollup holds every order; the reports of an outage other than its field order are taken out (few rows)
     for row in _outage_reports(user=user, filters=filters, sites=sites).annotate(
-            day=BeijingDay("received_at")).values(*keys).annotate(**_measures()).order_by():
+            day=BeijingDay("received_at")).values(*keys).annotate(**order_measures()).order_by():
         held = counts[tuple(row[k] for k in keys)]
         for i, m in enumerate(MEASURES):
             held[i] -= row[m]

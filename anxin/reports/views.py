@@ -308,14 +308,12 @@ def complaint_reports(request):
 @permission_required("reports.view_dashboard", raise_exception=True)
 def complaint_report(request, pk):
     from anxin.reports import complaint_reports
-    from anxin.reports.pdf import sections
+    from anxin.reports.pdf import page_sections
 
     report = complaint_reports.complaint_report_get_for(user=request.user, pk=pk)
     figures = complaint_reports.labelled(report)
-    narrative = _("Case review")  # read as a story per case (heading: text), not as a six-column table
-    return render(request, "reports/complaint_report.html", {"report": report, "f": figures, "sections": [
-        (title, headers, rows, [list(zip(headers, row, strict=True)) for row in rows] if title == narrative else None)
-        for title, headers, rows in sections(report, figures)]})
+    return render(request, "reports/complaint_report.html", {"report": report, "f": figures,
+                                                               "sections": page_sections(report, figures)})
 
 
 @exporting("reports.view_dashboard")

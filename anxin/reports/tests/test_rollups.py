@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from anxin.devtools.testing.personas import fresh
 from anxin.intake import services as intake_services
@@ -218,3 +219,38 @@ def test_many_outage_reports_are_left_out_by_a_subquery(desk, world, monkeypatch
     monkeypatch.setattr(selectors, "MAX_LISTED_REPORTS", 1)
     assert selectors.volume(user=manager, filters=ReportFilters(period=NOV)) == listed
     assert_agrees(manager)
+
+
+def test_a_site_outside_the_viewers_scope_counts_nothing_from_the_rollups(desk, world):
+    """The rollups hold every site: the viewer's scope is applied to them as to the orders (a dispatcher of site A
+    asking for site B gets zeros, not B's figures)."""
+    dispatcher = fresh(world.dispatcher_a)
+    assert dispatcher.has_perm("workorders.view_team_orders")  # so the rollup path is the one taken
+    Revisit.objects.create(work_order=desk["o8"], due_at=datetime(2026, 11, 9, tzinfo=SHANGHAI))
+    SelfRating.objects.create(work_order=desk["o8"], overall=5, timeliness=5, attitude=5, quality=5)
+    other = ReportFilters(period=NOV, site=world.site_b)
+    assert selectors.order_counts(user=dispatcher, filters=other) == []
+    assert selectors.revisit_counts(user=dispatcher, filters=other) == dict.fromkeys(selectors.REVISIT_MEASURES, 0)
+    assert set(selectors.contact_counts(user=dispatcher, filters=other).values()) == {0}
+    # … while the manager above both sites sees site B's order, revisit and rating
+    manager = fresh(world.manager)
+    assert sum(r["orders"] for r in selectors.order_counts(user=manager, filters=other)) == 1
+    assert selectors.revisit_counts(user=manager, filters=other)["due"] == 1
+    today = ReportFilters(period=Period(date(2026, 11, 1), timezone.localdate()), site=world.site_b)  # rated today
+    assert selectors.revisit_counts(user=manager, filters=today)["scores"] == 1
+    assert selectors.revisit_counts(user=dispatcher, filters=today)["scores"] == 0
+
+
+def test_anxin_rollups_names_a_difference_and_rebuild_mends_it(desk, capsys):
+    from argparse import Namespace
+
+    from anxin.cli import cmd_rollups
+
+    cmd_rollups(Namespace(check=False, merge=False, rebuild=False))
+    assert "equal a recount" in capsys.readouterr().out
+    OrderRollup.objects.filter(type="complaint").delete()  # as a hand-made delete would leave it
+    with pytest.raises(SystemExit) as differ:
+        cmd_rollups(Namespace(check=True, merge=False, rebuild=False))
+    assert "keys differ" in str(differ.value) and "reports_orderrollup" in capsys.readouterr().out
+    cmd_rollups(Namespace(check=True, merge=False, rebuild=True))
+    assert "equal a recount" in capsys.readouterr().out
