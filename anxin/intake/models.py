@@ -58,8 +58,10 @@ class ContactLog(PublicIdMixin, TimeStampedModel):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["customer", "received_at"], name="contactlog_customer_time"),
-                   # a site's contacts of a period (the register, staff performance: per taker from the index)
-                   models.Index(fields=["site", "received_at", "taker"], name="contactlog_site_time")]
+                   # a site's contacts of a period (the register; staff performance: contacts and handling time per
+                   # taker from the index alone — read from the table, a month's rows were 25 of its 150 ms)
+                   models.Index(fields=["site", "received_at", "taker", "work_order", "done_at"],
+                                name="contactlog_site_taker")]
         verbose_name = _("contact log")
         verbose_name_plural = _("contact logs")
 

@@ -16,9 +16,21 @@ Technicians (by the order's owner, whom dispatch makes the technician):
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.urls import reverse
 
 from anxin.accounts.models import User
@@ -73,17 +85,33 @@ def metric_orders(*, user: User, filters: ReportFilters, person: User, role: str
     raise ValueError(metric)
 
 
-def _scores_by(person_field: str, via: Q, filters: ReportFilters) -> dict[int, list[int]]:
-    scores: dict[int, list[int]] = defaultdict(list)
-    for pid, score in Revisit.objects.filter(
-            via, status=Revisit.Status.DONE, overall__isnull=False,
-            done_at__gte=filters.period.start, done_at__lt=filters.period.end).values_list(
-                f"work_order__{person_field}_id", "overall"):
-        scores[pid].append(score)
-    for pid, score in SelfRating.objects.filter(via, created_at__gte=filters.period.start,
-                                                created_at__lt=filters.period.end).values_list(
-                                                    f"work_order__{person_field}_id", "overall"):
-        scores[pid].append(score)
+@dataclass
+class PeriodScores:
+    """The period's scores (revisits done and customers' own ratings) of the orders in scope, read once for both
+    tables: by who took the order (agents), by its owner (technicians), and the owners' revisit complaints."""
+
+    by_taker: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_owner: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    complaints: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def period_scores(*, user: User, filters: ReportFilters) -> PeriodScores:
+    via = order_q(user=user, filters=filters, via="work_order__")
+    period, scores = filters.period, PeriodScores()
+    people = ("work_order__taken_by_id", "work_order__owner_id", "overall")
+    # unordered: the models' default order made SQLite sort each month's revisits for nothing
+    revisits = Revisit.objects.filter(via, status=Revisit.Status.DONE, overall__isnull=False,
+                                      done_at__gte=period.start, done_at__lt=period.end).order_by()
+    ratings = SelfRating.objects.filter(via, created_at__gte=period.start, created_at__lt=period.end).order_by()
+    for is_revisit, rows in ((True, revisits.values_list(*people)), (False, ratings.values_list(*people))):
+        for taker, owner, score in rows:
+            scores.by_taker[taker].append(score)
+            scores.by_owner[owner].append(score)
+            if is_revisit and score <= DISSATISFIED:
+                scores.complaints[owner] += 1
+    scores.by_taker.pop(None, None)
+    scores.by_owner.pop(None, None)
+    scores.complaints.pop(None, None)
     return scores
 
 
@@ -95,17 +123,11 @@ def _minutes(qs: QuerySet, person: str, start: str, end: str) -> dict[int, float
     return {r[person]: round(r["seconds"] / 60, 1) for r in rows if r["seconds"] is not None}
 
 
-def _chunks(ids: list[int], size: int = 5_000):
-    """Id lists short enough for SQLite's limit on parameters, long enough to be few queries."""
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
-
-
 def _people(ids) -> dict[int, User]:
     return User.objects.select_related("org_unit").in_bulk([i for i in ids if i])
 
 
-def agent_performance(*, user: User, filters: ReportFilters) -> list[dict]:
+def agent_performance(*, user: User, filters: ReportFilters, scores: PeriodScores | None = None) -> list[dict]:
     scoped = scoped_orders(user=user, filters=filters)
     period = filters.period
     contacts = ContactLog.objects.filter(site_id__in=_site_ids(user, filters), received_at__gte=period.start,
@@ -118,7 +140,7 @@ def agent_performance(*, user: User, filters: ReportFilters) -> list[dict]:
     first = _minutes(Clock.objects.filter(via, metric=Metric.FIRST_RESPONSE, state=Clock.State.MET,
                                           started_at__gte=period.start, started_at__lt=period.end),
                      "work_order__taken_by_id", "started_at", "met_at")
-    scores = _scores_by("taken_by", via, filters)
+    scores = (scores or period_scores(user=user, filters=filters)).by_taker
     qa = qa_scores(unit_ids=_site_ids(user, filters), start=period.start, end=period.end)  # H5, after appeals
     people = _people(set(handled) | set(created) | set(first) | set(scores) | set(qa))
     rows = []
@@ -133,13 +155,15 @@ def agent_performance(*, user: User, filters: ReportFilters) -> list[dict]:
     return rows
 
 
-def technician_performance(*, user: User, filters: ReportFilters) -> list[dict]:
+def technician_performance(*, user: User, filters: ReportFilters,
+                           scores: PeriodScores | None = None) -> list[dict]:
     scoped = scoped_orders(user=user, filters=filters)
     period = filters.period
     done = list(scoped.filter(_between("field_job__completed_at", filters), owner__isnull=False)
                 .annotate(reworked=Exists(FieldJob.objects.filter(rework_of_id=OuterRef("pk"))),
                           started=Epoch("field_job__started_at"), ended=Epoch("field_job__completed_at"))
-                .values_list("owner_id", "field_job__job_type__standard_minutes", "started", "ended", "reworked"))
+                .order_by().values_list("owner_id", "field_job__job_type__standard_minutes", "started", "ended",
+                                        "reworked"))
     completed, reworked = defaultdict(int), defaultdict(int)
     standard, actual = defaultdict(int), defaultdict(float)
     for pid, std, started, ended, was_reworked in done:
@@ -148,30 +172,22 @@ def technician_performance(*, user: User, filters: ReportFilters) -> list[dict]:
         if std and started and ended and ended >= started:
             standard[pid] += std
             actual[pid] += (ended - started) / 60  # epoch seconds: no datetime made per job
-    via = order_q(user=user, filters=filters, via="work_order__")
-    # the period's arrivals by their own index, then which of their orders the viewer may count, by id: joined to
-    # the orders, SQLite walked the site's 1 M orders looking for visits (430 ms) and PostgreSQL scanned them all
-    arrived = list(Visit.objects.filter(arrived_at__gte=period.start, arrived_at__lt=period.end)
-                   .annotate(t=Epoch("arrived_at")).values_list("technician_id", "work_order_id", "t"))
-    counted, windows = set(), {}
-    for ids in _chunks(sorted({v[1] for v in arrived})):
-        # the site as an expression: SQLite would otherwise read the site's index instead of these ids (200 ms)
-        counted.update(WorkOrder.objects.alias(plain_site_id=ExpressionWrapper(F("site_id") + 0, IntegerField()))
-                       .filter(order_q(user=user, filters=filters, site="plain_site"), id__in=ids).order_by()
-                       .values_list("id", flat=True))
-        windows.update(Appointment.objects.filter(work_order_id__in=ids, is_current=True).order_by()
-                       .annotate(t=Epoch("window_to")).values_list("work_order_id", "t"))
-    visits = [v for v in arrived if v[1] in counted]
+    # the period's arrivals by their own index, each joined to its order by key and to the order's current window;
+    # the order's site as an expression, so that SQLite cannot start from the site's 1 M orders instead (430 ms)
+    window = Appointment.objects.filter(work_order_id=OuterRef("work_order_id"), is_current=True).annotate(
+        t=Epoch("window_to")).values("t")[:1]
+    visits = (Visit.objects.alias(plain_site_id=ExpressionWrapper(F("work_order__site_id") + 0, IntegerField()))
+              .filter(order_q(user=user, filters=filters, via="work_order__", site="plain_site"),
+                      arrived_at__gte=period.start, arrived_at__lt=period.end)
+              .annotate(t=Epoch("arrived_at"), window=Subquery(window)).order_by()
+              .values_list("technician_id", "t", "window"))
     arrivals, on_time = defaultdict(int), defaultdict(int)
-    for pid, order_id, arrived in visits:
-        if order_id in windows:
+    for pid, arrived, window_end in visits:
+        if window_end is not None:
             arrivals[pid] += 1
-            on_time[pid] += arrived <= windows[order_id]
-    scores = _scores_by("owner", via, filters)
-    complaints = dict(Revisit.objects.filter(via, status=Revisit.Status.DONE,
-                                             overall__lte=DISSATISFIED, done_at__gte=period.start,
-                                             done_at__lt=period.end)
-                      .values_list("work_order__owner_id").annotate(n=Count("id")).order_by())
+            on_time[pid] += arrived <= window_end
+    scored = scores or period_scores(user=user, filters=filters)
+    scores, complaints = scored.by_owner, scored.complaints
     people = _people(set(completed) | set(arrivals) | set(scores) | set(complaints))
     rows = []
     for pid, person in people.items():
