@@ -16,12 +16,40 @@ from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from anxin.intake.models import ContactLog
-from anxin.reports.models import ContactRollup, OrderRollup, RevisitRollup, ScoreRollup
+from anxin.reports.models import (
+    AgentScoreRollup,
+    ContactRollup,
+    OrderRollup,
+    RevisitRollup,
+    ScoreRollup,
+    TechnicianScoreRollup,
+)
 from anxin.reports.selectors import BeijingDay, order_measures
+from anxin.revisits.indices import DISSATISFIED
 from anxin.revisits.models import Revisit, SelfRating
 from anxin.workorders.models import WorkOrder
 
 _DONE = Q(status=Revisit.Status.DONE, overall__isnull=False, done_at__isnull=False)
+
+
+def _person_scores(column: str) -> list[tuple]:
+    """Scores by the person of the order in `column` (0: nobody), as the triggers count them for H2."""
+    keys = {"site_id": F("work_order__site_id"), "type": F("work_order__type"),
+            "person_id": Coalesce(F(f"work_order__{column}"), 0)}
+    return [
+        (Revisit, {**keys, "day": Coalesce(BeijingDay("done_at"), Value(date(1970, 1, 1)))}, {
+            "scores": Count("id", filter=_DONE),
+            "score_sum": Coalesce(Sum(Case(When(_DONE, then=F("overall")), default=0, output_field=IntegerField())), 0),
+            "complaints": Count("id", filter=_DONE & Q(overall__lte=DISSATISFIED)),
+        }),
+        (SelfRating, {**keys, "day": BeijingDay("created_at")}, {
+            "scores": Count("id"),
+            "score_sum": Coalesce(Sum("overall"), 0),
+            "complaints": Count("id", filter=Q(overall__lt=0)),  # a rating is never a revisit complaint: always 0
+        }),
+    ]
+
+
 # model → its sources: (source model, key → expression, measure → aggregate), the recount the triggers must equal
 ROLLUPS = {
     OrderRollup: [(WorkOrder, {"site_id": F("site_id"), "day": BeijingDay("received_at"), "type": F("type"),
@@ -49,6 +77,8 @@ ROLLUPS = {
             "score_sum": Coalesce(Sum("overall"), 0),
         }),
     ],
+    AgentScoreRollup: _person_scores("taken_by_id"),
+    TechnicianScoreRollup: _person_scores("owner_id"),
 }
 
 

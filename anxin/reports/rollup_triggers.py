@@ -14,12 +14,29 @@ import re
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
-VERSION = 2
+from anxin.revisits.indices import DISSATISFIED
+
+VERSION = 3
 
 # The site and type of the order a revisit or rating belongs to (both fixed once the order is made)
 ORDER_SITE = "(SELECT o.site_id FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
 ORDER_TYPE = "(SELECT o.type FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
 DONE = "{r}.status = 'done' AND {r}.overall IS NOT NULL AND {r}.done_at IS NOT NULL"
+# the person a score counts for in staff performance (0: nobody); unlike the site, this can change: see REKEYS
+ORDER_PERSON = "COALESCE((SELECT o.{column} FROM workorders_workorder o WHERE o.id = {{r}}.work_order_id), 0)"
+
+
+def _person_scores(rollup: str, column: str) -> list[tuple]:
+    keys = {"site_id": ORDER_SITE, "type": ORDER_TYPE, "person_id": ORDER_PERSON.format(column=column)}
+    return [
+        (rollup, "revisits_revisit", {**keys, "day": "DAY0({r}.done_at)"},
+         {"scores": DONE, "score_sum": f"=CASE WHEN {DONE} THEN {{r}}.overall ELSE 0 END",
+          "complaints": f"{DONE} AND {{r}}.overall <= {DISSATISFIED}"}),
+        (rollup, "revisits_selfrating", {**keys, "day": "DAY({r}.created_at)"},
+         {"scores": "1 = 1", "score_sum": "={r}.overall", "complaints": "1 = 0"}),
+    ]
+
+
 
 # (rollup table, source table, keys, measures): each key and measure is an SQL expression over the row `{r}` (NEW or
 # OLD in a trigger). A measure is a condition counted as 1 or 0, or, written "=expr", a value added up. DAY(x) is the
@@ -43,7 +60,13 @@ ROLLUPS = [
     ("reports_scorerollup", "revisits_selfrating",  # … and the customer's own rating
      {"site_id": ORDER_SITE, "day": "DAY({r}.created_at)", "type": ORDER_TYPE},
      {"scores": "1 = 1", "score_sum": "={r}.overall"}),
+    # H2: the same scores by who took the order and by its owner
+    *_person_scores("reports_agentscorerollup", "taken_by_id"),
+    *_person_scores("reports_technicianscorerollup", "owner_id"),
 ]
+# When an order's person changes (an owner reassigned, a user deleted), its scores already counted move with it: a
+# trigger on the orders takes each source row away under the old person and adds it under the new one.
+REKEYS = [("reports_agentscorerollup", "taken_by_id"), ("reports_technicianscorerollup", "owner_id")]
 # The Beijing day of a stored time: China keeps UTC+8 all year (SQLite stores UTC text)
 DAY = {"sqlite": "date({x}, '+8 hours')", "postgresql": "(({x}) AT TIME ZONE 'Asia/Shanghai')::date"}
 DAY0 = {"sqlite": "COALESCE(date({x}, '+8 hours'), '1970-01-01')",
@@ -81,6 +104,10 @@ def _name(rollup: str, source: str, when: str) -> str:
     return f"{rollup}_{source.split('_', 1)[1]}_{when}_v{VERSION}"
 
 
+def _rekey_name(rollup: str, column: str) -> str:
+    return f"{rollup}_{column.removesuffix('_id')}_moved_v{VERSION}"
+
+
 def _installed(cursor, vendor: str) -> dict[str, str]:
     """The rollup triggers there are: name → the table they are on."""
     if vendor == "sqlite":
@@ -96,7 +123,8 @@ def rollup_triggers_missing() -> bool:
     with connection.cursor() as cursor:
         have = _installed(cursor, connection.vendor)
     return any(_name(rollup, source, when) not in have
-               for rollup, source, *_ in ROLLUPS for when in ("insert", "update"))
+               for rollup, source, *_ in ROLLUPS for when in ("insert", "update")) or any(
+        _rekey_name(rollup, column) not in have for rollup, column in REKEYS)
 
 
 def _install(cursor, vendor: str) -> None:
@@ -124,7 +152,34 @@ def _install(cursor, vendor: str) -> None:
                            f"EXECUTE FUNCTION {function}()")
             cursor.execute(f"CREATE TRIGGER {on_update} AFTER UPDATE ON {source} FOR EACH ROW WHEN ({changed}) "
                            f"EXECUTE FUNCTION {function}()")
+    for rollup, column in REKEYS:
+        _install_rekey(cursor, vendor, rollup, column)
 
+
+
+def _install_rekey(cursor, vendor: str, rollup: str, column: str) -> None:
+    """On the orders: when `column` changes, every source row of `rollup` for the order is taken away under the old
+    person and added under the new one (the order's other keys — site, type — are read as they are now)."""
+    false = "0" if vendor == "sqlite" else "false"
+    moves = []
+    for table, source, keys, measures in ROLLUPS:
+        if table != rollup:
+            continue
+        insert = f"INSERT INTO {rollup} ({', '.join([*keys, *measures, 'merged'])}) SELECT"
+        for person, sign in ((f"COALESCE(OLD.{column}, 0)", "-"), (f"COALESCE(NEW.{column}, 0)", "")):
+            moved = {**keys, "person_id": person}
+            moves.append(f"{insert} {_values(vendor, moved, measures, 'r', sign)}, {false} FROM {source} r "
+                         f"WHERE r.work_order_id = NEW.id;")
+    name = _rekey_name(rollup, column)
+    if vendor == "sqlite":
+        cursor.execute(f"CREATE TRIGGER {name} AFTER UPDATE OF {column} ON workorders_workorder "
+                       f"WHEN OLD.{column} IS NOT NEW.{column} BEGIN {' '.join(moves)} END")
+    else:
+        function = f"{rollup}_{column}_moved_count"
+        cursor.execute(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       f"{' '.join(moves)} RETURN NULL; END $$")
+        cursor.execute(f"CREATE TRIGGER {name} AFTER UPDATE ON workorders_workorder FOR EACH ROW "
+                       f"WHEN (OLD.{column} IS DISTINCT FROM NEW.{column}) EXECUTE FUNCTION {function}()")
 
 def rollup_triggers_drop(cursor, vendor: str) -> None:
     """Every rollup trigger there is (an older version's too); also before the rollup tables go when migrating back:

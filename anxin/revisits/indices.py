@@ -11,6 +11,10 @@ Service competitiveness index (S3 篇1, 服务竞争力指数), 0–100:
 
 from dataclasses import dataclass
 
+# A revisit scored at or below this counts as a complaint on the call in staff performance (H2). Fixed, unlike
+# settings.REVISIT_DISSATISFIED_AT (which reopens orders): the reports' rollup triggers count with this number.
+DISSATISFIED = 2
+
 
 def csi(scores: list[int]) -> float | None:
     """0–100, one decimal; None without scores."""

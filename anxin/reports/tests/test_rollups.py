@@ -14,7 +14,7 @@ from django.utils import timezone
 from anxin.devtools.testing.personas import fresh
 from anxin.intake import services as intake_services
 from anxin.intake.models import ContactLog
-from anxin.reports import selectors
+from anxin.reports import selectors, staff
 from anxin.reports.models import ContactRollup, OrderRollup
 from anxin.reports.periods import SHANGHAI, Period
 from anxin.reports.rollup_services import (
@@ -46,6 +46,12 @@ def assert_agrees(user, **filters):
             selectors._live_order_counts(user=user, filters=f, keys=keys), keys)
     assert selectors.revisit_counts(user=user, filters=f) == selectors._live_revisit_counts(
         via=selectors.order_q(user=user, filters=f, via="work_order__"), period=f.period)
+    # staff performance's scores per person (H2): the person rollups against the revisits and ratings
+    rolled = staff.period_scores(user=user, filters=f)
+    live = staff._live_scores(via=selectors.order_q(user=user, filters=f, via="work_order__"), period=f.period)
+    for role in ("by_taker", "by_owner"):
+        assert dict(getattr(rolled, role)) == {pid: sums for pid, sums in getattr(live, role).items()
+                                               if pid and any(sums)}, role
 
 
 def test_the_rollup_equals_a_recount_after_every_kind_of_write(desk, world):
@@ -91,6 +97,21 @@ def test_the_rollup_equals_a_recount_after_every_kind_of_write(desk, world):
     quality = selectors.service_quality(user=manager, filters=ReportFilters(period=Period(date(2026, 11, 1),
                                                                                           date(2026, 12, 31))))
     assert quality["scores"] == 5 and quality["csi"] == 76.0  # revisits o1 5, o2 2, o3 4; ratings o7 3, o8 5: 19 / 5 / 5
+    scores = staff.period_scores(user=manager, filters=ReportFilters(period=Period(date(2026, 11, 1),
+                                                                                   date(2026, 12, 31))))
+    assert sum(n for n, _total, _low in scores.by_taker.values()) <= 5
+
+    # the person a score counts for changes (an owner reassigned, a taker's account deleted): the scores move with
+    # the order, by the trigger on the orders
+    WorkOrder.objects.filter(pk=desk["o3"].pk).update(owner=world.tech_a)
+    WorkOrder.objects.filter(pk__in=[desk["o2"].pk, desk["o7"].pk]).update(owner=world.tech_a, taken_by=None)
+    assert_agrees(manager)
+    n, total, low = staff.period_scores(user=manager, filters=ReportFilters(period=Period(
+        date(2026, 11, 1), date(2026, 12, 31)))).by_owner[world.tech_a.pk]
+    assert n >= 3 and total >= 9 and low >= 1  # at least o2's revisit 2, o3's revisit 4 and o7's rating 3
+    WorkOrder.objects.filter(pk=desk["o3"].pk).update(owner=None)
+    assert_agrees(manager)
+    assert_agrees(manager, type="repair")
 
     # contacts: linked to an order afterwards, closed, moved to another day
     open_call = ContactLog.objects.filter(work_order__isnull=True, done_at__isnull=True).first()
