@@ -307,6 +307,12 @@ SMS_URL = os.environ.get("ANXIN_SMS_URL", "")  # an HTTP gateway taking {"phone"
 SMS_API_KEY = envsecret("ANXIN_SMS_API_KEY", "") or ""
 WECHAT_URL = os.environ.get("ANXIN_WECHAT_URL", "")  # e.g. the template-message endpoint incl. access token
 WECHAT_TEMPLATE_ID = os.environ.get("ANXIN_WECHAT_TEMPLATE_ID", "")
+# The portal's "messages by WeChat": the service account's web sign-in (snsapi_base) gives the customer's OpenID.
+# Unset app id: the portal does not offer WeChat.
+WECHAT_APPID = os.environ.get("ANXIN_WECHAT_APPID", "")
+WECHAT_SECRET = os.environ.get("ANXIN_WECHAT_SECRET", "")
+WECHAT_AUTHORIZE_URL = os.environ.get("ANXIN_WECHAT_AUTHORIZE_URL", "https://open.weixin.qq.com/connect/oauth2/authorize")
+WECHAT_TOKEN_URL = os.environ.get("ANXIN_WECHAT_TOKEN_URL", "https://api.weixin.qq.com/sns/oauth2/access_token")
 SLA_SWEEP_SECONDS = envint("ANXIN_SLA_SWEEP_SECONDS", 15)
 # a row left `sending` by a killed worker is sent again (same out_id) after this long
 NOTIFY_CLAIM_TIMEOUT_SECONDS = envint("ANXIN_NOTIFY_CLAIM_TIMEOUT_SECONDS", 300)

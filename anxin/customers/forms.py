@@ -30,8 +30,8 @@ class CustomerEditForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["kind", "name", "tier", "preferred_language", "province", "city", "district", "street", "number",
-                  "address_detail", "postcode", "lat", "lng", "email", "notes"]
+        fields = ["kind", "name", "tier", "preferred_language", "preferred_channel", "province", "city", "district",
+                  "street", "number", "address_detail", "postcode", "lat", "lng", "email", "notes"]
 
     def __init__(self, *args, can_set_tier=False, **kwargs):
         super().__init__(*args, **kwargs)

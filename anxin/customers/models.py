@@ -30,6 +30,14 @@ class Customer(PublicIdMixin, TimeStampedModel):
         A2 = "2A", "2A"
         A1 = "1A", "1A"
 
+    class Channel(models.TextChoices):
+        """How the customer hears about their orders (I1). Automatic: by email for an order that came by email or a
+        customer with an address and no mobile, else by SMS."""
+        AUTO = "", _("Automatic")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("Email")
+        WECHAT = "wechat", _("WeChat")
+
     Language = Language  # A12: the same list as the agents' skills (core.languages)
 
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.PERSON)
@@ -37,6 +45,10 @@ class Customer(PublicIdMixin, TimeStampedModel):
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices, default=Tier.BASIC)
     preferred_language = models.CharField(_("preferred language"), max_length=5, choices=Language.choices,
                                           default=Language.ZH)
+    preferred_channel = models.CharField(_("messages by"), max_length=10, choices=Channel.choices, blank=True,
+                                         default=Channel.AUTO)
+    # the customer's OpenID with the service account, from the portal's WeChat sign-in (never typed by staff)
+    wechat_openid = models.CharField(_("WeChat OpenID"), max_length=64, blank=True, editable=False)
     site = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="customers", verbose_name=_("site"))
     province = models.CharField(_("province"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=20, blank=True)

@@ -83,7 +83,12 @@ def customer_update(*, customer: Customer, actor: User, data: dict[str, Any], re
     """
     if not actor.has_perm("customers.change_customer"):
         raise PermissionDeniedError()
-    editable = {"name", "kind", "tier", "preferred_language", "notes", "email", "lat", "lng", *ADDRESS_FIELDS}
+    editable = {"name", "kind", "tier", "preferred_language", "preferred_channel", "notes", "email", "lat", "lng",
+                *ADDRESS_FIELDS}
+    if data.get("preferred_channel") == Customer.Channel.WECHAT and not customer.wechat_openid:
+        # the OpenID comes only from the customer's own WeChat sign-in in the portal
+        raise DomainError(CustomerErrorCode.INVALID, _("This customer has not linked WeChat in the portal yet."),
+                          {"field": "preferred_channel"})
     changes = {}
     for key, value in data.items():
         if key not in editable:

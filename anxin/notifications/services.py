@@ -142,6 +142,20 @@ def notify_email(*, address: str, kind: str, subject: str, body: str, dedupe_key
     return Notification.objects.get(channel=Channel.EMAIL, dedupe_key=row.dedupe_key)
 
 
+def notify_wechat(*, openid: str, kind: str, text: str, dedupe_key: str, url: str = "",
+                  now: datetime | None = None, quiet: bool = False) -> Notification | None:
+    """A WeChat template message to a customer's OpenID (I1, their chosen channel), once per dedupe_key."""
+    if not openid:
+        return None
+    now = now or timezone.now()
+    send_at = (customer_quiet_until(now) or now) if quiet else now
+    row = Notification(to_address=openid[:100], channel=Channel.WECHAT, kind=kind, subject=text[:200], body="",
+                       url=url[:200], dedupe_key=f"{dedupe_key[:100]}@w{openid}"[:150], next_attempt_at=send_at)
+    if not _insert_once([row]):
+        return None
+    return Notification.objects.get(channel=Channel.WECHAT, dedupe_key=row.dedupe_key)
+
+
 def sent_recently(*, address: str, kind: str, since: datetime) -> int:
     """How many messages of `kind` went to one address since `since` (a loop breaker for automatic answers)."""
     return Notification.objects.filter(to_address=address[:100], kind=kind, created_at__gte=since).count()

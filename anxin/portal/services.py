@@ -290,3 +290,54 @@ def portal_purge(*, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     codes = LoginCode.objects.filter(created_at__lt=now - timedelta(days=2)).delete()[0]
     return {"attempts": throttle.purge(older_than=timedelta(days=2), now=now), "codes": codes}
+
+
+def message_channels(phone: str) -> dict[str, bool]:
+    """Which channels can reach this customer: SMS (their number is proved), email (an archive record has an
+    address), WeChat (linked through the portal's WeChat sign-in)."""
+    customers = selectors.customers_for_phone(phone)
+    return {Customer.Channel.SMS: True, Customer.Channel.EMAIL: any(c.email for c in customers),
+            Customer.Channel.WECHAT: any(c.wechat_openid for c in customers)}
+
+
+def message_channel_set(*, phone: str, channel: str) -> int:
+    """I1: the channel the customer's order messages go by, on every archive record of their number. A channel
+    that cannot reach them is refused (nothing changes). Returns the records changed."""
+    if channel not in Customer.Channel.values:
+        raise DomainError(PortalErrorCode.INVALID, _("Choose one of the offered channels."), {"field": "channel"})
+    if channel and not message_channels(phone)[channel]:
+        raise DomainError(PortalErrorCode.INVALID, {
+            Customer.Channel.EMAIL: _("There is no email address on your record; tell us one on the hotline."),
+            Customer.Channel.WECHAT: _("Link your WeChat first: open this page in WeChat and choose Link WeChat."),
+        }[channel], {"field": "channel"})
+    with transaction.atomic():
+        changed = Customer.objects.filter(contacts__phone=phone).exclude(preferred_channel=channel).distinct()
+        ids = list(changed.values_list("pk", flat=True))
+        Customer.objects.filter(pk__in=ids).update(preferred_channel=channel, updated_at=timezone.now())
+        for pk in ids:
+            audit_record(actor=portal_actor(), action="update", object_type="customers.customer", object_id=pk,
+                         summary="messages by (portal)", data={"preferred_channel": channel})
+    return len(ids)
+
+
+def wechat_link(*, phone: str, code: str) -> int:
+    """The portal's WeChat sign-in came back with `code`: its OpenID goes on every archive record of the number,
+    and their messages go by WeChat from now on. A provider that refuses is a clear error; nothing changes."""
+    from anxin.notifications.transports import TransportError, wechat_openid_for
+
+    if not settings.WECHAT_APPID:
+        raise DomainError(PortalErrorCode.NOT_ALLOWED, _("WeChat messages are not set up for this service."),
+                          status=404)
+    try:
+        openid = wechat_openid_for(code)
+    except TransportError as exc:
+        raise DomainError(PortalErrorCode.INVALID, _("WeChat did not confirm you. Please try again."),
+                          {"reason": str(exc)[:100]}, status=502) from exc
+    with transaction.atomic():
+        ids = list(Customer.objects.filter(contacts__phone=phone).distinct().values_list("pk", flat=True))
+        Customer.objects.filter(pk__in=ids).update(wechat_openid=openid, preferred_channel=Customer.Channel.WECHAT,
+                                                   updated_at=timezone.now())
+        for pk in ids:
+            audit_record(actor=portal_actor(), action="update", object_type="customers.customer", object_id=pk,
+                         summary="WeChat linked (portal)", data={"preferred_channel": Customer.Channel.WECHAT})
+    return len(ids)

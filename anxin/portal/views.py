@@ -15,8 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from anxin.core.errors import DomainError
 from anxin.core.http import client_ip
 from anxin.core.signing import rating_token
+from anxin.customers.models import Customer
 from anxin.field.tracking import tracking_path
 from anxin.knowledge.selectors import articles_by_id
+from anxin.notifications.transports import wechat_authorize_url
 from anxin.portal import selectors, services
 from anxin.portal.forms import CodeForm, MessageForm, PhoneForm, RepairForm, TrackForm
 from anxin.revisits.selectors import rating_already_given
@@ -238,3 +240,63 @@ def track(request):
         return render(request, "portal/track.html", {"form": form, "error": _(
             "No order matches this number and these digits.")}, status=404)
     return render(request, "portal/track.html", {"form": form}, status=400 if request.method == "POST" else 200)
+
+
+WECHAT_STATE_KEY = "portal_wechat_state"
+
+
+def _settings_context(phone: str) -> dict:
+    customers = selectors.customers_for_phone(phone)
+    reachable = services.message_channels(phone)
+    notes = {Customer.Channel.AUTO: _("by SMS, or by email for requests you sent by email"),
+             Customer.Channel.EMAIL: "" if reachable[Customer.Channel.EMAIL] else _("no email address on your record"),
+             Customer.Channel.WECHAT: "" if reachable[Customer.Channel.WECHAT] else _("link WeChat first")}
+    return {"options": [{"value": value, "label": label, "note": notes.get(value, ""),
+                         "enabled": not value or reachable[value]} for value, label in Customer.Channel.choices],
+            "chosen": next((c.preferred_channel for c in customers), ""), "linked": reachable[Customer.Channel.WECHAT],
+            "wechat_offered": bool(settings.WECHAT_APPID)}
+
+
+@customer_required
+def message_settings(request):
+    """I1: how the customer hears about their orders — SMS, email or WeChat (once linked)."""
+    phone = request.portal_phone
+    context = _settings_context(phone)
+    if request.method == "POST":
+        try:
+            services.message_channel_set(phone=phone, channel=request.POST.get("channel", "")[:10])
+        except DomainError as exc:
+            return _refused(request, "portal/settings.html", context, exc)
+        messages.success(request, _("Saved. Messages about your orders will come this way."))
+        return redirect("portal:settings")
+    return render(request, "portal/settings.html", context)
+
+
+@require_POST
+@customer_required
+def wechat_start(request):
+    """To WeChat's sign-in (silent inside WeChat's browser); it comes back to `wechat_done` with a code."""
+    if not settings.WECHAT_APPID:
+        return redirect("portal:settings")
+    state = uuid.uuid4().hex
+    request.session[WECHAT_STATE_KEY] = state  # the answer must come back to this session
+    back = f"{settings.SITE_URL}{reverse('portal:wechat_done')}"
+    return redirect(wechat_authorize_url(redirect_uri=back, state=state))
+
+
+@require_GET
+@customer_required
+def wechat_done(request):
+    expected = request.session.pop(WECHAT_STATE_KEY, None)
+    code = (request.GET.get("code") or "")[:200]
+    context = _settings_context(request.portal_phone)
+    if not expected or request.GET.get("state") != expected or not code:
+        # a forged or replayed answer (or the customer declined in WeChat): nothing is linked
+        return _refused(request, "portal/settings.html", context, DomainError(
+            services.PortalErrorCode.INVALID, _("The WeChat link was not completed. Please try again.")))
+    try:
+        services.wechat_link(phone=request.portal_phone, code=code)
+    except DomainError as exc:
+        return _refused(request, "portal/settings.html", context, exc)
+    messages.success(request, _("WeChat linked. Messages about your orders will come by WeChat."))
+    return redirect("portal:settings")

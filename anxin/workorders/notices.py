@@ -44,20 +44,34 @@ def customer_wrote(order: WorkOrder, event) -> None:
                          body=event.body[:300], dedupe_key=f"customer_message:{event.pk}")
 
 
+def _customer_channel(order: WorkOrder, mobile: str) -> str:
+    """The channel a message to this order's customer goes by: the one they chose, when it can reach them;
+    otherwise by email for an order that came by email (or a customer with an address and no mobile), else SMS."""
+    customer, chosen = order.customer, order.customer.preferred_channel
+    reachable = {"wechat": bool(customer.wechat_openid), "email": bool(customer.email), "sms": bool(mobile)}
+    if reachable.get(chosen):
+        return chosen
+    return "email" if customer.email and (order.channel == Channel.EMAIL or not mobile) else "sms"
+
+
 def _tell_customer(order: WorkOrder, kind: str, text: str, dedupe_key: str, quiet: bool = True):
     """One message to the customer (once per key, outside their quiet hours) and the message on the order's
     timeline — written only when the message is new, so a repeated decision leaves one line.
 
-    By email for an order that came by email (or a customer with an address and no mobile), threaded so a
-    reply lands on the order; else by SMS to the primary mobile."""
+    By the customer's channel (`_customer_channel`): an email is threaded so a reply lands on the order; a WeChat
+    template message opens the order in the portal."""
     customer = order.customer
     mobile = next((c.phone for c in customer.contacts.all() if c.kind == "mobile"), "")
-    if customer.email and (order.channel == Channel.EMAIL or not mobile):
+    channel = _customer_channel(order, mobile)
+    if channel == "email":
         sent = notifications.notify_email(
             address=customer.email, kind=kind, subject=f"[{order.number}] {text}"[:200], body=text,
             dedupe_key=dedupe_key, quiet=quiet, headers={
                 "Message-ID": thread_message_id(order, kind), "References": thread_message_id(
                     order, "thread", unique=False)})
+    elif channel == "wechat":
+        sent = notifications.notify_wechat(openid=customer.wechat_openid, kind=kind, text=text, dedupe_key=dedupe_key,
+                                           url=f"{settings.SITE_URL}/portal/orders/{order.public_id}/", quiet=quiet)
     else:
         sent = notifications.notify_phone(phone=mobile, kind=kind, text=text, dedupe_key=dedupe_key, quiet=quiet)
     if sent is not None:

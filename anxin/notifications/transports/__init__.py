@@ -13,7 +13,7 @@ import logging
 import socket
 import ssl
 import urllib.request
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -83,7 +83,8 @@ def send_sms(n) -> dict:
 
 
 def send_wechat(n) -> dict:
-    openid = getattr(getattr(n.recipient, "notification_preference", None), "wechat_openid", "")
+    # a customer's OpenID is the row's address; a staff member's is on their notification preference
+    openid = n.to_address or getattr(getattr(n.recipient, "notification_preference", None), "wechat_openid", "")
     payload = {"touser": openid, "template_id": settings.WECHAT_TEMPLATE_ID, "url": n.url,
                "data": {"first": {"value": n.subject}, "remark": {"value": n.body[:200]}},
                "client_msg_id": f"anxin-{n.pk}"}
@@ -93,6 +94,29 @@ def send_wechat(n) -> dict:
         return _log_only("wechat", payload)
     return _post_json(settings.WECHAT_URL, payload, {})
 
+
+
+def wechat_authorize_url(*, redirect_uri: str, state: str) -> str:
+    """Where the portal sends a customer to be recognised by the service account (silent in WeChat's browser)."""
+    query = urlencode({"appid": settings.WECHAT_APPID, "redirect_uri": redirect_uri, "response_type": "code",
+                       "scope": "snsapi_base", "state": state})
+    return f"{settings.WECHAT_AUTHORIZE_URL}?{query}#wechat_redirect"
+
+
+def wechat_openid_for(code: str) -> str:
+    """The OpenID behind a sign-in code (WeChat's answer to the redirect). TransportError when refused."""
+    query = urlencode({"appid": settings.WECHAT_APPID, "secret": settings.WECHAT_SECRET, "code": code,
+                       "grant_type": "authorization_code"})
+    try:
+        with urllib.request.urlopen(f"{settings.WECHAT_TOKEN_URL}?{query}",
+                                    timeout=settings.NOTIFY_HTTP_TIMEOUT) as response:
+            answer = json.loads(response.read(10_000) or b"{}")
+    except Exception as exc:  # noqa: BLE001 — down, slow, not JSON: the customer is told to try again
+        raise TransportError(f"{type(exc).__name__}: {exc}"[:300]) from exc
+    openid = answer.get("openid") if isinstance(answer, dict) else None
+    if not isinstance(openid, str) or not 0 < len(openid) <= 64:
+        raise TransportError(f"no openid: errcode {answer.get('errcode') if isinstance(answer, dict) else '?'}")
+    return openid
 
 def check_webhook_url(url: str) -> list[str]:
     """SECURITY-CASES 40: only http(s) to a public address; checked at save and again at send.
