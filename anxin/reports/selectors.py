@@ -95,6 +95,25 @@ class Epoch(Func):
         return f"EXTRACT(EPOCH FROM {sql})::float", params
 
 
+class MeanSeconds(Func):
+    """Aggregate: the mean of `end` − `start` in seconds. PostgreSQL averages the intervals and converts once per
+    group (EXTRACT per row was 8 of a month's 10 ms); SQLite has no interval type, so it averages epoch seconds."""
+
+    contains_aggregate = True
+    output_field = FloatField()
+
+    def get_group_by_cols(self):
+        return []  # an aggregate: its columns are not grouped by (as Django's Aggregate)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (end, end_params), (start, start_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"AVG((julianday({end}) - julianday({start})) * 86400.0)", [*end_params, *start_params]
+
+    def as_postgresql(self, compiler, connection, **extra):
+        (end, end_params), (start, start_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"EXTRACT(EPOCH FROM AVG({end} - {start}))::float", [*end_params, *start_params]
+
+
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import (
-    Avg,
     Count,
     Exists,
     ExpressionWrapper,
@@ -41,6 +40,7 @@ from anxin.qa.selectors import qa_scores
 from anxin.reports.models import AgentScoreRollup, TechnicianScoreRollup
 from anxin.reports.selectors import (
     Epoch,
+    MeanSeconds,
     ReportFilters,
     _outage_reports,
     _scope_site_ids,
@@ -161,7 +161,7 @@ def _minutes(qs: QuerySet, person: str, start: str, end: str) -> dict[int, float
     """Mean minutes from `start` to `end` per person, averaged in the database: a month at a busy desk is 20k pairs,
     and making them into datetimes in Python was most of the page (110 ms at 1 M orders)."""
     rows = (qs.filter(**{f"{start}__isnull": False, f"{end}__isnull": False, f"{end}__gte": F(start)})
-            .values(person).annotate(seconds=Avg(Epoch(end) - Epoch(start))).order_by())
+            .values(person).annotate(seconds=MeanSeconds(end, start)).order_by())
     return {r[person]: round(r["seconds"] / 60, 1) for r in rows if r["seconds"] is not None}
 
 
@@ -174,7 +174,8 @@ def agent_performance(*, user: User, filters: ReportFilters, scores: PeriodScore
     period = filters.period
     contacts = ContactLog.objects.filter(site_id__in=_site_ids(user, filters), received_at__gte=period.start,
                                          received_at__lt=period.end, taker__isnull=False)
-    handled = dict(contacts.values_list("taker_id").annotate(n=Count("id")).order_by())
+    # COUNT(*): with COUNT(id) PostgreSQL read the table for the id instead of the covering index alone
+    handled = dict(contacts.values_list("taker_id").annotate(n=Count("*")).order_by())
     handling = _minutes(contacts.filter(work_order__isnull=True), "taker_id", "received_at", "done_at")
     created = dict(scoped.filter(_between("received_at", filters), taken_by__isnull=False)
                    .values_list("taken_by_id").annotate(n=Count("id")).order_by())
