@@ -544,9 +544,16 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--orders", type=int, default=100_000)
         p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
         p.add_argument("--var-dir", default=None)
+        extra = {}
+        if name == "bench-reports":
+            p.add_argument("--again", action="store_true",
+                           help="the var dir (or DATABASE_URL) holds this bench's data already: migrate, then the "
+                                "HTTP half only (to measure a change on the same million orders)")
+            extra = {"again": "again"}
         # imported when run: the benches pull in Django and the whole project
-        p.set_defaults(func=lambda a, module=module, run=run: getattr(__import__(module, fromlist=["x"]), run)(
-            orders=a.orders, var_dir=a.var_dir, seconds=a.seconds))
+        p.set_defaults(func=lambda a, module=module, run=run, extra=extra: getattr(
+            __import__(module, fromlist=["x"]), run)(orders=a.orders, var_dir=a.var_dir, seconds=a.seconds,
+                                                     **{k: getattr(a, v) for k, v in extra.items()}))
     p = sub.add_parser("bench-enumeration", help="tracking lookups timed for existing vs unknown numbers (case 2)")
     p.add_argument("--lookups", type=int, default=1000)
     p.add_argument("--var-dir", default=None)

@@ -50,8 +50,9 @@ def wait_for_healthz(port: int, tries: int = 150) -> None:
             time.sleep(0.2)
 
 
-def bench_database(var_dir: str | None, *, prefix: str) -> str:
-    """Set Django up on a throw-away database (a temp SQLite file, or DATABASE_URL — an empty scratch database)."""
+def bench_database(var_dir: str | None, *, prefix: str, reuse: bool = False) -> str:
+    """Set Django up on a throw-away database (a temp SQLite file, or DATABASE_URL — an empty scratch database);
+    with `reuse`, on the data an earlier run of the same bench left there (migrated to the code's schema)."""
     var_dir = var_dir or tempfile.mkdtemp(prefix=prefix)
     os.environ["ANXIN_VAR_DIR"] = var_dir
     os.environ["ANXIN_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
@@ -66,7 +67,9 @@ def bench_database(var_dir: str | None, *, prefix: str) -> str:
 
     print(f"database: {connection.vendor}  ({var_dir})")
     call_command("migrate", "-v", "0")
-    if WorkOrder.objects.exists():
+    if reuse and not WorkOrder.objects.exists():
+        sys.exit(f"{var_dir} holds no data: run the benchmark without --again first")
+    if not reuse and WorkOrder.objects.exists():
         sys.exit(f"{var_dir} already holds data: the benchmark needs an empty database")
     return var_dir
 

@@ -20,12 +20,14 @@ def _pick(rng: random.Random, table) -> str:
 
 
 def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port: int = 8767,
-                      seconds: int = 15) -> None:
+                      seconds: int = 15, again: bool = False) -> None:
     from anxin.devtools.bench import bench_database
 
-    bench_database(var_dir, prefix="anxin-reports-bench-")
+    bench_database(var_dir, prefix="anxin-reports-bench-", reuse=again)
+    if again:
+        _reports_http(port=port, seconds=seconds)
+        return
     from django.db import connection
-    from django.test import Client
     from django.utils import timezone
 
     from anxin.accounts.models import OrgUnit, User
@@ -35,7 +37,6 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     from anxin.reports.complaint_report_services import report_generate
     from anxin.reports.models import ContactRollup, OrderRollup
     from anxin.reports.rollup_services import rollups_compact, rollups_merge
-    from anxin.search.bench import _serve_and_load
     from anxin.workorders.models import WorkOrder
     from anxin.workorders.services import NUMBER_PREFIX
     from anxin.workorders.states import OPEN_STATUSES, Status
@@ -120,6 +121,18 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     quarter = report_generate(kind="quarterly", unit=site, day=timezone.localdate() - timedelta(days=100))
     print(f"quarterly complaint report {quarter.since}–{quarter.until} ({quarter.figures['now']['total']:,} "
           f"complaints) generated in {time.perf_counter() - t0:.1f} s")
+
+    _reports_http(port=port, seconds=seconds)
+
+
+def _reports_http(*, port: int, seconds: int) -> None:
+    """The pages measured in process once, then under load over HTTP."""
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from anxin.accounts.models import User
+    from anxin.search.bench import _serve_and_load
 
     manager = User.objects.get(username="manager")
     client = Client()
