@@ -168,6 +168,7 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
         if family == Family.COMPLAINT:
             _complaint_details(order, cat_code, rng, manager)
         _walk(order, rng, staff, manager, received)
+        _backdate(order, received, rng)
     _load_promises()
     _load_field(sites, users, all_customers, rng)
     _load_panels(sites, users, all_customers, rng)
@@ -303,6 +304,31 @@ def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User
         if complaint is not None:  # the department's form, naming a cause (its own random: the demo stays the same)
             cause = random.Random(order.pk).choice(["workmanship", "staff", "scheduling", "process", "product"])
             handling_form_return(complaint=complaint, actor=manager, cause=cause, note="责任部门已签字")
+
+
+def _backdate(order: WorkOrder, received, rng: random.Random) -> None:
+    """The steps `_walk` took now happened in the hours after the order came in: its timeline, and the resolution
+    and closing times read from it (the promises are replayed from the timeline — without this the demo's past
+    orders were all answered today, and staff performance showed first responses of 18 days)."""
+    from anxin.workorders.models import WorkOrderEvent
+
+    events = list(WorkOrderEvent.objects.filter(work_order=order).order_by("id"))
+    latest = timezone.now() - timedelta(minutes=1)
+    at, times, answered = received, {}, False
+    for event in events:
+        if event.to_status and event.to_status != Status.NEW:  # a step: the first within the hour, then hours
+            at += timedelta(minutes=rng.randint(30, 600) if answered else rng.randint(3, 45))
+            answered = True
+        elif event is not events[0]:
+            at += timedelta(minutes=rng.randint(0, 5))  # a note, a promise, a message: beside the step
+        event.created_at = min(at, latest)
+        if event.to_status:
+            times[event.to_status] = event.created_at
+    WorkOrderEvent.objects.bulk_update(events, ["created_at"])
+    done = {"resolved_at": times.get(Status.RESOLVED) if order.resolved_at else None,
+            "closed_at": times.get(Status.CLOSED) if order.closed_at else None}
+    WorkOrder.objects.filter(pk=order.pk).update(  # lint: allow-write (demo fixture, as the timeline says)
+        **{k: v for k, v in done.items() if v}, updated_at=events[-1].created_at if events else received)
 
 
 def _load_promises() -> None:

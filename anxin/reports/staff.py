@@ -55,8 +55,8 @@ from anxin.sla.models import Clock, Metric
 from anxin.workorders.models import WorkOrder
 
 AGENT_METRICS = ("created", "first_response", "satisfaction")
-NO_SCORES = (0, 0, 0)
 TECH_METRICS = ("completed", "arrivals", "rework", "satisfaction", "revisit_complaints")
+NO_SCORES = (0, 0, 0)  # a person's [scores, their sum, revisits scored 1–2] when they have none
 
 
 def _between(field: str, filters: ReportFilters) -> Q:
