@@ -191,3 +191,22 @@ class TechnicianScoreRollup(PersonScoreRollup):
     class Meta:
         indexes = [models.Index(fields=["site_id", "day"], name="rollup_techscore_site_day"),
                    models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_techscore_unmerged")]
+
+
+class TechnicianArrivalRollup(models.Model):
+    """Technicians' arrivals (C4 visits) by their order's site and type, the Beijing day of arrival and the
+    technician: arrivals at an order with an agreed window, and of them those by the window's end (H2's on-time
+    rate). Kept by triggers on the visits and on the appointments — a new or moved window changes whether the order's
+    arrivals were on time. A visit not arrived yet adds a row of zeros dated 1970-01-01."""
+
+    site_id = models.IntegerField()
+    day = models.DateField()
+    type = models.CharField(max_length=20)
+    person_id = models.IntegerField()
+    arrivals = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["site_id", "day"], name="rollup_arrival_site_day"),
+                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_arrival_unmerged")]

@@ -12,9 +12,10 @@ from collections import defaultdict
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
+from anxin.field.models import Appointment, Visit
 from anxin.intake.models import ContactLog
 from anxin.reports.models import (
     AgentScoreRollup,
@@ -22,6 +23,7 @@ from anxin.reports.models import (
     OrderRollup,
     RevisitRollup,
     ScoreRollup,
+    TechnicianArrivalRollup,
     TechnicianScoreRollup,
 )
 from anxin.reports.selectors import BeijingDay, order_measures
@@ -79,6 +81,14 @@ ROLLUPS = {
     ],
     AgentScoreRollup: _person_scores("taken_by_id"),
     TechnicianScoreRollup: _person_scores("owner_id"),
+    TechnicianArrivalRollup: [(
+        Visit.objects.annotate(window=Subquery(Appointment.objects.filter(
+            work_order_id=OuterRef("work_order_id"), is_current=True).values("window_to")[:1])),
+        {"site_id": F("work_order__site_id"), "day": Coalesce(BeijingDay("arrived_at"), Value(date(1970, 1, 1))),
+         "type": F("work_order__type"), "person_id": F("technician_id")},
+        {"arrivals": Count("id", filter=Q(arrived_at__isnull=False, window__isnull=False)),
+         "on_time": Count("id", filter=Q(arrived_at__lte=F("window")))},
+    )],
 }
 
 
@@ -140,7 +150,8 @@ def rollup_recount(model) -> dict[tuple, tuple]:
     """What the rollup should hold, counted from its sources themselves: key → measures (all-zero keys left out)."""
     totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(_measures(model)))
     for source, keys, measures in ROLLUPS[model]:
-        rows = source.objects.annotate(**{f"k_{k}": e for k, e in keys.items()}).values(*(f"k_{k}" for k in keys))
+        base = source if isinstance(source, QuerySet) else source.objects  # a queryset: a source with annotations
+        rows = base.annotate(**{f"k_{k}": e for k, e in keys.items()}).values(*(f"k_{k}" for k in keys))
         for row in rows.annotate(**measures).order_by():
             total = totals[tuple(row[f"k_{k}"] for k in keys)]
             for i, m in enumerate(measures):
@@ -177,7 +188,7 @@ def rollups_rebuild() -> dict[str, int]:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # writers wait; readers go on
                 cursor.execute("LOCK TABLE workorders_workorder, intake_contactlog, revisits_revisit, "
-                               "revisits_selfrating IN SHARE MODE")
+                               "revisits_selfrating, field_visit, field_appointment IN SHARE MODE")
         for model in ROLLUPS:
             keys, measures = _keys(model), _measures(model)
             model.objects.all().delete()

@@ -23,6 +23,8 @@ ORDER_SITE = "(SELECT o.site_id FROM workorders_workorder o WHERE o.id = {r}.wor
 ORDER_TYPE = "(SELECT o.type FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
 DONE = "{r}.status = 'done' AND {r}.overall IS NOT NULL AND {r}.done_at IS NOT NULL"
 # the person a score counts for in staff performance (0: nobody); unlike the site, this can change: see REKEYS
+CURRENT_WINDOW = ("(SELECT a.window_to FROM field_appointment a WHERE a.work_order_id = {r}.work_order_id "
+                  "AND a.is_current)")  # one at most (appointment_one_current)
 ORDER_PERSON = "COALESCE((SELECT o.{column} FROM workorders_workorder o WHERE o.id = {{r}}.work_order_id), 0)"
 
 
@@ -63,10 +65,18 @@ ROLLUPS = [
     # H2: the same scores by who took the order and by its owner
     *_person_scores("reports_agentscorerollup", "taken_by_id"),
     *_person_scores("reports_technicianscorerollup", "owner_id"),
+    # H2: technicians' arrivals, and whether each was by the end of the order's current agreed window
+    ("reports_technicianarrivalrollup", "field_visit",
+     {"site_id": ORDER_SITE, "day": "DAY0({r}.arrived_at)", "type": ORDER_TYPE, "person_id": "{r}.technician_id"},
+     {"arrivals": f"{{r}}.arrived_at IS NOT NULL AND {CURRENT_WINDOW} IS NOT NULL",
+      "on_time": f"{{r}}.arrived_at <= {CURRENT_WINDOW}"}),
 ]
 # When an order's person changes (an owner reassigned, a user deleted), its scores already counted move with it: a
 # trigger on the orders takes each source row away under the old person and adds it under the new one.
 REKEYS = [("reports_agentscorerollup", "taken_by_id"), ("reports_technicianscorerollup", "owner_id")]
+# When an order's agreed window is made, moved or dropped, whether its arrivals were on time changes: a trigger on the
+# appointments takes the visits away under the old window and adds them under the new one.
+WINDOWS = "reports_technicianarrivalrollup"
 # The Beijing day of a stored time: China keeps UTC+8 all year (SQLite stores UTC text)
 DAY = {"sqlite": "date({x}, '+8 hours')", "postgresql": "(({x}) AT TIME ZONE 'Asia/Shanghai')::date"}
 DAY0 = {"sqlite": "COALESCE(date({x}, '+8 hours'), '1970-01-01')",
@@ -94,10 +104,12 @@ def _changed(vendor, keys, measures) -> str:
     differ = "IS NOT" if vendor == "sqlite" else "IS DISTINCT FROM"
     # a key read from the order (a subquery, which PostgreSQL refuses in a trigger's WHEN) changes with the column
     # that points at the order
+    # (or a measure read from another table) changes with the columns of the row it reads through
+    read = [t for t in [*keys.values(), *measures.values()] if "SELECT" in t]
     keyed = [f"{_expr(vendor, k, 'OLD')} {differ} {_expr(vendor, k, 'NEW')}" for k in keys.values() if "SELECT" not in k]
-    keyed += [f"OLD.{c} {differ} NEW.{c}" for c in sorted({c for k in keys.values() if "SELECT" in k
-                                                            for c in re.findall(r"\{r\}\.(\w+)", k)})]
-    return " OR ".join([*keyed, *(f"{_flag(vendor, m, 'OLD')} <> {_flag(vendor, m, 'NEW')}" for m in measures.values())])
+    keyed += [f"OLD.{c} {differ} NEW.{c}" for c in sorted({c for t in read for c in re.findall(r"\{r\}\.(\w+)", t)})]
+    return " OR ".join([*keyed, *(f"{_flag(vendor, m, 'OLD')} <> {_flag(vendor, m, 'NEW')}"
+                                  for m in measures.values() if "SELECT" not in m)])
 
 
 def _name(rollup: str, source: str, when: str) -> str:
@@ -124,7 +136,8 @@ def rollup_triggers_missing() -> bool:
         have = _installed(cursor, connection.vendor)
     return any(_name(rollup, source, when) not in have
                for rollup, source, *_ in ROLLUPS for when in ("insert", "update")) or any(
-        _rekey_name(rollup, column) not in have for rollup, column in REKEYS)
+        _rekey_name(rollup, column) not in have for rollup, column in REKEYS) or any(
+        name not in have for name in _window_names(connection.vendor))
 
 
 def _install(cursor, vendor: str) -> None:
@@ -154,6 +167,7 @@ def _install(cursor, vendor: str) -> None:
                            f"EXECUTE FUNCTION {function}()")
     for rollup, column in REKEYS:
         _install_rekey(cursor, vendor, rollup, column)
+    _install_windows(cursor, vendor)
 
 
 
@@ -180,6 +194,41 @@ def _install_rekey(cursor, vendor: str, rollup: str, column: str) -> None:
                        f"{' '.join(moves)} RETURN NULL; END $$")
         cursor.execute(f"CREATE TRIGGER {name} AFTER UPDATE ON workorders_workorder FOR EACH ROW "
                        f"WHEN (OLD.{column} IS DISTINCT FROM NEW.{column}) EXECUTE FUNCTION {function}()")
+
+
+def _window_names(vendor: str) -> list[str]:
+    whens = ("insert", "update", "delete") if vendor == "sqlite" else ("change",)
+    return [f"{WINDOWS}_window_{when}_v{VERSION}" for when in whens]
+
+
+def _install_windows(cursor, vendor: str) -> None:
+    """On the appointments: an order's visits counted again under the window that was current (taken away) and the
+    one that is now (added). At most one window of an order is current, so the row changed is the whole story."""
+    [(_rollup, source, keys, _measures)] = [r for r in ROLLUPS if r[0] == WINDOWS]
+    false = "0" if vendor == "sqlite" else "false"
+
+    def move(row: str, sign: str) -> str:
+        measures = {"arrivals": "1 = 1", "on_time": f"{{r}}.arrived_at <= {row}.window_to"}
+        return (f"INSERT INTO {WINDOWS} ({', '.join([*keys, *measures, 'merged'])}) SELECT "
+                f"{_values(vendor, keys, measures, 'v', sign)}, {false} FROM {source} v "
+                f"WHERE v.work_order_id = {row}.work_order_id AND v.arrived_at IS NOT NULL AND {row}.is_current;")
+
+    if vendor == "sqlite":
+        insert, update, delete = _window_names(vendor)
+        cursor.execute(f"CREATE TRIGGER {insert} AFTER INSERT ON field_appointment BEGIN {move('NEW', '')} END")
+        cursor.execute(f"CREATE TRIGGER {update} AFTER UPDATE OF is_current, window_to, work_order_id "
+                       f"ON field_appointment BEGIN {move('OLD', '-')} {move('NEW', '')} END")
+        cursor.execute(f"CREATE TRIGGER {delete} AFTER DELETE ON field_appointment BEGIN {move('OLD', '-')} END")
+    else:
+        [name] = _window_names(vendor)
+        function = f"{WINDOWS}_window_count"
+        cursor.execute(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       "IF TG_OP = 'UPDATE' AND OLD.is_current = NEW.is_current AND OLD.window_to = NEW.window_to "
+                       "AND OLD.work_order_id = NEW.work_order_id THEN RETURN NULL; END IF; "  # a note edited
+                       f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {move('OLD', '-')} END IF; "
+                       f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {move('NEW', '')} END IF; RETURN NULL; END $$")
+        cursor.execute(f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON field_appointment "
+                       f"FOR EACH ROW EXECUTE FUNCTION {function}()")
 
 def rollup_triggers_drop(cursor, vendor: str) -> None:
     """Every rollup trigger there is (an older version's too); also before the rollup tables go when migrating back:

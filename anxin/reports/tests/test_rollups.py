@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from anxin.devtools.testing.personas import fresh
+from anxin.field.models import Appointment, Visit
 from anxin.intake import services as intake_services
 from anxin.intake.models import ContactLog
 from anxin.reports import selectors, staff
@@ -52,6 +53,14 @@ def assert_agrees(user, **filters):
     for role in ("by_taker", "by_owner"):
         assert dict(getattr(rolled, role)) == {pid: sums for pid, sums in getattr(live, role).items()
                                                if pid and any(sums)}, role
+    # and the technicians' arrivals, on time or not, against the visits and their orders' current windows
+    assert staff.period_arrivals(user=user, filters=f) == _nonzero(staff._live_arrivals(
+        Visit.objects.filter(selectors.order_q(user=user, filters=f, via="work_order__")), f.period))
+
+
+def _nonzero(pair):
+    arrivals, on_time = pair
+    return {p: n for p, n in arrivals.items() if n}, {p: n for p, n in on_time.items() if arrivals.get(p)}
 
 
 def test_the_rollup_equals_a_recount_after_every_kind_of_write(desk, world):
@@ -275,3 +284,45 @@ def test_anxin_rollups_names_a_difference_and_rebuild_mends_it(desk, capsys):
     assert "keys differ" in str(differ.value) and "reports_orderrollup" in capsys.readouterr().out
     cmd_rollups(Namespace(check=True, merge=False, rebuild=True))
     assert "equal a recount" in capsys.readouterr().out
+
+
+def test_arrivals_follow_the_orders_current_window(desk, world):
+    """The on-time rate's rollup after every change of a visit or of the order's agreed window: made, moved by a
+    new appointment (the old one no longer current), moved in place, dropped; a visit on the way arriving, a visit
+    given to another technician."""
+    manager = fresh(world.manager)
+    order = next(desk[k] for k in ("o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8")
+                 if not Appointment.objects.filter(work_order=desk[k]).exists() and desk[k].site == world.site_a)
+
+    def at(day, hour, minute=0):
+        return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+    def tech_a():  # the technician's arrivals in November and those on time, besides the desk's own
+        arrivals, on_time = staff.period_arrivals(user=manager, filters=ReportFilters(period=NOV))
+        return arrivals.get(world.tech_a.pk, 0) - before[0], on_time.get(world.tech_a.pk, 0) - before[1]
+
+    before = (0, 0)
+    before = tech_a()
+    first = Visit.objects.create(work_order=order, technician=world.tech_a, arrived_at=at(10, 9))
+    assert_agrees(manager)  # no agreed window yet: not an arrival the rate counts
+    agreed = Appointment.objects.create(work_order=order, window_from=at(10, 8), window_to=at(10, 10),
+                                        agreed_with="张三")
+    assert_agrees(manager)
+    assert tech_a() == (1, 1)
+
+    Appointment.objects.filter(pk=agreed.pk).update(is_current=False)  # rescheduled to an earlier window: late
+    moved = Appointment.objects.create(work_order=order, window_from=at(10, 6), window_to=at(10, 8, 30),
+                                       agreed_with="张三")
+    assert_agrees(manager)
+    assert tech_a() == (1, 0)
+
+    Appointment.objects.filter(pk=moved.pk).update(window_to=at(10, 12), agreed_with="李四")
+    on_the_way = Visit.objects.create(work_order=order, technician=world.tech_a)
+    Visit.objects.filter(pk=on_the_way.pk).update(arrived_at=at(10, 11))
+    Visit.objects.filter(pk=first.pk).update(technician=world.dispatcher_a)
+    assert_agrees(manager)
+    assert_agrees(manager, type="repair")
+    assert tech_a() == (1, 1)  # the visit on the way, by the moved window's end; the first one is another's now
+    Appointment.objects.filter(pk=moved.pk).delete()
+    assert_agrees(manager)
+    assert tech_a() == (0, 0)
