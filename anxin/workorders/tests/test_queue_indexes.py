@@ -27,7 +27,7 @@ CASES = [
 
 # sqlite_stat1 rows: total rows, then rows per distinct value of each leading column prefix
 BUSY_DESK = {
-    "wo_site_newest": "1000000 500000 1 1", "wo_site_status_newest": "1000000 500000 48000 1 1", "wo_site_type_newest": "1000000 500000 64000 1 1",
+    "wo_site_newest": "1000000 500000 1 1", "wo_site_status_newest": "1000000 500000 48000 1 1", "wo_site_type_customer": "1000000 500000 64000 1 1 1",
     "wo_site_priority": "1000000 500000 250000 1 1", "wo_site_updated": "1000000 500000 1 1", "wo_owner_recv": "1000000 85000 1", "wo_owner_status": "1000000 85000 8600",
     "wo_received": "1000000 2", "wo_customer_status": "1000000 21 6",
 }
