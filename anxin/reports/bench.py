@@ -24,7 +24,10 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     from anxin.devtools.bench import bench_database
 
     bench_database(var_dir, prefix="anxin-reports-bench-", reuse=again)
-    if again:
+    if again:  # as an upgrade by `anxin setup`: migrated, then the planner's statistics (a new index has none)
+        from anxin.core.maintenance import planner_statistics_refresh
+
+        planner_statistics_refresh()
         _reports_http(port=port, seconds=seconds)
         return
     from django.db import connection
