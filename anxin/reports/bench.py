@@ -27,7 +27,11 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     if again:  # as an upgrade by `anxin setup`: migrated, then the planner's statistics (a new index has none)
         from anxin.core.maintenance import planner_statistics_refresh
 
-        planner_statistics_refresh()
+        if not planner_statistics_refresh():  # PostgreSQL: autovacuum's ANALYZE, now
+            from django.db import connection
+
+            with connection.cursor() as c:
+                c.execute("ANALYZE")
         _reports_http(port=port, seconds=seconds)
         return
     from django.db import connection
