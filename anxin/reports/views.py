@@ -166,9 +166,10 @@ def _staff_tables(request):
     form, filters = _filters(request, StaffFilterForm)
     sort = form.valid_data().get("sort") or ""
     role, _sep, key = sort.partition(":")
-    scores = staff.period_scores(user=request.user, filters=filters)  # one read for both tables
-    agents = staff.agent_performance(user=request.user, filters=filters, scores=scores)
-    technicians = staff.technician_performance(user=request.user, filters=filters, scores=scores)
+    with selectors.read_once():
+        scores = staff.period_scores(user=request.user, filters=filters)  # one read for both tables
+        agents = staff.agent_performance(user=request.user, filters=filters, scores=scores)
+        technicians = staff.technician_performance(user=request.user, filters=filters, scores=scores)
     agents = staff.sort_rows(agents, key if role == "agent" else "", "agent")
     technicians = staff.sort_rows(technicians, key if role == "technician" else "", "technician")
     return form, filters, agents, technicians, sort
