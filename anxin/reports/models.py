@@ -210,3 +210,24 @@ class TechnicianArrivalRollup(models.Model):
     class Meta:
         indexes = [models.Index(fields=["site_id", "day"], name="rollup_arrival_site_day"),
                    models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_arrival_unmerged")]
+
+
+class ClockRollup(models.Model):
+    """Promises (SLA clocks, E4) by their order's site and type, the Beijing day they started and the metric, in the
+    columns of `sla.selectors.attainment_counts` (stopped clocks not counted). Kept by triggers on the clocks: the
+    sweep moving a clock from open to met or broken moves it between columns."""
+
+    site_id = models.IntegerField()
+    day = models.DateField()
+    type = models.CharField(max_length=20)
+    metric = models.CharField(max_length=20)
+    total = models.IntegerField(default=0)
+    met_on_time = models.IntegerField(default=0)
+    met_late = models.IntegerField(default=0)
+    breached = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["site_id", "day"], name="rollup_clock_site_day"),
+                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_clock_unmerged")]

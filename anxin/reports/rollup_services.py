@@ -19,6 +19,7 @@ from anxin.field.models import Appointment, Visit
 from anxin.intake.models import ContactLog
 from anxin.reports.models import (
     AgentScoreRollup,
+    ClockRollup,
     ContactRollup,
     OrderRollup,
     RevisitRollup,
@@ -29,6 +30,7 @@ from anxin.reports.models import (
 from anxin.reports.selectors import BeijingDay, order_measures
 from anxin.revisits.indices import DISSATISFIED
 from anxin.revisits.models import Revisit, SelfRating
+from anxin.sla.models import Clock
 from anxin.workorders.models import WorkOrder
 
 _DONE = Q(status=Revisit.Status.DONE, overall__isnull=False, done_at__isnull=False)
@@ -50,6 +52,16 @@ def _person_scores(column: str) -> list[tuple]:
             "complaints": Count("id", filter=Q(overall__lt=0)),  # a rating is never a revisit complaint: always 0
         }),
     ]
+
+
+def _clock_columns() -> dict:
+    """`sla.selectors.attainment_counts`' columns, stopped clocks left out, as the triggers count them."""
+    met, stopped = Q(state=Clock.State.MET), Q(state=Clock.State.STOPPED)
+    on_time = met & Q(breached_at__isnull=True) & (Q(due_at__isnull=True) | Q(met_at__lte=F("due_at")))
+    still_open = Q(state__in=[Clock.State.RUNNING, Clock.State.PAUSED], breached_at__isnull=True)
+    return {"total": Count("id", filter=~stopped), "met_on_time": Count("id", filter=on_time),
+            "met_late": Count("id", filter=met & ~on_time),
+            "breached": Count("id", filter=~met & ~still_open & ~stopped), "open": Count("id", filter=still_open)}
 
 
 # model → its sources: (source model, key → expression, measure → aggregate), the recount the triggers must equal
@@ -81,6 +93,8 @@ ROLLUPS = {
     ],
     AgentScoreRollup: _person_scores("taken_by_id"),
     TechnicianScoreRollup: _person_scores("owner_id"),
+    ClockRollup: [(Clock, {"site_id": F("work_order__site_id"), "day": BeijingDay("started_at"),
+                           "type": F("work_order__type"), "metric": F("metric")}, _clock_columns())],
     TechnicianArrivalRollup: [(
         Visit.objects.annotate(window=Subquery(Appointment.objects.filter(
             work_order_id=OuterRef("work_order_id"), is_current=True).values("window_to")[:1])),
@@ -188,7 +202,7 @@ def rollups_rebuild() -> dict[str, int]:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # writers wait; readers go on
                 cursor.execute("LOCK TABLE workorders_workorder, intake_contactlog, revisits_revisit, "
-                               "revisits_selfrating, field_visit, field_appointment IN SHARE MODE")
+                               "revisits_selfrating, field_visit, field_appointment, sla_clock IN SHARE MODE")
         for model in ROLLUPS:
             keys, measures = _keys(model), _measures(model)
             model.objects.all().delete()

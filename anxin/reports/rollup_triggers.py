@@ -25,6 +25,8 @@ DONE = "{r}.status = 'done' AND {r}.overall IS NOT NULL AND {r}.done_at IS NOT N
 # the person a score counts for in staff performance (0: nobody); unlike the site, this can change: see REKEYS
 CURRENT_WINDOW = ("(SELECT a.window_to FROM field_appointment a WHERE a.work_order_id = {r}.work_order_id "
                   "AND a.is_current)")  # one at most (appointment_one_current)
+CLOCK_ON_TIME = "{r}.breached_at IS NULL AND ({r}.due_at IS NULL OR {r}.met_at <= {r}.due_at)"
+CLOCK_OPEN = "{r}.state IN ('running', 'paused') AND {r}.breached_at IS NULL"
 ORDER_PERSON = "COALESCE((SELECT o.{column} FROM workorders_workorder o WHERE o.id = {{r}}.work_order_id), 0)"
 
 
@@ -65,6 +67,12 @@ ROLLUPS = [
     # H2: the same scores by who took the order and by its owner
     *_person_scores("reports_agentscorerollup", "taken_by_id"),
     *_person_scores("reports_technicianscorerollup", "owner_id"),
+    # E4: promises by the day they started, in attainment_counts' columns
+    ("reports_clockrollup", "sla_clock",
+     {"site_id": ORDER_SITE, "day": "DAY({r}.started_at)", "type": ORDER_TYPE, "metric": "{r}.metric"},
+     {"total": "{r}.state <> 'stopped'", "met_on_time": f"{{r}}.state = 'met' AND {CLOCK_ON_TIME}",
+      "met_late": f"{{r}}.state = 'met' AND NOT ({CLOCK_ON_TIME})",
+      "breached": f"{{r}}.state NOT IN ('stopped', 'met') AND NOT ({CLOCK_OPEN})", "open": CLOCK_OPEN}),
     # H2: technicians' arrivals, and whether each was by the end of the order's current agreed window
     ("reports_technicianarrivalrollup", "field_visit",
      {"site_id": ORDER_SITE, "day": "DAY0({r}.arrived_at)", "type": ORDER_TYPE, "person_id": "{r}.technician_id"},

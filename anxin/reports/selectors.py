@@ -28,12 +28,12 @@ from django.utils.translation import gettext_lazy as _
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter, visible_units
 from anxin.customers.models import Customer
-from anxin.reports.models import ContactRollup, OrderRollup, RevisitRollup, ScoreRollup
+from anxin.reports.models import ClockRollup, ContactRollup, OrderRollup, RevisitRollup, ScoreRollup
 from anxin.reports.periods import SHANGHAI, Period, bucket_start, buckets
 from anxin.revisits.indices import csi_of
 from anxin.revisits.models import Revisit, SelfRating
 from anxin.sla.models import Metric
-from anxin.sla.selectors import attainment_counts
+from anxin.sla.selectors import attainment, attainment_counts
 from anxin.workorders.models import Channel, Incident, WorkOrder
 from anxin.workorders.states import FAMILY_OF, OPEN_STATUSES, Family, Type
 
@@ -338,15 +338,45 @@ def backlog(*, user: User, filters: ReportFilters, now: datetime | None = None) 
     return {"total": row["total"], "ages": out, "url": queue_url(base)}
 
 
-def sla_by_metric(*, user: User, filters: ReportFilters) -> list[dict]:
-    """E4: promises that started in the period on the filtered orders, per metric."""
+CLOCK_COLUMNS = ("total", "met_on_time", "met_late", "breached", "open")
+
+
+def _live_sla_by_metric(*, via: Q, period: Period) -> list[dict]:
     from anxin.sla.models import Clock
 
-    clocks = Clock.objects.filter(order_q(user=user, filters=filters, via="work_order__"),
-                                  started_at__gte=filters.period.start, started_at__lt=filters.period.end)
-    labels = dict(Metric.choices)
-    return [{**row, "label": str(labels.get(row["metric"], row["metric"]))}
-            for row in attainment_counts(clocks, ["metric"])]
+    return attainment_counts(Clock.objects.filter(via, started_at__gte=period.start, started_at__lt=period.end),
+                             ["metric"])
+
+
+def sla_by_metric(*, user: User, filters: ReportFilters) -> list[dict]:
+    """E4: promises that started in the period on the filtered orders, per metric.
+
+    From the clock rollup when the viewer sees whole sites (a month at a busy desk is 100k+ clocks, each needing its
+    order); counted live for someone who sees only their own orders. Tested to agree (test_rollups)."""
+    period, labels = filters.period, dict(Metric.choices)
+    if not user.has_perm("workorders.view_team_orders"):
+        rows = _live_sla_by_metric(via=order_q(user=user, filters=filters, via="work_order__"), period=period)
+    else:
+        sites = _scope_site_ids(user, filters)
+        held = ClockRollup.objects.filter(site_id__in=sites, day__gte=period.since, day__lte=period.until)
+        if filters.type:
+            held = held.filter(type=filters.type)
+        counts = {metric: list(sums) for metric, *sums in held.values("metric").annotate(
+            **{c: Sum(c) for c in CLOCK_COLUMNS}).order_by().values_list("metric", *CLOCK_COLUMNS)}
+        reports = list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False)
+                       .values_list("id", flat=True))
+        if reports:  # as order_q leaves an outage's reports out
+            for row in _live_sla_by_metric(via=Q(work_order_id__in=reports), period=period):
+                held_row = counts.setdefault(row["metric"], [0] * len(CLOCK_COLUMNS))
+                for i, c in enumerate(CLOCK_COLUMNS):
+                    held_row[i] -= row[c]
+        rows = []
+        for metric in sorted(counts):
+            row = {"metric": metric, **dict(zip(CLOCK_COLUMNS, counts[metric], strict=True))}
+            row["attainment"] = attainment(row)
+            if row["total"]:
+                rows.append(row)
+    return [{**row, "label": str(labels.get(row["metric"], row["metric"]))} for row in rows]
 
 
 def complaints(*, user: User, filters: ReportFilters, counts: list[dict] | None = None) -> dict:

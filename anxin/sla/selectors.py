@@ -133,9 +133,14 @@ def attainment_counts(clocks: QuerySet, group: list[str]) -> list[dict]:
     rows = (list(clocks.values(*group).annotate(**counts).order_by(*group)) if group
             else [clocks.aggregate(**counts)])
     for row in rows:
-        ended = row["total"] - row["open"]
-        row["attainment"] = round(100 * row["met_on_time"] / ended, 1) if ended else None
+        row["attainment"] = attainment(row)
     return [row for row in rows if row["total"]]
+
+
+def attainment(row: dict) -> float | None:
+    """Met on time ÷ the promises that have ended or are broken (all but the still open), 0–100."""
+    ended = row["total"] - row["open"]
+    return round(100 * row["met_on_time"] / ended, 1) if ended else None
 
 
 def attainment_report(*, user: User, since, until) -> list[dict]:

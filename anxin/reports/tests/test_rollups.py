@@ -27,6 +27,7 @@ from anxin.reports.rollup_services import (
 from anxin.reports.rollup_triggers import _name, rollup_triggers_missing
 from anxin.reports.selectors import ReportFilters
 from anxin.revisits.models import Revisit, SelfRating
+from anxin.sla.models import Clock, Metric, SlaPolicy
 from anxin.workorders import services as wo_services
 from anxin.workorders.models import Incident, WorkOrder
 from anxin.workorders.states import Status
@@ -53,6 +54,11 @@ def assert_agrees(user, **filters):
     for role in ("by_taker", "by_owner"):
         assert dict(getattr(rolled, role)) == {pid: sums for pid, sums in getattr(live, role).items()
                                                if pid and any(sums)}, role
+    # the promises per metric (E4) against the clocks
+    labels = dict(Metric.choices)
+    assert selectors.sla_by_metric(user=user, filters=f) == [
+        {**row, "label": str(labels[row["metric"]])} for row in selectors._live_sla_by_metric(
+            via=selectors.order_q(user=user, filters=f, via="work_order__"), period=f.period)]
     # and the technicians' arrivals, on time or not, against the visits and their orders' current windows
     assert staff.period_arrivals(user=user, filters=f) == _nonzero(staff._live_arrivals(
         Visit.objects.filter(selectors.order_q(user=user, filters=f, via="work_order__")), f.period))
@@ -326,3 +332,33 @@ def test_arrivals_follow_the_orders_current_window(desk, world):
     Appointment.objects.filter(pk=moved.pk).delete()
     assert_agrees(manager)
     assert tech_a() == (0, 0)
+
+
+def test_promises_follow_their_clocks(desk, world):
+    """The clock rollup after every kind of change the sweep and the services make: started, paused, met on time or
+    late, broken, stopped (the order cancelled), moved to another day."""
+    manager = fresh(world.manager)
+    policy = SlaPolicy.objects.create(name="首次响应 60 分钟", metric=Metric.FIRST_RESPONSE, target_minutes=60)
+
+    def at(day, hour, minute=0):
+        return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+    clocks = [Clock.objects.create(work_order=desk[k], policy=policy, metric=metric, target_minutes=60,
+                                   started_at=at(3, 9), due_at=at(3, 10))
+              for k in ("o1", "o2", "o3", "o4") for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION)]
+    assert_agrees(manager)
+    first, second, third, fourth, fifth, sixth, *_ = clocks
+    Clock.objects.filter(pk=first.pk).update(state="met", met_at=at(3, 9, 30))  # on time
+    Clock.objects.filter(pk=second.pk).update(state="met", met_at=at(3, 11))  # late
+    Clock.objects.filter(pk=third.pk).update(state="breached", breached_at=at(3, 10))
+    Clock.objects.filter(pk=fourth.pk).update(state="paused", due_at=None, remaining_minutes=20)
+    Clock.objects.filter(pk=fifth.pk).update(state="stopped")
+    Clock.objects.filter(pk=sixth.pk).update(started_at=at(30, 23, 30))  # the last Beijing day of November
+    assert_agrees(manager)
+    rows = {r["metric"]: r for r in selectors.sla_by_metric(user=manager, filters=ReportFilters(period=NOV))}
+    first_response = rows[Metric.FIRST_RESPONSE]
+    assert (first_response["met_on_time"], first_response["breached"], first_response["total"]) == (1, 1, 3)
+    Clock.objects.filter(pk=third.pk).update(state="met", met_at=at(3, 12))  # met after it broke: late
+    Clock.objects.filter(pk=sixth.pk).update(started_at=datetime(2026, 12, 1, 0, 30, tzinfo=SHANGHAI))  # out
+    assert_agrees(manager)
+    assert_agrees(manager, type="repair")
