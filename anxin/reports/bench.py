@@ -105,6 +105,7 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
                                     done_at=resolved + timedelta(days=rng.randint(1, 4)), overall=rng.randint(2, 5)))
         if rng.random() < 0.05:
             ratings.append(SelfRating(work_order_id=pk, overall=rng.randint(3, 5), timeliness=4, attitude=5, quality=4))
+    _load_clocks(rng, now)
     Revisit.objects.bulk_create(revisits, batch_size=5_000)  # lint: allow-write (bench fixture)
     SelfRating.objects.bulk_create(ratings, batch_size=5_000)  # lint: allow-write (bench fixture)
     Visit.objects.bulk_create(visits, batch_size=5_000)  # lint: allow-write (bench fixture)
@@ -130,6 +131,35 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
           f"complaints) generated in {time.perf_counter() - t0:.1f} s")
 
     _reports_http(port=port, seconds=seconds)
+
+
+def _load_clocks(rng: random.Random, now) -> None:
+    """Every bench order's first-response and resolution promises (E4), as the sweep leaves them: first responses
+    met within 2–90 minutes of a 60-minute target; resolutions met when the order was resolved, else running or
+    broken by a 3-day target. Two million clocks at 1 M orders: the dashboard's promise figures read them."""
+    from anxin.sla.models import Clock, Metric, SlaPolicy
+    from anxin.workorders.models import WorkOrder
+    from anxin.workorders.services import NUMBER_PREFIX
+
+    first, resolution = (SlaPolicy.objects.filter(metric=m).order_by("id").first()
+                         for m in (Metric.FIRST_RESPONSE, Metric.RESOLUTION))
+    batch, made = [], 0
+    for pk, received, resolved in WorkOrder.objects.filter(number__startswith=f"{NUMBER_PREFIX}R-").values_list(
+            "id", "received_at", "resolved_at").iterator(chunk_size=10_000):
+        due, met = received + timedelta(minutes=60), received + timedelta(minutes=rng.randint(2, 90))
+        batch.append(Clock(work_order_id=pk, policy=first, metric=Metric.FIRST_RESPONSE, target_minutes=60,
+                           started_at=received, due_at=due, met_at=met, state=Clock.State.MET,
+                           breached_at=due if met > due else None))
+        due = received + timedelta(days=3)
+        state = Clock.State.MET if resolved else Clock.State.RUNNING if due > now else Clock.State.BREACHED
+        batch.append(Clock(work_order_id=pk, policy=resolution, metric=Metric.RESOLUTION, target_minutes=4320,
+                           started_at=received, due_at=due, met_at=resolved, state=state,
+                           breached_at=due if (resolved or now) > due else None))
+        if len(batch) >= 20_000:
+            Clock.objects.bulk_create(batch)  # lint: allow-write (bench fixture, throw-away DB)
+            made, batch = made + len(batch), []
+    Clock.objects.bulk_create(batch)  # lint: allow-write (bench fixture)
+    print(f"{made + len(batch):,} promises (clocks)")
 
 
 def _reports_http(*, port: int, seconds: int) -> None:
