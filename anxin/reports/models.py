@@ -231,3 +231,21 @@ class ClockRollup(models.Model):
     class Meta:
         indexes = [models.Index(fields=["site_id", "day"], name="rollup_clock_site_day"),
                    models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_clock_unmerged")]
+
+
+class AgentResponseRollup(models.Model):
+    """First responses (E3 first-response promises met) by the agent who took the order: how many, and their whole
+    seconds from the promise's start to its being met, by the order's site and type and the Beijing day the promise
+    started. Kept like `AgentScoreRollup` (the agent is moved with the order by the same kind of trigger)."""
+
+    site_id = models.IntegerField()
+    day = models.DateField()
+    type = models.CharField(max_length=20)
+    person_id = models.IntegerField()
+    responses = models.IntegerField(default=0)
+    response_seconds = models.BigIntegerField(default=0)
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["site_id", "day"], name="rollup_response_site_day"),
+                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_response_unmerged")]

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from anxin.field.models import Appointment, Visit
 from anxin.intake.models import ContactLog
 from anxin.reports.models import (
+    AgentResponseRollup,
     AgentScoreRollup,
     ClockRollup,
     ContactRollup,
@@ -27,7 +28,7 @@ from anxin.reports.models import (
     TechnicianArrivalRollup,
     TechnicianScoreRollup,
 )
-from anxin.reports.selectors import BeijingDay, order_measures
+from anxin.reports.selectors import BeijingDay, WholeSeconds, order_measures
 from anxin.revisits.indices import DISSATISFIED
 from anxin.revisits.models import Revisit, SelfRating
 from anxin.sla.models import Clock
@@ -52,6 +53,9 @@ def _person_scores(column: str) -> list[tuple]:
             "complaints": Count("id", filter=Q(overall__lt=0)),  # a rating is never a revisit complaint: always 0
         }),
     ]
+
+
+_FIRST_RESPONSE_MET = Q(metric="first_response", state="met", met_at__gte=F("started_at"))
 
 
 def _clock_columns() -> dict:
@@ -93,6 +97,11 @@ ROLLUPS = {
     ],
     AgentScoreRollup: _person_scores("taken_by_id"),
     TechnicianScoreRollup: _person_scores("owner_id"),
+    AgentResponseRollup: [(Clock, {"site_id": F("work_order__site_id"), "day": BeijingDay("started_at"),
+                                   "type": F("work_order__type"), "person_id": Coalesce(F("work_order__taken_by_id"), 0)},
+                           {"responses": Count("id", filter=_FIRST_RESPONSE_MET),
+                            "response_seconds": Coalesce(Sum(WholeSeconds("met_at", "started_at"),
+                                                             filter=_FIRST_RESPONSE_MET), 0)})],
     ClockRollup: [(Clock, {"site_id": F("work_order__site_id"), "day": BeijingDay("started_at"),
                            "type": F("work_order__type"), "metric": F("metric")}, _clock_columns())],
     TechnicianArrivalRollup: [(

@@ -25,6 +25,7 @@ DONE = "{r}.status = 'done' AND {r}.overall IS NOT NULL AND {r}.done_at IS NOT N
 # the person a score counts for in staff performance (0: nobody); unlike the site, this can change: see REKEYS
 CURRENT_WINDOW = ("(SELECT a.window_to FROM field_appointment a WHERE a.work_order_id = {r}.work_order_id "
                   "AND a.is_current)")  # one at most (appointment_one_current)
+FIRST_RESPONSE_MET = "{r}.metric = 'first_response' AND {r}.state = 'met' AND {r}.met_at >= {r}.started_at"
 CLOCK_ON_TIME = "{r}.breached_at IS NULL AND ({r}.due_at IS NULL OR {r}.met_at <= {r}.due_at)"
 CLOCK_OPEN = "{r}.state IN ('running', 'paused') AND {r}.breached_at IS NULL"
 ORDER_PERSON = "COALESCE((SELECT o.{column} FROM workorders_workorder o WHERE o.id = {{r}}.work_order_id), 0)"
@@ -67,6 +68,12 @@ ROLLUPS = [
     # H2: the same scores by who took the order and by its owner
     *_person_scores("reports_agentscorerollup", "taken_by_id"),
     *_person_scores("reports_technicianscorerollup", "owner_id"),
+    # H2: first responses by the agent who took the order (mean = seconds ÷ responses)
+    ("reports_agentresponserollup", "sla_clock",
+     {"site_id": ORDER_SITE, "day": "DAY({r}.started_at)", "type": ORDER_TYPE,
+      "person_id": ORDER_PERSON.format(column="taken_by_id")},
+     {"responses": FIRST_RESPONSE_MET,
+      "response_seconds": f"=CASE WHEN {FIRST_RESPONSE_MET} THEN SECONDS({{r}}.met_at, {{r}}.started_at) ELSE 0 END"}),
     # E4: promises by the day they started, in attainment_counts' columns
     ("reports_clockrollup", "sla_clock",
      {"site_id": ORDER_SITE, "day": "DAY({r}.started_at)", "type": ORDER_TYPE, "metric": "{r}.metric"},
@@ -81,7 +88,8 @@ ROLLUPS = [
 ]
 # When an order's person changes (an owner reassigned, a user deleted), its scores already counted move with it: a
 # trigger on the orders takes each source row away under the old person and adds it under the new one.
-REKEYS = [("reports_agentscorerollup", "taken_by_id"), ("reports_technicianscorerollup", "owner_id")]
+REKEYS = [("reports_agentscorerollup", "taken_by_id"), ("reports_technicianscorerollup", "owner_id"),
+          ("reports_agentresponserollup", "taken_by_id")]
 # When an order's agreed window is made, moved or dropped, whether its arrivals were on time changes: a trigger on the
 # appointments takes the visits away under the old window and adds them under the new one.
 WINDOWS = "reports_technicianarrivalrollup"
@@ -91,8 +99,15 @@ DAY0 = {"sqlite": "COALESCE(date({x}, '+8 hours'), '1970-01-01')",
         "postgresql": "COALESCE((({x}) AT TIME ZONE 'Asia/Shanghai')::date, DATE '1970-01-01')"}
 
 
+# Whole seconds from the second time to the first (as reports.selectors.WholeSeconds counts them)
+SECONDS = {"sqlite": "CAST(ROUND((julianday({a}) - julianday({b})) * 86400) AS INTEGER)",
+           "postgresql": "CAST(ROUND(EXTRACT(EPOCH FROM ({a}) - ({b}))) AS BIGINT)"}
+
+
 def _expr(vendor: str, template: str, r: str) -> str:
     sql = template.replace("{r}", r)
+    sql = re.sub(r"SECONDS\(([^,()]*), ([^()]*)\)",
+                 lambda m: SECONDS[vendor].replace("{a}", m.group(1)).replace("{b}", m.group(2)), sql)
     sql = re.sub(r"DAY0\(([^)]*)\)", lambda m: DAY0[vendor].replace("{x}", m.group(1)), sql)
     return re.sub(r"DAY\(([^)]*)\)", lambda m: DAY[vendor].replace("{x}", m.group(1)), sql)
 

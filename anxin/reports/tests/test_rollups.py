@@ -59,6 +59,10 @@ def assert_agrees(user, **filters):
     assert selectors.sla_by_metric(user=user, filters=f) == [
         {**row, "label": str(labels[row["metric"]])} for row in selectors._live_sla_by_metric(
             via=selectors.order_q(user=user, filters=f, via="work_order__"), period=f.period)]
+    # the agents' first responses against the clocks
+    assert staff.first_responses(user=user, filters=f) == {
+        pid: round(seconds / n / 60, 1) for pid, (n, seconds) in staff._live_first_responses(
+            selectors.order_q(user=user, filters=f, via="work_order__"), f.period).items() if n}
     # and the technicians' arrivals, on time or not, against the visits and their orders' current windows
     assert staff.period_arrivals(user=user, filters=f) == _nonzero(staff._live_arrivals(
         Visit.objects.filter(selectors.order_q(user=user, filters=f, via="work_order__")), f.period))
@@ -359,6 +363,8 @@ def test_promises_follow_their_clocks(desk, world):
     first_response = rows[Metric.FIRST_RESPONSE]
     assert (first_response["met_on_time"], first_response["breached"], first_response["total"]) == (1, 1, 3)
     Clock.objects.filter(pk=third.pk).update(state="met", met_at=at(3, 12))  # met after it broke: late
+    WorkOrder.objects.filter(pk=desk["o1"].pk).update(taken_by=world.agent_b)  # its first response moves with it
+    assert staff.first_responses(user=manager, filters=ReportFilters(period=NOV))[world.agent_b.pk] == 30.0
     Clock.objects.filter(pk=sixth.pk).update(started_at=datetime(2026, 12, 1, 0, 30, tzinfo=SHANGHAI))  # out
     assert_agrees(manager)
     assert_agrees(manager, type="repair")
