@@ -158,20 +158,29 @@ class ScoreRollup(models.Model):
                    models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_score_unmerged")]
 
 
-class PersonScoreRollup(models.Model):
+class SiteDayTypeRollup(models.Model):
+    """What the rollups of promises and staff performance share: rows to be added up per site, Beijing day and
+    order type, written by triggers (`rollup_triggers`) and merged hourly (`merged`)."""
+
+    site_id = models.IntegerField()
+    day = models.DateField()
+    type = models.CharField(max_length=20)
+    merged = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+
+class PersonScoreRollup(SiteDayTypeRollup):
     """Scores as `ScoreRollup` keeps them, by the person they count for in staff performance (H2): read per person
     from the revisits and ratings, a month at a busy site was 8k rows each needing its order (45 ms at 1 M orders).
     `person_id` 0 is nobody. `complaints` are revisits scored 1–2. Kept by the same triggers, and by one on the
     orders that moves an order's scores when the person it counts for changes (an owner reassigned)."""
 
-    site_id = models.IntegerField()
-    day = models.DateField()
-    type = models.CharField(max_length=20)
     person_id = models.IntegerField()
     scores = models.IntegerField(default=0)
     score_sum = models.IntegerField(default=0)
     complaints = models.IntegerField(default=0)
-    merged = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
@@ -193,58 +202,46 @@ class TechnicianScoreRollup(PersonScoreRollup):
                    models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_techscore_unmerged")]
 
 
-class TechnicianArrivalRollup(models.Model):
+class TechnicianArrivalRollup(SiteDayTypeRollup):
     """Technicians' arrivals (C4 visits) by their order's site and type, the Beijing day of arrival and the
     technician: arrivals at an order with an agreed window, and of them those by the window's end (H2's on-time
     rate). Kept by triggers on the visits and on the appointments — a new or moved window changes whether the order's
     arrivals were on time. A visit not arrived yet adds a row of zeros dated 1970-01-01."""
 
-    site_id = models.IntegerField()
-    day = models.DateField()
-    type = models.CharField(max_length=20)
     person_id = models.IntegerField()
     arrivals = models.IntegerField(default=0)
     on_time = models.IntegerField(default=0)
-    merged = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["site_id", "day"], name="rollup_arrival_site_day"),
                    models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_arrival_unmerged")]
 
 
-class ClockRollup(models.Model):
+class ClockRollup(SiteDayTypeRollup):
     """Promises (SLA clocks, E4) by their order's site and type, the Beijing day they started and the metric, in the
     columns of `sla.selectors.attainment_counts` (stopped clocks not counted). Kept by triggers on the clocks: the
     sweep moving a clock from open to met or broken moves it between columns."""
 
-    site_id = models.IntegerField()
-    day = models.DateField()
-    type = models.CharField(max_length=20)
     metric = models.CharField(max_length=20)
     total = models.IntegerField(default=0)
     met_on_time = models.IntegerField(default=0)
     met_late = models.IntegerField(default=0)
     breached = models.IntegerField(default=0)
     open = models.IntegerField(default=0)
-    merged = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["site_id", "day"], name="rollup_clock_site_day"),
                    models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_clock_unmerged")]
 
 
-class AgentResponseRollup(models.Model):
+class AgentResponseRollup(SiteDayTypeRollup):
     """First responses (E3 first-response promises met) by the agent who took the order: how many, and their whole
     seconds from the promise's start to its being met, by the order's site and type and the Beijing day the promise
     started. Kept like `AgentScoreRollup` (the agent is moved with the order by the same kind of trigger)."""
 
-    site_id = models.IntegerField()
-    day = models.DateField()
-    type = models.CharField(max_length=20)
     person_id = models.IntegerField()
     responses = models.IntegerField(default=0)
     response_seconds = models.BigIntegerField(default=0)
-    merged = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["site_id", "day"], name="rollup_response_site_day"),
