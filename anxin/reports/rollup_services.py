@@ -1,5 +1,5 @@
-"""The reports' rollups (orders, contacts, revisits due, satisfaction scores): merging their rows, recounting,
-checking, rebuilding.
+"""The reports' rollups (orders, contacts, revisits due, satisfaction scores, the same per person, arrivals,
+promises): merging their rows, recounting, checking, rebuilding.
 
 Database triggers (`rollup_triggers`, installed after every migrate) add a row for each record written and two for
 each change of a counted value, so the sums are right at every commit, whoever wrote. `rollups_merge` (the worker,

@@ -1,5 +1,5 @@
-"""The database triggers that keep the reports' rollups (`reports.models`: orders, contacts, revisits, scores), and
-their installation.
+"""The database triggers that keep the reports' rollups (`reports.models`: orders, contacts, revisits, scores; per
+person for staff performance; arrivals; promises), and their installation.
 
 Why triggers rather than the services: every write counts — the services, bulk `.update()`s, the history import's
 `bulk_create`, a repair by SQL — and the sums are right at each commit with no second write path to forget.
@@ -7,7 +7,8 @@ Why triggers rather than the services: every write counts — the services, bulk
 Why installed after `migrate` (post_migrate) rather than by a migration: SQLite drops a table's triggers when a
 migration remakes the table (Django's SQLite schema editor does that for most field changes), and the rollups would
 silently stop counting. So after every `migrate` the triggers are checked; missing or of an older VERSION, they are
-installed and the rollups counted again, in one transaction. A change of what is counted bumps VERSION.
+installed and the rollups counted again, in one transaction. A change of what is counted bumps VERSION; a new
+rollup is found missing and installed the same way.
 """
 
 import re
@@ -22,12 +23,13 @@ VERSION = 3
 ORDER_SITE = "(SELECT o.site_id FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
 ORDER_TYPE = "(SELECT o.type FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
 DONE = "{r}.status = 'done' AND {r}.overall IS NOT NULL AND {r}.done_at IS NOT NULL"
-# the person a score counts for in staff performance (0: nobody); unlike the site, this can change: see REKEYS
+# the end of the order's agreed window now (an arrival by then was on time)
 CURRENT_WINDOW = ("(SELECT a.window_to FROM field_appointment a WHERE a.work_order_id = {r}.work_order_id "
                   "AND a.is_current)")  # one at most (appointment_one_current)
 FIRST_RESPONSE_MET = "{r}.metric = 'first_response' AND {r}.state = 'met' AND {r}.met_at >= {r}.started_at"
 CLOCK_ON_TIME = "{r}.breached_at IS NULL AND ({r}.due_at IS NULL OR {r}.met_at <= {r}.due_at)"
 CLOCK_OPEN = "{r}.state IN ('running', 'paused') AND {r}.breached_at IS NULL"
+# the person a score counts for in staff performance (0: nobody); unlike the site, this can change: see REKEYS
 ORDER_PERSON = "COALESCE((SELECT o.{column} FROM workorders_workorder o WHERE o.id = {{r}}.work_order_id), 0)"
 
 
@@ -40,7 +42,6 @@ def _person_scores(rollup: str, column: str) -> list[tuple]:
         (rollup, "revisits_selfrating", {**keys, "day": "DAY({r}.created_at)"},
          {"scores": "1 = 1", "score_sum": "={r}.overall", "complaints": "1 = 0"}),
     ]
-
 
 
 # (rollup table, source table, keys, measures): each key and measure is an SQL expression over the row `{r}` (NEW or
@@ -125,9 +126,8 @@ def _values(vendor, keys, measures, r, sign=""):
 
 def _changed(vendor, keys, measures) -> str:
     differ = "IS NOT" if vendor == "sqlite" else "IS DISTINCT FROM"
-    # a key read from the order (a subquery, which PostgreSQL refuses in a trigger's WHEN) changes with the column
-    # that points at the order
-    # (or a measure read from another table) changes with the columns of the row it reads through
+    # a key or measure read from another table (a subquery, which PostgreSQL refuses in a trigger's WHEN) changes
+    # with the columns of the row it reads through (the one pointing at the order, the arrival time)
     read = [t for t in [*keys.values(), *measures.values()] if "SELECT" in t]
     keyed = [f"{_expr(vendor, k, 'OLD')} {differ} {_expr(vendor, k, 'NEW')}" for k in keys.values() if "SELECT" not in k]
     keyed += [f"OLD.{c} {differ} NEW.{c}" for c in sorted({c for t in read for c in re.findall(r"\{r\}\.(\w+)", t)})]
@@ -193,7 +193,6 @@ def _install(cursor, vendor: str) -> None:
     _install_windows(cursor, vendor)
 
 
-
 def _install_rekey(cursor, vendor: str, rollup: str, column: str) -> None:
     """On the orders: when `column` changes, every source row of `rollup` for the order is taken away under the old
     person and added under the new one (the order's other keys — site, type — are read as they are now)."""
@@ -252,6 +251,7 @@ def _install_windows(cursor, vendor: str) -> None:
                        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {move('NEW', '')} END IF; RETURN NULL; END $$")
         cursor.execute(f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON field_appointment "
                        f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+
 
 def rollup_triggers_drop(cursor, vendor: str) -> None:
     """Every rollup trigger there is (an older version's too); also before the rollup tables go when migrating back:
