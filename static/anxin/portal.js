@@ -3,16 +3,21 @@
 (function () {
   "use strict";
 
+  // the answer to the latest request wins: on a slow line the page's first request (no category yet) could come
+  // back after the one for the chosen category and put "choose first" over its slots
+  var slotRequests = 0;
+
   function refreshSlots(form) {
     var list = document.getElementById("slot-list");
     if (!list) return;
+    var mine = ++slotRequests;
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, name) {
       if (typeof value === "string" && name !== "csrfmiddlewaretoken" && name !== "description") params.append(name, value);
     });
     fetch(form.dataset.slots + "?" + params.toString(), {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.text() : ""; })
-      .then(function (html) { if (html) list.innerHTML = html; });
+      .then(function (html) { if (html && mine === slotRequests) list.innerHTML = html; });
   }
 
   function toggleNewAddress(form) {
