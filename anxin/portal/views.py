@@ -252,7 +252,9 @@ def _settings_context(phone: str) -> dict:
              Customer.Channel.EMAIL: "" if reachable[Customer.Channel.EMAIL] else _("no email address on your record"),
              Customer.Channel.WECHAT: "" if reachable[Customer.Channel.WECHAT] else _("link WeChat first")}
     return {"options": [{"value": value, "label": label, "note": notes.get(value, ""),
-                         "enabled": not value or reachable[value]} for value, label in Customer.Channel.choices],
+                         "enabled": not value or reachable[value]} for value, label in Customer.Channel.choices
+                        # without a service account WeChat cannot be linked: not offered (unless linked before)
+                        if value != Customer.Channel.WECHAT or settings.WECHAT_APPID or reachable[value]],
             "chosen": next((c.preferred_channel for c in customers), ""), "linked": reachable[Customer.Channel.WECHAT],
             "wechat_offered": bool(settings.WECHAT_APPID)}
 

@@ -264,6 +264,12 @@ def rollup_triggers_drop(cursor, vendor: str) -> None:
             cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
 
 
+def rollup_triggers_drop_for_migration(apps, schema_editor) -> None:
+    """A rollup migration taken back drops every rollup trigger first (the next `migrate` puts back what is due)."""
+    with schema_editor.connection.cursor() as cursor:
+        rollup_triggers_drop(cursor, schema_editor.connection.vendor)
+
+
 def rollup_triggers_ensure(*, using: str = DEFAULT_DB_ALIAS, **_signal) -> bool:
     """After `migrate`: install the triggers when any is missing or old, and count the rollups again. True if done."""
     if using != DEFAULT_DB_ALIAS:

@@ -262,6 +262,12 @@ def _outage_reports(*, user: User, filters: ReportFilters, sites=None, in_period
     return _in_period(qs, filters.period) if in_period else qs
 
 
+def outage_report_ids_in(*, user: User, filters: ReportFilters, sites: list[int]) -> list[int]:
+    """The ids of the outage reports in these sites (any time): what a figure read from a rollup takes away, as
+    `order_q` leaves those orders out of a live count."""
+    return list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False).values_list("id", flat=True))
+
+
 def contact_counts(*, user: User, filters: ReportFilters) -> dict:
     """Contacts of the period in the viewer's sites (never owner-scoped): all, chasing an order, with no order,
     answered on the spot — from the rollup."""
@@ -380,8 +386,7 @@ def promise_counts(*, user: User, filters: ReportFilters, types: tuple = ()) -> 
         held = held.filter(type__in=types)
     counts = {metric: list(sums) for metric, *sums in held.values("metric").annotate(
         **{c: Sum(c) for c in CLOCK_COLUMNS}).order_by().values_list("metric", *CLOCK_COLUMNS)}
-    reports = list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False)
-                   .values_list("id", flat=True))
+    reports = outage_report_ids_in(user=user, filters=filters, sites=sites)
     if reports:  # as order_q leaves an outage's reports out
         apart = Q(work_order_id__in=reports) & (Q(work_order__type__in=types) if types else Q())
         for row in _live_sla_by_metric(via=apart, period=period):
@@ -497,7 +502,7 @@ def revisit_counts(*, user: User, filters: ReportFilters) -> dict:
         got = rows.aggregate(**{m: Sum(m) for m in measures})
         out.update({m: got[m] or 0 for m in measures})
     # what belongs to an outage's reports (other than its field order) is left out, as order_q leaves those orders
-    reports = list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False).values_list("id", flat=True))
+    reports = outage_report_ids_in(user=user, filters=filters, sites=sites)
     if reports:
         apart = _live_revisit_counts(via=Q(work_order_id__in=reports), period=period)
         out = {m: out[m] - apart[m] for m in REVISIT_MEASURES}

@@ -48,10 +48,10 @@ from anxin.reports.selectors import (
     MeanSeconds,
     ReportFilters,
     WholeSeconds,
-    _outage_reports,
     _scope_site_ids,
     _site_ids,
     order_q,
+    outage_report_ids_in,
     queue_url,
     scoped_orders,
 )
@@ -146,8 +146,7 @@ def period_scores(*, user: User, filters: ReportFilters) -> PeriodScores:
                     "person_id", "n", "total", "low"):
                 table[pid] = sums
         # an outage's reports (other than its field order) are left out, as order_q leaves those orders
-        reports = list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False)
-                       .values_list("id", flat=True))
+        reports = outage_report_ids_in(user=user, filters=filters, sites=sites)
         if reports:
             apart = _live_scores(via=Q(work_order_id__in=reports), period=period)
             for table, taken in ((scores.by_taker, apart.by_taker), (scores.by_owner, apart.by_owner)):
@@ -194,8 +193,7 @@ def first_responses(*, user: User, filters: ReportFilters) -> dict[int, float]:
         sums = {pid: [n, seconds] for pid, n, seconds in rows.values("person_id").annotate(
             n=Sum("responses"), seconds=Sum("response_seconds")).order_by().values_list(
             "person_id", "n", "seconds") if pid}
-        reports = list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False)
-                       .values_list("id", flat=True))
+        reports = outage_report_ids_in(user=user, filters=filters, sites=sites)
         if reports:  # as order_q leaves an outage's reports out
             for pid, (n, seconds) in _live_first_responses(Q(work_order_id__in=reports), period).items():
                 held = sums.setdefault(pid, [0, 0])
@@ -265,8 +263,7 @@ def period_arrivals(*, user: User, filters: ReportFilters) -> tuple[dict[int, in
     for pid, n, kept in rows.values("person_id").annotate(n=Sum("arrivals"), kept=Sum("on_time")).order_by(
             ).values_list("person_id", "n", "kept"):
         arrivals[pid], on_time[pid] = n, kept
-    reports = list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False)
-                   .values_list("id", flat=True))
+    reports = outage_report_ids_in(user=user, filters=filters, sites=sites)
     if reports:  # as order_q leaves an outage's reports out
         apart, apart_on_time = _live_arrivals(Visit.objects.filter(work_order_id__in=reports), period)
         for pid, n in apart.items():

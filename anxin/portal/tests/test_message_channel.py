@@ -86,7 +86,8 @@ def test_messages_go_by_the_chosen_channel_and_fall_back_when_it_cannot_reach(wo
     assert accepted_order(world, channel="email").channel == "sms"
 
 
-def test_the_customer_chooses_in_the_portal_and_a_channel_that_cannot_reach_is_refused(client, world):
+def test_the_customer_chooses_in_the_portal_and_a_channel_that_cannot_reach_is_refused(client, world, settings):
+    settings.WECHAT_APPID = "wx-app"  # WeChat offered, but this customer has not linked it
     sign_in(client, PHONE_A)
     page = client.get("/portal/settings/")
     assert page.status_code == 200 and "订单消息通知方式" in page.content.decode()
@@ -153,3 +154,18 @@ def test_staff_cannot_choose_wechat_for_a_customer_who_has_not_linked_it(world):
                                       data={"preferred_channel": "email"})
     world.customer_a.refresh_from_db()
     assert world.customer_a.preferred_channel == "email"
+
+
+def test_without_a_service_account_wechat_is_neither_offered_nor_linked(client, world, settings):
+    from anxin.portal import services
+
+    settings.WECHAT_APPID = ""
+    sign_in(client, PHONE_A)
+    page = client.get("/portal/settings/").content.decode()
+    assert 'value="wechat"' not in page and "绑定微信" not in page
+    assert client.post("/portal/settings/wechat/")["Location"].endswith("/portal/settings/")  # not to WeChat
+    with pytest.raises(DomainError, match="尚未开通微信消息") as refused:
+        services.wechat_link(phone=PHONE_A, code="good")
+    assert refused.value.status == 404
+    world.customer_a.refresh_from_db()
+    assert world.customer_a.wechat_openid == ""

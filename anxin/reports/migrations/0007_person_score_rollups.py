@@ -2,12 +2,7 @@
 
 from django.db import migrations, models
 
-
-def drop_triggers(apps, schema_editor):
-    from anxin.reports.rollup_triggers import rollup_triggers_drop
-
-    with schema_editor.connection.cursor() as cursor:
-        rollup_triggers_drop(cursor, schema_editor.connection.vendor)
+from anxin.reports.rollup_triggers import rollup_triggers_drop_for_migration
 
 
 class Migration(migrations.Migration):
@@ -51,5 +46,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['site_id', 'day'], name='rollup_techscore_site_day'), models.Index(condition=models.Q(('merged', False)), fields=['id'], name='rollup_techscore_unmerged')],
             },
         ),
-        migrations.RunPython(migrations.RunPython.noop, drop_triggers),  # back: no trigger left behind
+        migrations.RunPython(migrations.RunPython.noop, rollup_triggers_drop_for_migration),  # back: no trigger left behind
     ]
