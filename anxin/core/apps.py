@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from anxin.core import checks  # noqa: F401  (registers the system checks)
+        from anxin.core.choices import install
+
+        install()

@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from anxin.accounts.models import OrgUnit
 from anxin.accounts.selectors import name_for_customers
 from anxin.core.errors import NotFound
-from anxin.customers.models import Customer
+from anxin.customers.models import Contact, Customer
 from anxin.field.models import Appointment, JobType, Quote
 from anxin.portal import slots
 from anxin.workorders.models import Attachment, Category, WorkOrder
@@ -14,18 +14,24 @@ from anxin.workorders.selectors import public_timeline
 MAX_ORDERS = 50
 
 
+def _customers_of(phone: str):
+    """The archive records with this number as a contact, as a subquery: a join to the contacts made PostgreSQL plan
+    a five-table join (and a DISTINCT over every column) on each page — 4–6 ms of planning for a 0.3 ms read."""
+    return Contact.objects.filter(phone=phone).values("customer_id")
+
+
 def orders_for_phone(phone: str):
     """The customer's orders, newest first (at most MAX_ORDERS), with what the list shows, in two queries."""
     current = Prefetch("appointments", queryset=Appointment.objects.filter(is_current=True), to_attr="current")
-    return list(WorkOrder.objects.filter(customer__contacts__phone=phone).distinct()
-                .select_related("owner", "category").prefetch_related(current)
-                .order_by("-received_at")[:MAX_ORDERS])
+    return list(WorkOrder.objects.filter(customer_id__in=_customers_of(phone))
+                .only("public_id", "number", "title", "status", "received_at").prefetch_related(current)
+                .order_by("-received_at", "-id")[:MAX_ORDERS])
 
 
 def order_for_phone(phone: str, public_id) -> WorkOrder:
-    """One of the customer's orders; another customer's order is NotFound, exactly like one that does not exist."""
-    order = (WorkOrder.objects.filter(public_id=public_id, customer__contacts__phone=phone)
-             .select_related("owner", "customer", "site", "category").first())
+    """One of the customer's orders; another customer's order is NotFound, exactly like one that does not exist.
+    Its technician, customer and site load when a page or an action reads them."""
+    order = WorkOrder.objects.filter(public_id=public_id, customer_id__in=_customers_of(phone)).first()
     if order is None:
         raise NotFound()
     return order
@@ -45,7 +51,7 @@ def order_page(order: WorkOrder) -> dict:
 
 def customers_for_phone(phone: str) -> list[Customer]:
     """Every archive record with this number as a contact: the addresses the customer may file for."""
-    return list(Customer.objects.filter(contacts__phone=phone).distinct().select_related("site").order_by("id"))
+    return list(Customer.objects.filter(pk__in=_customers_of(phone)).select_related("site").order_by("id"))
 
 
 def job_type_for(category: Category | None) -> JobType | None:

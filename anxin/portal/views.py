@@ -160,7 +160,7 @@ def _order_context(order, **extra) -> dict:
         can_cancel=order.status in services.CANCEL_STATUSES,
         can_reschedule=services.can_reschedule(order, context["appointment"]),
         rate_link=reverse("rate", args=[rating_token(order.public_id)]) if order.status in (Status.RESOLVED, Status.CLOSED)
-        and not rating_already_given(public_id=order.public_id) else "",
+        and not rating_already_given(order_id=order.pk) else "",
         message_form=MessageForm(), **extra)
     return context
 

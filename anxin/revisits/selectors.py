@@ -117,8 +117,10 @@ def panel_candidate(*, user: User, panel, query: str):
     return found[0]
 
 
-def rating_already_given(*, public_id) -> bool:
+def rating_already_given(*, public_id=None, order_id: int | None = None) -> bool:
     """Has the order behind a (valid) rating link already been rated? The link then says so at once."""
     from anxin.revisits.models import SelfRating
 
+    if order_id is not None:  # the order is at hand: no join to find it again
+        return SelfRating.objects.filter(work_order_id=order_id).exists()
     return SelfRating.objects.filter(work_order__public_id=public_id).exists()

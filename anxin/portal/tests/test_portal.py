@@ -361,6 +361,10 @@ def test_pages_read_a_bounded_number_of_queries(client, world, web_order, django
         assert client.get("/portal/").status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(f"/portal/orders/{web_order.public_id}/").status_code == 200
+    with django_assert_max_num_queries(6) as form:
+        assert client.get("/portal/new/").status_code == 200
+    # the selects' choices are one plain SELECT each, not a server-side cursor (DECLARE, FETCH, CLOSE on PostgreSQL)
+    assert not [q for q in form.captured_queries if q["sql"].startswith(("DECLARE", "FETCH", "CLOSE"))]
 
 
 # --- tracking without signing in ---------------------------------------------------------------------------------
