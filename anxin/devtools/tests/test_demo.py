@@ -31,3 +31,13 @@ def test_the_demo_starts_as_a_normal_morning_not_a_backlog():
     met = Clock.objects.filter(metric=Metric.FIRST_RESPONSE, met_at__isnull=False)
     assert met.exists() and not met.filter(met_at__gt=F("started_at") + timedelta(hours=4)).exists()
     assert not WorkOrder.objects.filter(resolved_at__lt=F("received_at")).exists()
+    # every order an agent took came from a logged contact: staff performance never shows more orders than contacts
+    from django.db.models import Count
+
+    from anxin.intake.models import ContactLog
+
+    taken = dict(WorkOrder.objects.filter(taken_by__isnull=False).values_list("taken_by").annotate(n=Count("id"))
+                 .order_by())
+    logged = dict(ContactLog.objects.filter(taker__isnull=False).values_list("taker").annotate(n=Count("id"))
+                  .order_by())
+    assert taken and all(logged.get(person, 0) >= n for person, n in taken.items()), (taken, logged)
