@@ -35,6 +35,7 @@ from anxin.workorders.states import Status, Type
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BATCH = 2000
 MAX_ERRORS = 200  # listed; the count goes on
+PHONES_KEPT = 100_000  # numbers remembered per file (about 15 MB): memory stays bounded on any file
 
 HEADERS = {
     "工单号": "number", "number": "number", "类型": "type", "type": "type", "渠道": "channel", "channel": "channel",
@@ -153,6 +154,14 @@ class _Checker:
                            **{c.name.lower(): c for c in Category.objects.all()}}
         self.types, self.channels, self.statuses = _words(Type.choices), _words(Channel.choices), _words(Status.choices)
         self.seen: set[str] = set()
+        self.phones: dict[str, str | None] = {}  # a customer's number recurs on their orders: parsed once a file
+
+    def phone(self, raw: str) -> str | None:
+        if raw not in self.phones:
+            if len(self.phones) >= PHONES_KEPT:
+                return try_normalize_phone(raw)
+            self.phones[raw] = try_normalize_phone(raw)  # 47 µs each: a fifth of a row's check
+        return self.phones[raw]
 
     def check(self, number: int, raw: dict, report: HistoryReport) -> dict | None:
         problems = []
@@ -200,7 +209,7 @@ class _Checker:
             Status.CLOSED if clean.get("closed_at") else Status.RESOLVED if clean.get("resolved_at") else Status.NEW)
         if clean["status"] is None:
             err("status", _("Unknown status."))
-        clean["phone"] = try_normalize_phone(clean["phone"]) if clean["phone"] else ""
+        clean["phone"] = (self.phone(clean["phone"]) or "") if clean["phone"] else ""
         if raw.get("phone") and not clean["phone"]:
             err("phone", _("Enter a valid phone number."))
         score = raw.get("satisfaction")

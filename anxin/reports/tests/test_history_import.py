@@ -91,13 +91,15 @@ def test_every_bad_row_is_named_and_nothing_is_imported(world, tmp_path):
         ["H2025-0012", "报修", "热线", "SA", "", "2025-03-02 10:00", "2025-03-01 10:00", "", "", "先解决后受理", "",
          "12345", "9"],
         ["", "报修", "热线", "SA", "", "2025-03-01 10:00", "", "", "", "", "", "", ""],
+        # the same wrong number again (numbers are parsed once a file): named again
+        ["H2025-0013", "报修", "热线", "SA", "", "2025-03-02 10:00", "", "", "", "又是错号", "", "12345", ""],
     ]
     path = write_csv(tmp_path, bad)
     report = history_import(path, actor=fresh(world.manager), dry_run=False)
     assert report.imported == 0 and not WorkOrder.objects.exists()
     fields = {(e.row, e.field) for e in report.errors}
     assert {(4, "工单号"), (5, "类型"), (6, "站点代码"), (6, "受理时间"), (7, "解决时间"), (7, "客户手机"),
-            (7, "满意度"), (8, "工单号"), (8, "标题")} <= fields
+            (7, "满意度"), (8, "工单号"), (8, "标题"), (9, "客户手机")} <= fields
 
 
 def test_files_that_are_not_history_get_a_clear_answer(world, tmp_path, settings):
