@@ -85,6 +85,12 @@ class HistoryImport(models.Model):
         verbose_name_plural = _("history imports")
 
 
+def rollup_indexes(name: str) -> list[models.Index]:
+    """Every rollup's two indexes: a period's rows of a site (the reports), and the rows not merged yet (the merge)."""
+    return [models.Index(fields=["site_id", "day"], name=f"rollup_{name}_site_day"),
+            models.Index(fields=["id"], condition=models.Q(merged=False), name=f"rollup_{name}_unmerged")]
+
+
 class OrderRollup(models.Model):
     """Orders by site, Beijing day, type and channel, as rows to be added up (H1 at a million orders).
 
@@ -105,8 +111,7 @@ class OrderRollup(models.Model):
     merged = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_order_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_order_unmerged")]
+        indexes = rollup_indexes("order")
 
 
 class ContactRollup(models.Model):
@@ -121,8 +126,7 @@ class ContactRollup(models.Model):
     merged = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_contact_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_contact_unmerged")]
+        indexes = rollup_indexes("contact")
 
 
 class RevisitRollup(models.Model):
@@ -137,8 +141,7 @@ class RevisitRollup(models.Model):
     merged = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_revisit_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_revisit_unmerged")]
+        indexes = rollup_indexes("revisit")
 
 
 class ScoreRollup(models.Model):
@@ -154,8 +157,7 @@ class ScoreRollup(models.Model):
     merged = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_score_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_score_unmerged")]
+        indexes = rollup_indexes("score")
 
 
 class SiteDayTypeRollup(models.Model):
@@ -190,16 +192,14 @@ class AgentScoreRollup(PersonScoreRollup):
     """`PersonScoreRollup` by who took the order."""
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_agentscore_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_agentscore_unmerged")]
+        indexes = rollup_indexes("agentscore")
 
 
 class TechnicianScoreRollup(PersonScoreRollup):
     """`PersonScoreRollup` by the order's owner (whom dispatch makes the technician)."""
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_techscore_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_techscore_unmerged")]
+        indexes = rollup_indexes("techscore")
 
 
 class TechnicianArrivalRollup(SiteDayTypeRollup):
@@ -213,8 +213,7 @@ class TechnicianArrivalRollup(SiteDayTypeRollup):
     on_time = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_arrival_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_arrival_unmerged")]
+        indexes = rollup_indexes("arrival")
 
 
 class ClockRollup(SiteDayTypeRollup):
@@ -230,8 +229,7 @@ class ClockRollup(SiteDayTypeRollup):
     open = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_clock_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_clock_unmerged")]
+        indexes = rollup_indexes("clock")
 
 
 class AgentResponseRollup(SiteDayTypeRollup):
@@ -244,5 +242,4 @@ class AgentResponseRollup(SiteDayTypeRollup):
     response_seconds = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["site_id", "day"], name="rollup_response_site_day"),
-                   models.Index(fields=["id"], condition=models.Q(merged=False), name="rollup_response_unmerged")]
+        indexes = rollup_indexes("response")
