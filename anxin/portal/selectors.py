@@ -1,6 +1,8 @@
 """What the customer may read: their orders, each order's public face, and the slots they may pick."""
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from anxin.accounts.models import OrgUnit
 from anxin.accounts.selectors import name_for_customers
@@ -77,3 +79,27 @@ def slots_for_form(*, phone: str, category_id, address: str, new_site_id) -> lis
 def slots_for_order(order: WorkOrder) -> list[slots.Slot]:
     job = JobType.objects.filter(fieldjob__work_order=order).first()
     return slots.free_slots(site=order.site, job_type=job)
+
+
+def message_channels(phone: str, customers: list[Customer] | None = None) -> dict[str, bool]:
+    """Which channels can reach this customer: SMS (their number is proved), email (an archive record has an
+    address), WeChat (linked through the portal's WeChat sign-in)."""
+    customers = customers_for_phone(phone) if customers is None else customers
+    return {Customer.Channel.SMS: True, Customer.Channel.EMAIL: any(c.email for c in customers),
+            Customer.Channel.WECHAT: any(c.wechat_openid for c in customers)}
+
+
+def message_settings(phone: str) -> dict:
+    """The settings page's channels: each with whether it can be chosen and why not; WeChat only with a service
+    account set up (or already linked); the channel chosen now."""
+    customers = customers_for_phone(phone)
+    reachable = message_channels(phone, customers)
+    notes = {Customer.Channel.AUTO: _("by SMS, or by email for requests you sent by email"),
+             Customer.Channel.EMAIL: "" if reachable[Customer.Channel.EMAIL] else _("no email address on your record"),
+             Customer.Channel.WECHAT: "" if reachable[Customer.Channel.WECHAT] else _("link WeChat first")}
+    offered = [(value, label) for value, label in Customer.Channel.choices
+               if value != Customer.Channel.WECHAT or settings.WECHAT_APPID or reachable[value]]
+    return {"options": [{"value": value, "label": label, "note": notes.get(value, ""),
+                         "enabled": not value or reachable[value]} for value, label in offered],
+            "chosen": next((c.preferred_channel for c in customers), ""), "linked": reachable[Customer.Channel.WECHAT],
+            "wechat_offered": bool(settings.WECHAT_APPID)}

@@ -292,20 +292,12 @@ def portal_purge(*, now: datetime | None = None) -> dict:
     return {"attempts": throttle.purge(older_than=timedelta(days=2), now=now), "codes": codes}
 
 
-def message_channels(phone: str) -> dict[str, bool]:
-    """Which channels can reach this customer: SMS (their number is proved), email (an archive record has an
-    address), WeChat (linked through the portal's WeChat sign-in)."""
-    customers = selectors.customers_for_phone(phone)
-    return {Customer.Channel.SMS: True, Customer.Channel.EMAIL: any(c.email for c in customers),
-            Customer.Channel.WECHAT: any(c.wechat_openid for c in customers)}
-
-
 def message_channel_set(*, phone: str, channel: str) -> int:
     """I1: the channel the customer's order messages go by, on every archive record of their number. A channel
     that cannot reach them is refused (nothing changes). Returns the records changed."""
     if channel not in Customer.Channel.values:
         raise DomainError(PortalErrorCode.INVALID, _("Choose one of the offered channels."), {"field": "channel"})
-    if channel and not message_channels(phone)[channel]:
+    if channel and not selectors.message_channels(phone)[channel]:
         raise DomainError(PortalErrorCode.INVALID, {
             Customer.Channel.EMAIL: _("There is no email address on your record; tell us one on the hotline."),
             Customer.Channel.WECHAT: _("Link your WeChat first: open this page in WeChat and choose Link WeChat."),

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 from anxin.core.errors import DomainError
 from anxin.core.http import client_ip
 from anxin.core.signing import rating_token
-from anxin.customers.models import Customer
 from anxin.field.tracking import tracking_path
 from anxin.knowledge.selectors import articles_by_id
 from anxin.notifications.transports import wechat_authorize_url
@@ -245,25 +244,11 @@ def track(request):
 WECHAT_STATE_KEY = "portal_wechat_state"
 
 
-def _settings_context(phone: str) -> dict:
-    customers = selectors.customers_for_phone(phone)
-    reachable = services.message_channels(phone)
-    notes = {Customer.Channel.AUTO: _("by SMS, or by email for requests you sent by email"),
-             Customer.Channel.EMAIL: "" if reachable[Customer.Channel.EMAIL] else _("no email address on your record"),
-             Customer.Channel.WECHAT: "" if reachable[Customer.Channel.WECHAT] else _("link WeChat first")}
-    return {"options": [{"value": value, "label": label, "note": notes.get(value, ""),
-                         "enabled": not value or reachable[value]} for value, label in Customer.Channel.choices
-                        # without a service account WeChat cannot be linked: not offered (unless linked before)
-                        if value != Customer.Channel.WECHAT or settings.WECHAT_APPID or reachable[value]],
-            "chosen": next((c.preferred_channel for c in customers), ""), "linked": reachable[Customer.Channel.WECHAT],
-            "wechat_offered": bool(settings.WECHAT_APPID)}
-
-
 @customer_required
 def message_settings(request):
     """I1: how the customer hears about their orders — SMS, email or WeChat (once linked)."""
     phone = request.portal_phone
-    context = _settings_context(phone)
+    context = selectors.message_settings(phone)
     if request.method == "POST":
         try:
             services.message_channel_set(phone=phone, channel=request.POST.get("channel", "")[:10])
@@ -291,7 +276,7 @@ def wechat_start(request):
 def wechat_done(request):
     expected = request.session.pop(WECHAT_STATE_KEY, None)
     code = (request.GET.get("code") or "")[:200]
-    context = _settings_context(request.portal_phone)
+    context = selectors.message_settings(request.portal_phone)
     if not expected or request.GET.get("state") != expected or not code:
         # a forged or replayed answer (or the customer declined in WeChat): nothing is linked
         return _refused(request, "portal/settings.html", context, DomainError(
