@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import visible_unit_ids
 from anxin.audit.services import audit_record
+from anxin.core.bulk import among, insert_rows
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError
 from anxin.core.phone import try_normalize_phone
 from anxin.core.signals import changed
@@ -247,7 +248,10 @@ def _records(path, actor: User, report: HistoryReport) -> Iterator[dict]:
 
 
 def _existing_numbers(numbers: list[str]) -> set[str]:
-    return set(WorkOrder.objects.filter(number__in=numbers).values_list("number", flat=True))
+    where, params = among("number", numbers, text=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT number FROM {WorkOrder._meta.db_table} WHERE {where}", params)
+        return {n for (n,) in cursor.fetchall()}
 
 
 def history_import(path, *, actor: User, dry_run: bool,
@@ -309,28 +313,38 @@ def _write(rows: list[dict], actor: User, report: HistoryReport) -> None:
     phones = {r["phone"] for r in rows if r["phone"]}
     customers = {(c.phone, c.customer.site_id): c.customer_id
                  for c in Contact.objects.filter(phone__in=phones).select_related("customer")}
-    orders = [WorkOrder(
-        number=r["number"], type=r["type"], channel=r["channel"], site=r["site"], category=r["category"],
-        title=r["title"], description=r["description"], status=r["status"], received_at=r["received_at"],
-        resolved_at=r["resolved_at"] or (r["closed_at"] if r["status"] in (Status.RESOLVED, Status.CLOSED) else None),
-        closed_at=r["closed_at"] if r["status"] == Status.CLOSED else None,
-        customer_id=customers.get((r["phone"], r["site"].pk)), caller_number=r["phone"],
-    ) for r in rows]
-    created = WorkOrder.objects.bulk_create(orders)  # lint: allow-write (history import: rows checked above)
-    if any(o.pk is None for o in created):  # a database without RETURNING ids: read them back
-        by_number = dict(WorkOrder.objects.filter(number__in=[o.number for o in created]).values_list("number", "id"))
-        for o in created:
-            o.pk = o.id = by_number[o.number]
-    _events_created([o.pk for o in created], actor)
-    ratings = [SelfRating(work_order=o, overall=r["satisfaction"], timeliness=r["satisfaction"],
-                          attitude=r["satisfaction"], quality=r["satisfaction"])
-               for o, r in zip(created, rows, strict=True) if r["satisfaction"]]
+    values = [{
+        "number": r["number"], "type": r["type"], "channel": r["channel"], "site_id": r["site"].pk,
+        "category_id": r["category"].pk if r["category"] else None, "title": r["title"],
+        "description": r["description"], "status": r["status"], "received_at": r["received_at"],
+        "resolved_at": r["resolved_at"] or (r["closed_at"] if r["status"] in (Status.RESOLVED, Status.CLOSED) else None),
+        "closed_at": r["closed_at"] if r["status"] == Status.CLOSED else None,
+        "customer_id": customers.get((r["phone"], r["site"].pk)), "caller_number": r["phone"],
+    } for r in rows]
+    ids = _insert_orders(values)
+    _events_created(list(ids.values()), actor)
+    ratings = [{"work_order_id": ids[r["number"]], "overall": r["satisfaction"], "timeliness": r["satisfaction"],
+                "attitude": r["satisfaction"], "quality": r["satisfaction"]} for r in rows if r["satisfaction"]]
     if ratings:
-        SelfRating.objects.bulk_create(ratings)  # lint: allow-write (history import)
-    changed("order", *[o.pk for o in created])  # the search index, in this transaction
-    report.imported += len(created)
-    for o in created:
-        report.by_type[o.type] = report.by_type.get(o.type, 0) + 1
+        if connection.vendor == "postgresql":
+            insert_rows(SelfRating, ratings)
+        else:
+            SelfRating.objects.bulk_create([SelfRating(**r) for r in ratings])  # lint: allow-write (history import)
+    changed("order", *ids.values())  # the search index, in this transaction
+    report.imported += len(rows)
+    for r in rows:
+        report.by_type[r["type"]] = report.by_type.get(r["type"], 0) + 1
+
+
+def _insert_orders(values: list[dict]) -> dict[str, int]:
+    """Order number → id of the new orders. PostgreSQL: one statement from JSON (`core.bulk`), as `bulk_create`
+    spent ~130 µs an order building and adapting its values — a third of a million-row import."""
+    if connection.vendor == "postgresql":
+        return dict(insert_rows(WorkOrder, values, returning="number, id"))
+    created = WorkOrder.objects.bulk_create([WorkOrder(**v) for v in values])  # lint: allow-write (checked above)
+    if any(o.pk is None for o in created):  # a database without RETURNING ids: read them back
+        return dict(WorkOrder.objects.filter(number__in=[o.number for o in created]).values_list("number", "id"))
+    return {o.number: o.pk for o in created}
 
 
 def _events_created(ids: list[int], actor: User) -> None:
@@ -339,12 +353,12 @@ def _events_created(ids: list[int], actor: User) -> None:
     if not ids:
         return
     table, orders = WorkOrderEvent._meta.db_table, WorkOrder._meta.db_table
+    where, params = among("id", ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (work_order_id, type, actor_id, from_status, to_status, reason, body, is_public, "
-            f"data, created_at) SELECT id, %s, %s, '', status, '', %s, %s, %s, %s FROM {orders} "
-            f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            [WorkOrderEvent.Type.CREATED, actor.pk, _("Imported from history"), False, "{}", timezone.now(), *ids])
+            f"data, created_at) SELECT id, %s, %s, '', status, '', %s, %s, %s, %s FROM {orders} WHERE {where}",
+            [WorkOrderEvent.Type.CREATED, actor.pk, _("Imported from history"), False, "{}", timezone.now(), *params])
 
 
 # --- the upload page's job: checked at upload, imported by the worker after the confirmation -----------------------

@@ -11,6 +11,7 @@ import uuid
 from django.urls import reverse
 
 from anxin.core import text as zh
+from anxin.core.bulk import among
 from anxin.search.models import Kind
 
 BODY_WORDS = 400
@@ -48,7 +49,7 @@ ORDER_COLUMNS = ("id", "public_id", "number", "title", "description", "site_id",
                  "street", "house", "detail")
 
 
-def _order_sql(count: int) -> str:
+def _order_sql(where: str) -> str:
     from anxin.customers.models import Asset, Customer
     from anxin.workorders.models import Category, WorkOrder
 
@@ -58,7 +59,7 @@ def _order_sql(count: int) -> str:
             f"LEFT JOIN {Category._meta.db_table} cat ON cat.id = o.category_id "
             f"LEFT JOIN {Asset._meta.db_table} a ON a.id = o.asset_id "
             f"LEFT JOIN {Customer._meta.db_table} c ON c.id = o.customer_id "
-            f"WHERE o.id IN ({', '.join(['%s'] * count)})")
+            f"WHERE {where}")
 
 
 def orders(ids):
@@ -68,15 +69,15 @@ def orders(ids):
 
     from anxin.customers.models import Contact
 
-    ids = list(ids)
+    where, params = among("o.id", list(ids))
     with connection.cursor() as cursor:
-        cursor.execute(_order_sql(len(ids)), ids)
+        cursor.execute(_order_sql(where), params)
         rows = [dict(zip(ORDER_COLUMNS, r, strict=True)) for r in cursor.fetchall()]
         customers = sorted({r["customer_id"] for r in rows if r["customer_id"]})
         phones: dict[int, list[str]] = {}
         if customers:
-            cursor.execute(f"SELECT customer_id, phone FROM {Contact._meta.db_table} "
-                           f"WHERE customer_id IN ({', '.join(['%s'] * len(customers))})", customers)
+            where, params = among("customer_id", customers)
+            cursor.execute(f"SELECT customer_id, phone FROM {Contact._meta.db_table} WHERE {where}", params)
             for customer_id, phone in cursor.fetchall():
                 phones.setdefault(customer_id, []).append(phone)
     prefix = reverse("workorders:queue")
