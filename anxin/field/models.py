@@ -207,6 +207,9 @@ class FieldJob(TimeStampedModel):
     class Meta:
         verbose_name = _("field job")
         verbose_name_plural = _("field jobs")
+        # staff performance reads a period's completed jobs: without it, every order of the site is joined (2 s at
+        # 1 M orders on SQLite)
+        indexes = [models.Index(fields=["completed_at"], name="field_job_completed")]
         permissions = [
             ("approve_field", _("Can approve warranty assessments and off-list quote items")),
             ("issue_materials", _("Can issue materials from the warehouse")),

@@ -272,14 +272,20 @@ def period_arrivals(*, user: User, filters: ReportFilters) -> tuple[dict[int, in
     return ({pid: n for pid, n in arrivals.items() if n}, {pid: n for pid, n in on_time.items() if arrivals[pid]})
 
 
+def completed_jobs(*, user: User, filters: ReportFilters) -> QuerySet:
+    """(owner, standard minutes, started, ended, reworked) of the field jobs handed over in the period — read from
+    the jobs' `field_job_completed` index, not by joining every order of the site (tested on both databases)."""
+    return (scoped_orders(user=user, filters=filters)
+            .filter(_between("field_job__completed_at", filters), owner__isnull=False)
+            .annotate(reworked=Exists(FieldJob.objects.filter(rework_of_id=OuterRef("pk"))),
+                      started=Epoch("field_job__started_at"), ended=Epoch("field_job__completed_at"))
+            .order_by().values_list("owner_id", "field_job__job_type__standard_minutes", "started", "ended",
+                                    "reworked"))
+
+
 def technician_performance(*, user: User, filters: ReportFilters,
                            scores: PeriodScores | None = None) -> list[dict]:
-    scoped = scoped_orders(user=user, filters=filters)
-    done = list(scoped.filter(_between("field_job__completed_at", filters), owner__isnull=False)
-                .annotate(reworked=Exists(FieldJob.objects.filter(rework_of_id=OuterRef("pk"))),
-                          started=Epoch("field_job__started_at"), ended=Epoch("field_job__completed_at"))
-                .order_by().values_list("owner_id", "field_job__job_type__standard_minutes", "started", "ended",
-                                        "reworked"))
+    done = list(completed_jobs(user=user, filters=filters))
     completed, reworked = defaultdict(int), defaultdict(int)
     standard, actual = defaultdict(int), defaultdict(float)
     for pid, std, started, ended, was_reworked in done:
