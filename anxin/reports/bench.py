@@ -52,6 +52,7 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     site = OrgUnit.objects.get(code="PD01")
     customers = list(site.customers.values_list("id", flat=True))
     agents = list(User.objects.filter(org_unit=site).values_list("id", flat=True))
+    technicians = list(User.objects.filter(username__startswith="tech").values_list("id", flat=True))
     rng = random.Random(10)
     now = timezone.now()
     open_statuses = list(OPEN_STATUSES)
@@ -61,8 +62,10 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
         received = now - timedelta(minutes=rng.randint(0, 60 * 24 * 730))
         # older orders are done; the last weeks hold the backlog
         done = received < now - timedelta(days=20) or rng.random() < 0.5
+        kind = _pick(rng, TYPES)
         batch.append(WorkOrder(
-            number=f"{NUMBER_PREFIX}R-{i:07d}", type=_pick(rng, TYPES), channel=_pick(rng, CHANNELS), priority=2,
+            number=f"{NUMBER_PREFIX}R-{i:07d}", type=kind, channel=_pick(rng, CHANNELS), priority=2,
+            owner_id=rng.choice(technicians) if kind in ("repair", "installation") else None,
             status=Status.CLOSED if done else rng.choice(open_statuses), customer_id=rng.choice(customers),
             site_id=site.id, title="报修", received_at=received, taken_by_id=rng.choice(agents),
             resolved_at=received + timedelta(hours=rng.randint(1, 72)) if done else None,
@@ -87,19 +90,26 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
                       expected_resolution_on=(received + timedelta(days=5)).date())
             for pk, received in complaints.iterator()]
     Complaint.objects.bulk_create(made, batch_size=5_000)  # lint: allow-write (bench fixture)
-    # technicians' arrivals at repairs and installations; revisits of the done repairs and complaints (F1); the
+    # the owning technician's arrival and field job (C1–C5: its job type's standard time against the time worked; 3%
+    # reworked by a later job) at repairs and installations; revisits of the done repairs and complaints (F1); the
     # customers' own ratings of 5% of done orders (F4)
-    from anxin.field.models import Visit
+    from anxin.field.models import FieldJob, JobType, Visit
     from anxin.revisits.models import Revisit, SelfRating
 
-    technicians = list(User.objects.filter(username__startswith="tech").values_list("id", flat=True))
-    revisits, ratings, visits = [], [], []
-    for pk, kind, received, resolved in WorkOrder.objects.filter(
+    job_types = list(JobType.objects.values_list("id", "standard_minutes"))
+    revisits, ratings, visits, jobs, reworked = [], [], [], [], []
+    for pk, kind, received, resolved, owner in WorkOrder.objects.filter(
             number__startswith=f"{NUMBER_PREFIX}R-", resolved_at__isnull=False).values_list(
-            "id", "type", "received_at", "resolved_at").iterator(chunk_size=10_000):
+            "id", "type", "received_at", "resolved_at", "owner_id").iterator(chunk_size=10_000):
         if kind in ("repair", "installation"):  # a technician went
-            visits.append(Visit(work_order_id=pk, technician_id=rng.choice(technicians),
-                                arrived_at=received + (resolved - received) / 2))
+            arrived = received + (resolved - received) / 2
+            visits.append(Visit(work_order_id=pk, technician_id=owner, arrived_at=arrived))
+            job_type, minutes = rng.choice(job_types)
+            jobs.append(FieldJob(work_order_id=pk, job_type_id=job_type, started_at=arrived,
+                                 completed_at=arrived + timedelta(minutes=minutes * rng.uniform(0.6, 1.8)),
+                                 rework_of_id=reworked.pop() if reworked and rng.random() < 0.5 else None))
+            if rng.random() < 0.03:
+                reworked.append(pk)  # a later job of the file comes back to it
         if kind in ("repair", "complaint"):
             revisits.append(Revisit(work_order_id=pk, due_at=resolved + timedelta(days=3), status=Revisit.Status.DONE,
                                     done_at=resolved + timedelta(days=rng.randint(1, 4)), overall=rng.randint(2, 5)))
@@ -109,12 +119,13 @@ def run_reports_bench(*, orders: int = 100_000, var_dir: str | None = None, port
     Revisit.objects.bulk_create(revisits, batch_size=5_000)  # lint: allow-write (bench fixture)
     SelfRating.objects.bulk_create(ratings, batch_size=5_000)  # lint: allow-write (bench fixture)
     Visit.objects.bulk_create(visits, batch_size=5_000)  # lint: allow-write (bench fixture)
+    FieldJob.objects.bulk_create(jobs, batch_size=5_000)  # lint: allow-write (bench fixture)
     with connection.cursor() as c:  # a rating is made after the order was resolved, not all today
         c.execute("UPDATE revisits_selfrating SET created_at = (SELECT resolved_at FROM workorders_workorder w "
                   "WHERE w.id = work_order_id) WHERE work_order_id IN (SELECT id FROM workorders_workorder "
                   "WHERE number LIKE %s)", [f"{NUMBER_PREFIX}R-%"])
-    print(f"loaded {orders:,} orders, {orders // 4:,} contacts, {len(revisits):,} revisits, {len(ratings):,} ratings "
-          f"and {len(visits):,} visits in one site in {time.perf_counter() - t0:.1f} s")
+    print(f"loaded {orders:,} orders, {orders // 4:,} contacts, {len(revisits):,} revisits, {len(ratings):,} ratings, "
+          f"{len(visits):,} visits and {len(jobs):,} field jobs in one site in {time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     rollups_merge()  # as the worker does hourly: the triggers wrote a rollup row per order
     rollups_compact()  # as a history import does after loading (PostgreSQL)
