@@ -40,6 +40,7 @@ UPSERT_PG = (f"INSERT INTO search_searchentry ({COLUMNS}, vector) SELECT {COLUMN
                           "updated_at": "timestamptz", "vector": "text"})
              + f" ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATE}, vector = excluded.vector")
 
+
 def index_records(kind: str, ids) -> int:
     """(Re)index these records of one kind; records that no longer qualify (deleted, unpublished) leave the index.
 
