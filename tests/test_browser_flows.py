@@ -21,6 +21,11 @@ def browser():
             "--disable-sync", "--no-first-run", "--disable-quic"])
         yield browser
         browser.close()
+        # while Playwright's loop runs, Django's connections are context-local: the one this test's own queries
+        # opened is closed here, or it outlives the test database (PostgreSQL then refuses to drop it)
+        from django.db import connections
+
+        connections.close_all()
 
 
 def _login(page, base, username):
