@@ -329,7 +329,8 @@ def test_query_counts_do_not_grow_with_the_data(world, desk, client_for):
 def test_a_months_completed_jobs_are_read_from_their_index_not_the_sites_orders(world, desk):
     """Staff performance on a busy desk: the jobs handed over in the period, found by `field_job_completed`.
     SQLite plans with statistics of one site holding 1 M orders and 200k jobs (as a full ANALYZE gathers them);
-    PostgreSQL is told sequential scans are the last resort, since on a test-sized table they are cheapest."""
+    PostgreSQL is told sequential scans are the last resort, since on a test-sized table they are cheapest, and must
+    start from the jobs and look their orders up (never walk the site's orders)."""
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -341,4 +342,7 @@ def test_a_months_completed_jobs_are_read_from_their_index_not_the_sites_orders(
         else:
             cursor.execute("SET LOCAL enable_seqscan = off")
         plan = staff.completed_jobs(user=fresh(world.manager), filters=nov()).explain()
-    assert "field_job_completed" in plan, plan
+    if connection.vendor == "sqlite":
+        assert "field_job_completed" in plan, plan
+    else:  # on a test-sized table any index of the jobs ties with it: what matters is that the jobs lead
+        assert "workorders_workorder_pkey" in plan and "wo_site" not in plan, plan
