@@ -37,7 +37,8 @@ def insert_rows(model: type[Model], rows: list[dict], *, returning: str = "id") 
     """Insert `rows` (attribute name → value) into the model's table in one statement (PostgreSQL).
 
     A column a row does not give takes the field's default as the model would (a callable default is called per row,
-    `auto_now`/`auto_now_add` take now). Returns the `returning` columns of each row, in no promised order.
+    `auto_now`/`auto_now_add` take now). A key one row gives and another lacks is NULL in the other (give every
+    row the same keys). Returns the `returning` columns of each row, in no promised order.
     """
     if not rows:
         return []
