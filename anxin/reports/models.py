@@ -243,3 +243,33 @@ class AgentResponseRollup(SiteDayTypeRollup):
 
     class Meta:
         indexes = rollup_indexes("response")
+
+
+class AgentOrderRollup(SiteDayTypeRollup):
+    """Orders by who took them (H2's "orders created"), by site, type and the Beijing day received: a month at a busy
+    desk is 40k orders read for their taker. Kept by the triggers on the orders, which also move an order whose taker
+    changes (the taker is a column of the row itself)."""
+
+    person_id = models.IntegerField()
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = rollup_indexes("taken")
+
+
+class TechnicianJobRollup(SiteDayTypeRollup):
+    """Field jobs handed over (C5) by their order's site, type and owner (the technician, as staff performance counts
+    them), the Beijing day handed over and the job type: how many, how many have a working time (started, handed over
+    not before) and its whole seconds — the standard hours are those jobs times their type's standard minutes, read
+    at the page. Read per job, a month at a busy desk was 6k jobs each needing its order and made into Python values
+    (~60 ms on PostgreSQL at 1 M orders). Kept by triggers on the jobs, and on the orders when the owner changes. A
+    job not handed over yet adds a row of zeros dated 1970-01-01. Rework is counted live (a few per cent of jobs)."""
+
+    person_id = models.IntegerField()
+    job_type_id = models.IntegerField()  # 0: none
+    completed = models.IntegerField(default=0)
+    timed = models.IntegerField(default=0)
+    worked_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = rollup_indexes("job")

@@ -15,9 +15,10 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from anxin.field.models import Appointment, Visit
+from anxin.field.models import Appointment, FieldJob, Visit
 from anxin.intake.models import ContactLog
 from anxin.reports.models import (
+    AgentOrderRollup,
     AgentResponseRollup,
     AgentScoreRollup,
     ClockRollup,
@@ -26,6 +27,7 @@ from anxin.reports.models import (
     RevisitRollup,
     ScoreRollup,
     TechnicianArrivalRollup,
+    TechnicianJobRollup,
     TechnicianScoreRollup,
 )
 from anxin.reports.selectors import BeijingDay, WholeSeconds, order_measures
@@ -55,6 +57,8 @@ def _person_scores(column: str) -> list[tuple]:
     ]
 
 
+# a field job with a working time (rollup_triggers.JOB_TIMED)
+_JOB_TIMED = Q(completed_at__isnull=False, started_at__isnull=False, completed_at__gte=F("started_at"))
 _FIRST_RESPONSE_MET = Q(metric="first_response", state="met", met_at__gte=F("started_at"))
 
 
@@ -102,6 +106,15 @@ ROLLUPS = {
                            {"responses": Count("id", filter=_FIRST_RESPONSE_MET),
                             "response_seconds": Coalesce(Sum(WholeSeconds("met_at", "started_at"),
                                                              filter=_FIRST_RESPONSE_MET), 0)})],
+    AgentOrderRollup: [(WorkOrder, {"site_id": F("site_id"), "day": BeijingDay("received_at"), "type": F("type"),
+                                    "person_id": Coalesce(F("taken_by_id"), 0)}, {"orders": Count("id")})],
+    TechnicianJobRollup: [(FieldJob, {
+        "site_id": F("work_order__site_id"), "day": Coalesce(BeijingDay("completed_at"), Value(date(1970, 1, 1))),
+        "type": F("work_order__type"), "person_id": Coalesce(F("work_order__owner_id"), 0),
+        "job_type_id": Coalesce(F("job_type_id"), 0)}, {
+        "completed": Count("id", filter=Q(completed_at__isnull=False)),
+        "timed": Count("id", filter=_JOB_TIMED),
+        "worked_seconds": Coalesce(Sum(WholeSeconds("completed_at", "started_at"), filter=_JOB_TIMED), 0)})],
     ClockRollup: [(Clock, {"site_id": F("work_order__site_id"), "day": BeijingDay("started_at"),
                            "type": F("work_order__type"), "metric": F("metric")}, _clock_columns())],
     TechnicianArrivalRollup: [(
@@ -211,7 +224,7 @@ def rollups_rebuild() -> dict[str, int]:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # writers wait; readers go on
                 cursor.execute("LOCK TABLE workorders_workorder, intake_contactlog, revisits_revisit, "
-                               "revisits_selfrating, field_visit, field_appointment, sla_clock IN SHARE MODE")
+                               "revisits_selfrating, field_visit, field_appointment, field_fieldjob, sla_clock IN SHARE MODE")
         for model in ROLLUPS:
             keys, measures = _keys(model), _measures(model)
             model.objects.all().delete()

@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from anxin.revisits.indices import DISSATISFIED
 
-VERSION = 3
+VERSION = 4
 
 # The site and type of the order a revisit or rating belongs to (both fixed once the order is made)
 ORDER_SITE = "(SELECT o.site_id FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
@@ -31,6 +31,8 @@ CLOCK_ON_TIME = "{r}.breached_at IS NULL AND ({r}.due_at IS NULL OR {r}.met_at <
 CLOCK_OPEN = "{r}.state IN ('running', 'paused') AND {r}.breached_at IS NULL"
 # the person a score counts for in staff performance (0: nobody); unlike the site, this can change: see REKEYS
 ORDER_PERSON = "COALESCE((SELECT o.{column} FROM workorders_workorder o WHERE o.id = {{r}}.work_order_id), 0)"
+# a field job with a working time: started, and handed over not before it started
+JOB_TIMED = "{r}.completed_at IS NOT NULL AND {r}.started_at IS NOT NULL AND {r}.completed_at >= {r}.started_at"
 
 
 def _person_scores(rollup: str, column: str) -> list[tuple]:
@@ -75,6 +77,17 @@ ROLLUPS = [
       "person_id": ORDER_PERSON.format(column="taken_by_id")},
      {"responses": FIRST_RESPONSE_MET,
       "response_seconds": f"=CASE WHEN {FIRST_RESPONSE_MET} THEN SECONDS({{r}}.met_at, {{r}}.started_at) ELSE 0 END"}),
+    # H2: orders by who took them (a column of the order itself: its own update trigger moves them)
+    ("reports_agentorderrollup", "workorders_workorder",
+     {"site_id": "{r}.site_id", "day": "DAY({r}.received_at)", "type": "{r}.type",
+      "person_id": "COALESCE({r}.taken_by_id, 0)"},
+     {"orders": "1 = 1"}),
+    # H2: field jobs handed over, by the order's owner and the job type (standard hours = timed × its minutes)
+    ("reports_technicianjobrollup", "field_fieldjob",
+     {"site_id": ORDER_SITE, "day": "DAY0({r}.completed_at)", "type": ORDER_TYPE,
+      "person_id": ORDER_PERSON.format(column="owner_id"), "job_type_id": "COALESCE({r}.job_type_id, 0)"},
+     {"completed": "{r}.completed_at IS NOT NULL", "timed": JOB_TIMED,
+      "worked_seconds": f"=CASE WHEN {JOB_TIMED} THEN SECONDS({{r}}.completed_at, {{r}}.started_at) ELSE 0 END"}),
     # E4: promises by the day they started, in attainment_counts' columns
     ("reports_clockrollup", "sla_clock",
      {"site_id": ORDER_SITE, "day": "DAY({r}.started_at)", "type": ORDER_TYPE, "metric": "{r}.metric"},
@@ -90,7 +103,7 @@ ROLLUPS = [
 # When an order's person changes (an owner reassigned, a user deleted), its scores already counted move with it: a
 # trigger on the orders takes each source row away under the old person and adds it under the new one.
 REKEYS = [("reports_agentscorerollup", "taken_by_id"), ("reports_technicianscorerollup", "owner_id"),
-          ("reports_agentresponserollup", "taken_by_id")]
+          ("reports_agentresponserollup", "taken_by_id"), ("reports_technicianjobrollup", "owner_id")]
 # When an order's agreed window is made, moved or dropped, whether its arrivals were on time changes: a trigger on the
 # appointments takes the visits away under the old window and adds them under the new one.
 WINDOWS = "reports_technicianarrivalrollup"
@@ -268,6 +281,17 @@ def rollup_triggers_drop_for_migration(apps, schema_editor) -> None:
     """A rollup migration taken back drops every rollup trigger first (the next `migrate` puts back what is due)."""
     with schema_editor.connection.cursor() as cursor:
         rollup_triggers_drop(cursor, schema_editor.connection.vendor)
+
+
+def rollup_triggers_release(*, using: str = DEFAULT_DB_ALIAS, plan=None, **_signal) -> bool:
+    """Before a `migrate` that has migrations to run, on SQLite: drop every rollup trigger. SQLite changes a table by
+    making a new one and renaming it, and the rename fails while a trigger on another table names the one dropped
+    ("error in trigger …: no such table"). `rollup_triggers_ensure` puts them back after, and counts again."""
+    if using != DEFAULT_DB_ALIAS or connection.vendor != "sqlite" or not plan:
+        return False
+    with connection.cursor() as cursor:
+        rollup_triggers_drop(cursor, connection.vendor)
+    return True
 
 
 def rollup_triggers_ensure(*, using: str = DEFAULT_DB_ALIAS, **_signal) -> bool:
