@@ -94,7 +94,7 @@ class Epoch(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"EXTRACT(EPOCH FROM {sql})::float", params
+        return f"date_part('epoch', {sql})", params  # a float already; EXTRACT makes a numeric first
 
 
 class WholeSeconds(Func):
