@@ -356,9 +356,11 @@ def period_jobs(*, user: User, filters: ReportFilters) -> dict[int, list[int]]:
             held[2] += timed * standards[job_type]
             held[3] += seconds
     reports = outage_report_ids_in(user=user, filters=filters, sites=sites)
-    if reports:  # as order_q leaves an outage's reports out
-        for pid, sums in _live_jobs(_job_rows(WorkOrder.objects.filter(id__in=reports), filters)).items():
-            jobs[pid] = [a - b for a, b in zip(jobs[pid], sums, strict=True)]
+    if reports:  # as order_q leaves an outage's reports out (the rollup holds no rework to take away)
+        for pid, (n, _reworked_too, standard, seconds) in _live_jobs(
+                _job_rows(WorkOrder.objects.filter(id__in=reports), filters)).items():
+            held = jobs[pid]
+            held[0], held[2], held[3] = held[0] - n, held[2] - standard, held[3] - seconds
     for pid, n in _reworked(user=user, filters=filters).items():
         jobs[pid][1] = n
     return {pid: sums for pid, sums in jobs.items() if pid and any(sums)}

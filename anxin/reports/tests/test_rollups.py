@@ -148,6 +148,11 @@ def test_outage_reports_are_taken_out_as_the_live_count_does(desk, world):
                                        field_order=field_order)
     WorkOrder.objects.filter(pk__in=[field_order.pk, *[r.pk for r in reports]]).update(incident=incident)
     assert_agrees(manager)
+    # a report's job, handed over and reworked, of another technician: nothing of it is counted (not even a rework)
+    WorkOrder.objects.filter(pk=desk["o2"].pk).update(owner=world.dispatcher_a)
+    FieldJob.objects.create(work_order=desk["o5"], rework_of=desk["o2"])
+    assert_agrees(manager)
+    assert world.dispatcher_a.pk not in staff.period_jobs(user=manager, filters=ReportFilters(period=NOV))
     counted = selectors.volume(user=manager, filters=ReportFilters(period=NOV))
     repairs = {row["key"]: row["n"] for row in counted["by_type"]}["repair"]
     assert counted["outage_reports"] == 2 and repairs == 5 - 2  # o1–o4 and o8, less the two reports
