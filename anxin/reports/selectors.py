@@ -15,7 +15,7 @@ from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.db import connection
@@ -284,9 +284,37 @@ def _scope_site_ids(user: User, filters: ReportFilters) -> list[int]:
 
 
 def order_counts_by(*, user: User, filters: ReportFilters) -> dict[str, list[dict]]:
-    """The period's counts grouped by each of type, channel, site and day on its own: grouped by all four at once, a
-    year is ~18k rows to bring into Python (140 ms); apart, a few hundred."""
-    return {key: order_counts(user=user, filters=filters, keys=(key,)) for key in ORDER_KEYS}
+    """The period's counts grouped by each of type, channel, site and day on its own — `order_counts` with one key,
+    four times. Grouped by all four at once, a year is ~18k rows to bring into Python (140 ms); apart, a few hundred.
+    From the rollup as one statement (four GROUP BYs in a UNION ALL) and the outage reports read once: four
+    `order_counts` were eight queries, and building them was most of the dashboard's 17 ms for its counts."""
+    if not user.has_perm("workorders.view_team_orders"):
+        return {key: order_counts(user=user, filters=filters, keys=(key,)) for key in ORDER_KEYS}
+    period, sites = filters.period, _scope_site_ids(user, filters)
+    counts: dict[str, dict] = {key: {} for key in ORDER_KEYS}
+    if sites:
+        where = (f"site_id IN ({', '.join(['%s'] * len(sites))}) AND day >= %s AND day <= %s"
+                 + (" AND type = %s" if filters.type else ""))
+        params = [*sites, period.since, period.until, *([filters.type] if filters.type else [])]
+        sums = ", ".join(f"SUM({m})" for m in MEASURES)
+        sql = " UNION ALL ".join(  # the key as text in one column: the four keys' types differ
+            f"SELECT {i}, CAST({key} AS TEXT), {sums} FROM {OrderRollup._meta.db_table} WHERE {where} GROUP BY {key}"
+            for i, key in enumerate(ORDER_KEYS))
+        parse = {"day": date.fromisoformat, "site_id": int}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params * len(ORDER_KEYS))
+            for i, value, *measures in cursor.fetchall():
+                key = ORDER_KEYS[i]
+                counts[key][parse.get(key, str)(value)] = [int(m or 0) for m in measures]
+    # the rollup holds every order; the reports of an outage other than its field order are taken out (few rows)
+    for row in _outage_reports(user=user, filters=filters, sites=sites).annotate(
+            day=BeijingDay("received_at")).values(*ORDER_KEYS).annotate(**order_measures()).order_by():
+        for key in ORDER_KEYS:
+            held = counts[key].setdefault(row[key], [0] * len(MEASURES))
+            for i, m in enumerate(MEASURES):
+                held[i] -= row[m]
+    return {key: [{key: value, **dict(zip(MEASURES, c, strict=True))} for value, c in by.items() if c[0]]
+            for key, by in counts.items()}
 
 
 def volume(*, user: User, filters: ReportFilters, counts: dict[str, list[dict]] | None = None) -> dict:

@@ -46,6 +46,10 @@ def assert_agrees(user, **filters):
     for keys in (selectors.ORDER_KEYS, ("type",), ("site_id", "channel")):
         assert sorted_rows(selectors.order_counts(user=user, filters=f, keys=keys), keys) == sorted_rows(
             selectors._live_order_counts(user=user, filters=f, keys=keys), keys)
+    # the dashboard's four groupings, read in one statement
+    for key, rows in selectors.order_counts_by(user=user, filters=f).items():
+        assert sorted_rows(rows, (key,)) == sorted_rows(selectors._live_order_counts(user=user, filters=f, keys=(key,)),
+                                                        (key,)), key
     assert selectors.revisit_counts(user=user, filters=f) == selectors._live_revisit_counts(
         via=selectors.order_q(user=user, filters=f, via="work_order__"), period=f.period)
     # staff performance's scores per person (H2): the person rollups against the revisits and ratings
@@ -197,7 +201,7 @@ def test_the_dashboard_reads_a_year_in_few_queries(desk, world):
     with CaptureQueriesContext(connection) as queries:
         selectors.dashboard(user=manager, filters=year)
     rollup_reads = [q["sql"] for q in queries.captured_queries if "rollup" in q["sql"]]
-    assert sum("reports_orderrollup" in sql for sql in rollup_reads) == 4  # once per type, channel, site, day
+    assert sum("reports_orderrollup" in sql for sql in rollup_reads) == 1  # by type, channel, site, day: one statement
     assert sum("reports_contactrollup" in sql for sql in rollup_reads) == 1
     assert not any("workorders_workorderevent" in q["sql"] for q in queries.captured_queries)
 
