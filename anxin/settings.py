@@ -152,6 +152,12 @@ if DATABASE_URL:
     # health checks: a connection that PostgreSQL dropped (a restart) is replaced at the next request, not failed on
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("ANXIN_DB_CONN_MAX_AGE", 60),
                                                   conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # No parallel plans by default: a desk's queries are short, and starting two workers for one cost ~13 ms of a
+        # 3 ms statement on 2 cores (docs/decisions.md). A database server with cores to spare may allow them.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + " -c max_parallel_workers_per_gather="
+                              + str(envint("ANXIN_PG_PARALLEL_WORKERS", 0))).strip()
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
