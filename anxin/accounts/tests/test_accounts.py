@@ -177,3 +177,15 @@ def test_password_reset_by_email_link(world, client, client_for, settings):
     assert len(mail.outbox) == 1 + 2
     settings.PASSWORD_RESETS_PER_ADDRESS = 6  # six requests came from this address above
     assert anon.post("/accounts/password/reset/", {"email": "x@example.cn"}).status_code == 429
+
+
+def test_the_signed_in_user_comes_with_their_org_unit(world, django_assert_num_queries):
+    """Every staff page shows the user's unit in its header: loaded with the user, not one query more a page."""
+    from anxin.accounts.backends import ModelBackend
+
+    user = ModelBackend().get_user(world.agent_a.pk)
+    with django_assert_num_queries(0):
+        assert user.org_unit == world.site_a
+    world.agent_a.is_active = False
+    world.agent_a.save(update_fields=["is_active"])
+    assert ModelBackend().get_user(world.agent_a.pk) is None  # a deactivated account is signed out
