@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import Count, DateField, F, FloatField, Func, IntegerField, Q, QuerySet, Sum, Window
 from django.db.models.functions import Lag
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,8 +64,14 @@ class ReportFilters:
         return params
 
 
+@lru_cache(maxsize=16)
+def _queue_path(script_prefix: str, urlconf) -> str:
+    return reverse("workorders:queue", urlconf=urlconf)
+
+
 def queue_url(params: dict) -> str:
-    return f"{reverse('workorders:queue')}?{urlencode(params)}"
+    # the queue's path reversed once (a dashboard builds ~90 drill-down links: reverse() was 4 ms of the page)
+    return f"{_queue_path(get_script_prefix(), get_urlconf())}?{urlencode(params)}"
 
 
 class BeijingDay(Func):
