@@ -171,6 +171,7 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
         _backdate(order, received, rng)
     _load_promises()
     _load_field(sites, users, all_customers, rng)
+    _load_field_history(random.Random(seed + 1))  # its own random: the rest of the demo stays as it was
     _load_panels(sites, users, all_customers, rng)
     from anxin.knowledge.demo import load_knowledge
 
@@ -249,6 +250,60 @@ def _load_field(sites: list[OrgUnit], users: dict[str, User], customers: list[Cu
         assignments.assignment_create(order=order, technician=users["tech1"], actor=users["dispatcher1"],
                                       start=timezone.make_aware(datetime.combine(timezone.localdate(), time(hour, 0))),
                                       override_reason="演示数据")
+
+
+def _load_field_history(rng: random.Random) -> None:
+    """The demo's done repairs, installations and maintenance as their technician did them: an agreed window, an
+    arrival (a few after the window), a field job of the category's job type handed over when the order was resolved,
+    and now and then a later order of the same customer that reworks it — so 员工绩效's technician table (on-time
+    arrival, standard against actual hours, rework) has something to show on the first start. Written as history:
+    the field services act at the time they are called."""
+    from anxin.field.models import Appointment, FieldJob, JobType, Visit
+
+    by_category = {t.category_id: t for t in JobType.objects.exclude(category=None).order_by("code")}
+    fallback = list(JobType.objects.order_by("code"))
+    field_types = [t for t in Type if family_of(t) == Family.FIELD]
+    done = list(WorkOrder.objects.filter(type__in=field_types, status__in=[Status.RESOLVED, Status.CLOSED],
+                                         owner__username__startswith="tech", resolved_at__isnull=False,
+                                         field_job__isnull=True).select_related("customer").order_by("received_at"))
+    windows, visits, jobs = [], [], []
+    for order in done:
+        worked = timedelta(minutes=rng.randint(30, 150))
+        arrived = max(order.resolved_at - worked - timedelta(minutes=rng.randint(5, 20)),
+                      order.received_at + (order.resolved_at - order.received_at) / 3)
+        window_to = arrived + timedelta(minutes=rng.choice([-40, 10, 30, 45, 60, 90]))  # now and then late
+        windows.append(Appointment(work_order=order, window_from=window_to - timedelta(hours=2), window_to=window_to,
+                                   agreed_with=order.customer.name if order.customer else "客户"))
+        visits.append(Visit(work_order=order, technician_id=order.owner_id, arrived_at=arrived,
+                            travel_started_at=arrived - timedelta(minutes=rng.randint(10, 40))))
+        jobs.append(FieldJob(work_order=order, job_type=by_category.get(order.category_id) or rng.choice(fallback),
+                             started_at=min(arrived + timedelta(minutes=5), order.resolved_at),
+                             completed_at=order.resolved_at))
+    # where the customer called again later, that field order came back to redo the earlier job (返修)
+    done_ids = {order.id for order in done}
+    next_of = {}
+    for order in (WorkOrder.objects.filter(type__in=field_types, customer__isnull=False)
+                  .exclude(status=Status.CANCELLED).order_by("received_at")):
+        next_of.setdefault(order.customer_id, []).append(order)
+    planned = {job.work_order_id: job for job in jobs}
+    booked = dict(FieldJob.objects.values_list("work_order_id", "id"))  # tomorrow's repairs already have a job
+    reworks = {}
+    for earlier in jobs:
+        later = next((o for o in next_of.get(earlier.work_order.customer_id, ())
+                      if o.received_at > earlier.completed_at), None)
+        if later is None:
+            continue
+        if later.id in planned:
+            planned[later.id].rework_of = earlier.work_order
+        elif later.id in booked:
+            reworks.setdefault(booked[later.id], earlier.work_order)
+        elif later.id not in done_ids:
+            planned[later.id] = FieldJob(work_order=later, job_type=earlier.job_type, rework_of=earlier.work_order)
+    Appointment.objects.bulk_create(windows)  # lint: allow-write (demo history, see the docstring)
+    Visit.objects.bulk_create(visits)  # lint: allow-write (demo history)
+    FieldJob.objects.bulk_create(list(planned.values()))  # lint: allow-write (demo history)
+    for job_id, order in reworks.items():
+        FieldJob.objects.filter(pk=job_id).update(rework_of=order)  # lint: allow-write (demo history)
 
 
 def _load_panels(sites: list[OrgUnit], users: dict[str, User], customers: list[Customer], rng: random.Random) -> None:

@@ -41,3 +41,13 @@ def test_the_demo_starts_as_a_normal_morning_not_a_backlog():
     logged = dict(ContactLog.objects.filter(taker__isnull=False).values_list("taker").annotate(n=Count("id"))
                   .order_by())
     assert taken and all(logged.get(person, 0) >= n for person, n in taken.items()), (taken, logged)
+    # the technicians' side of staff performance has history to show: jobs handed over when their order was
+    # resolved, after an arrival, each counted by the report rollups as any write is
+    from anxin.field.models import FieldJob, Visit
+    from anxin.reports.rollup_services import rollup_differences
+
+    done = FieldJob.objects.filter(completed_at__isnull=False)
+    assert done.exists() and not done.filter(completed_at__lt=F("started_at")).exists()
+    assert not done.exclude(completed_at=F("work_order__resolved_at")).exists()
+    assert Visit.objects.filter(arrived_at__isnull=False).count() == done.count()
+    assert rollup_differences() == []
