@@ -272,7 +272,9 @@ def _outage_reports(*, user: User, filters: ReportFilters, sites=None, in_period
 def outage_report_ids_in(*, user: User, filters: ReportFilters, sites: list[int]) -> list[int]:
     """The ids of the outage reports in these sites (any time): what a figure read from a rollup takes away, as
     `order_q` leaves those orders out of a live count."""
-    return list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False).values_list("id", flat=True))
+    key = ("outage_ids_in", user.pk, filters.site.pk if filters.site else None, filters.type, tuple(sites))
+    return _once(key, lambda: list(_outage_reports(user=user, filters=filters, sites=sites, in_period=False)
+                                   .values_list("id", flat=True)))  # asked by most figures of a page: read once
 
 
 def contact_counts(*, user: User, filters: ReportFilters) -> dict:
