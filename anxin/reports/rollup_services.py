@@ -107,7 +107,8 @@ ROLLUPS = {
                             "response_seconds": Coalesce(Sum(WholeSeconds("met_at", "started_at"),
                                                              filter=_FIRST_RESPONSE_MET), 0)})],
     AgentOrderRollup: [(WorkOrder, {"site_id": F("site_id"), "day": BeijingDay("received_at"), "type": F("type"),
-                                    "person_id": Coalesce(F("taken_by_id"), 0)}, {"orders": Count("id")})],
+                                    "person_id": Coalesce(F("taken_by_id"), 0)},
+                         {"orders": Count("id", filter=Q(taken_by__isnull=False))})],
     TechnicianJobRollup: [(FieldJob, {
         "site_id": F("work_order__site_id"), "day": Coalesce(BeijingDay("completed_at"), Value(date(1970, 1, 1))),
         "type": F("work_order__type"), "person_id": Coalesce(F("work_order__owner_id"), 0),

@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from anxin.revisits.indices import DISSATISFIED
 
-VERSION = 4
+VERSION = 5
 
 # The site and type of the order a revisit or rating belongs to (both fixed once the order is made)
 ORDER_SITE = "(SELECT o.site_id FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
@@ -77,11 +77,12 @@ ROLLUPS = [
       "person_id": ORDER_PERSON.format(column="taken_by_id")},
      {"responses": FIRST_RESPONSE_MET,
       "response_seconds": f"=CASE WHEN {FIRST_RESPONSE_MET} THEN SECONDS({{r}}.met_at, {{r}}.started_at) ELSE 0 END"}),
-    # H2: orders by who took them (a column of the order itself: its own update trigger moves them)
+    # H2: orders by who took them (a column of the order itself: its own update trigger moves them); an order nobody
+    # took (imported history, mail, the portal) counts nothing here, and its insert writes no row (INSERTED_WHEN)
     ("reports_agentorderrollup", "workorders_workorder",
      {"site_id": "{r}.site_id", "day": "DAY({r}.received_at)", "type": "{r}.type",
       "person_id": "COALESCE({r}.taken_by_id, 0)"},
-     {"orders": "1 = 1"}),
+     {"orders": "{r}.taken_by_id IS NOT NULL"}),
     # H2: field jobs handed over, by the order's owner and the job type (standard hours = timed × its minutes)
     ("reports_technicianjobrollup", "field_fieldjob",
      {"site_id": ORDER_SITE, "day": "DAY0({r}.completed_at)", "type": ORDER_TYPE,
@@ -100,6 +101,9 @@ ROLLUPS = [
      {"arrivals": f"{{r}}.arrived_at IS NOT NULL AND {CURRENT_WINDOW} IS NOT NULL",
       "on_time": f"{{r}}.arrived_at <= {CURRENT_WINDOW}"}),
 ]
+# A row inserted into the source only counts in the rollup when this holds (otherwise its measures are all zero, and
+# writing the row of zeros is a cost for nothing: a million imported orders nobody took)
+INSERTED_WHEN = {("reports_agentorderrollup", "workorders_workorder"): "{r}.taken_by_id IS NOT NULL"}
 # When an order's person changes (an owner reassigned, a user deleted), its scores already counted move with it: a
 # trigger on the orders takes each source row away under the old person and adds it under the new one.
 REKEYS = [("reports_agentscorerollup", "taken_by_id"), ("reports_technicianscorerollup", "owner_id"),
@@ -186,7 +190,8 @@ def _install(cursor, vendor: str) -> None:
         if vendor == "sqlite":
             watched = ", ".join(sorted({c for t in [*keys.values(), *measures.values()]
                                         for c in re.findall(r"\{r\}\.(\w+)", t)}))
-            cursor.execute(f"CREATE TRIGGER {on_insert} AFTER INSERT ON {source} BEGIN "
+            when = f"WHEN {_expr(vendor, INSERTED_WHEN[rollup, source], 'NEW')} " if (rollup, source) in INSERTED_WHEN else ""
+            cursor.execute(f"CREATE TRIGGER {on_insert} AFTER INSERT ON {source} {when}BEGIN "
                            f"{insert} ({_values(vendor, keys, measures, 'NEW')}, {false}); END")
             cursor.execute(f"CREATE TRIGGER {on_update} AFTER UPDATE OF {watched} ON {source} WHEN {changed} BEGIN "
                            f"{insert} ({_values(vendor, keys, measures, 'OLD', '-')}, {false}); "
@@ -197,7 +202,9 @@ def _install(cursor, vendor: str) -> None:
                 f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 f"IF TG_OP = 'UPDATE' THEN {insert} ({_values(vendor, keys, measures, 'OLD', '-')}, {false}); "
                 f"END IF; {insert} ({_values(vendor, keys, measures, 'NEW')}, {false}); RETURN NULL; END $$")
-            cursor.execute(f"CREATE TRIGGER {on_insert} AFTER INSERT ON {source} FOR EACH ROW "
+            when = (f"WHEN ({_expr(vendor, INSERTED_WHEN[rollup, source], 'NEW')}) "
+                    if (rollup, source) in INSERTED_WHEN else "")
+            cursor.execute(f"CREATE TRIGGER {on_insert} AFTER INSERT ON {source} FOR EACH ROW {when}"
                            f"EXECUTE FUNCTION {function}()")
             cursor.execute(f"CREATE TRIGGER {on_update} AFTER UPDATE ON {source} FOR EACH ROW WHEN ({changed}) "
                            f"EXECUTE FUNCTION {function}()")

@@ -16,7 +16,7 @@ from anxin.field.models import Appointment, FieldJob, JobType, Visit
 from anxin.intake import services as intake_services
 from anxin.intake.models import ContactLog
 from anxin.reports import selectors, staff
-from anxin.reports.models import ContactRollup, OrderRollup
+from anxin.reports.models import AgentOrderRollup, ContactRollup, OrderRollup
 from anxin.reports.periods import SHANGHAI, Period
 from anxin.reports.rollup_services import (
     rollup_differences,
@@ -468,3 +468,17 @@ def test_a_migration_that_remakes_a_table_runs_with_the_rollups_counting(world):
     call_command("migrate", verbosity=0)
     assert not rollup_triggers_missing()
     assert rollup_differences() == []
+
+
+def test_an_order_nobody_took_writes_no_row_for_the_agents(desk, world):
+    """Imported history, mail and the portal make orders with no taker: a million of them wrote a million rows of
+    zeros into the agents' rollup. Given a taker later, the order counts for them."""
+    manager = fresh(world.manager)
+    before = AgentOrderRollup.objects.count()
+    order = WorkOrder.objects.create(number="H-NOBODY-1", type="repair", channel="web", site=world.site_a,
+                                     title="历史工单", received_at=datetime(2026, 11, 5, 9, tzinfo=SHANGHAI))
+    assert AgentOrderRollup.objects.count() == before
+    assert_agrees(manager)
+    WorkOrder.objects.filter(pk=order.pk).update(taken_by=world.agent_b)
+    assert staff.orders_taken(user=manager, filters=ReportFilters(period=NOV)).get(world.agent_b.pk, 0) >= 1
+    assert_agrees(manager)
