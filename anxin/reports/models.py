@@ -108,10 +108,14 @@ class OrderRollup(models.Model):
     urged = models.IntegerField(default=0)  # chased at least once
     resolved = models.IntegerField(default=0)  # has a resolution time
     first_time = models.IntegerField(default=0)  # resolved, never chased, never reopened
+    open = models.IntegerField(default=0)  # not resolved, closed or cancelled now: the backlog by the day received
     merged = models.BooleanField(default=False)
 
     class Meta:
-        indexes = rollup_indexes("order")
+        # the backlog reads only the rows still holding open orders (a few weeks of days), not two years of them
+        indexes = [*rollup_indexes("order"),
+                   models.Index(fields=["site_id", "type", "day", "open"], condition=~models.Q(open=0),
+                                name="rollup_order_open")]
 
 
 class ContactRollup(models.Model):

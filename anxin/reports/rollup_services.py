@@ -35,6 +35,7 @@ from anxin.revisits.indices import DISSATISFIED
 from anxin.revisits.models import Revisit, SelfRating
 from anxin.sla.models import Clock
 from anxin.workorders.models import WorkOrder
+from anxin.workorders.states import OPEN_STATUSES
 
 _DONE = Q(status=Revisit.Status.DONE, overall__isnull=False, done_at__isnull=False)
 
@@ -75,7 +76,8 @@ def _clock_columns() -> dict:
 # model → its sources: (source model, key → expression, measure → aggregate), the recount the triggers must equal
 ROLLUPS = {
     OrderRollup: [(WorkOrder, {"site_id": F("site_id"), "day": BeijingDay("received_at"), "type": F("type"),
-                               "channel": F("channel")}, order_measures())],
+                               "channel": F("channel")},
+                  {**order_measures(), "open": Count("id", filter=Q(status__in=OPEN_STATUSES))})],
     ContactRollup: [(ContactLog, {"site_id": F("site_id"), "day": BeijingDay("received_at")}, {
         "contacts": Count("id"),
         "urges": Count("id", filter=Q(is_urge=True)),

@@ -16,8 +16,9 @@ import re
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from anxin.revisits.indices import DISSATISFIED
+from anxin.workorders.states import OPEN_STATUSES
 
-VERSION = 5
+VERSION = 6
 
 # The site and type of the order a revisit or rating belongs to (both fixed once the order is made)
 ORDER_SITE = "(SELECT o.site_id FROM workorders_workorder o WHERE o.id = {r}.work_order_id)"
@@ -33,6 +34,8 @@ CLOCK_OPEN = "{r}.state IN ('running', 'paused') AND {r}.breached_at IS NULL"
 ORDER_PERSON = "COALESCE((SELECT o.{column} FROM workorders_workorder o WHERE o.id = {{r}}.work_order_id), 0)"
 # a field job with a working time: started, and handed over not before it started
 JOB_TIMED = "{r}.completed_at IS NOT NULL AND {r}.started_at IS NOT NULL AND {r}.completed_at >= {r}.started_at"
+# an order not resolved, closed or cancelled (workorders.states.OPEN_STATUSES)
+ORDER_OPEN = "{r}.status IN (" + ", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)) + ")"
 
 
 def _person_scores(rollup: str, column: str) -> list[tuple]:
@@ -54,7 +57,8 @@ ROLLUPS = [
     ("reports_orderrollup", "workorders_workorder",
      {"site_id": "{r}.site_id", "day": "DAY({r}.received_at)", "type": "{r}.type", "channel": "{r}.channel"},
      {"orders": "1 = 1", "urged": "{r}.urge_count > 0", "resolved": "{r}.resolved_at IS NOT NULL",
-      "first_time": "{r}.resolved_at IS NOT NULL AND {r}.urge_count = 0 AND {r}.reopen_count = 0"}),
+      "first_time": "{r}.resolved_at IS NOT NULL AND {r}.urge_count = 0 AND {r}.reopen_count = 0",
+      "open": ORDER_OPEN}),
     ("reports_contactrollup", "intake_contactlog",
      {"site_id": "{r}.site_id", "day": "DAY({r}.received_at)"},
      {"contacts": "1 = 1", "urges": "{r}.is_urge", "no_order": "{r}.work_order_id IS NULL",
@@ -314,9 +318,12 @@ def rollup_triggers_ensure(*, using: str = DEFAULT_DB_ALIAS, **_signal) -> bool:
         return False
     if not rollup_triggers_missing():
         return False
-    from anxin.reports.rollup_services import rollups_rebuild
+    from anxin.reports.rollup_services import rollups_compact, rollups_rebuild
 
     with transaction.atomic(), connection.cursor() as cursor:
         _install(cursor, connection.vendor)
         rollups_rebuild()  # what was written while no trigger counted is counted now
+    # PostgreSQL: the rewritten tables without the deleted rows' pages, and statistics for the planner (without them
+    # it read all 31k rows of the order rollup for the backlog instead of its ~800 open ones by the partial index)
+    rollups_compact()
     return True

@@ -168,6 +168,35 @@ def test_backlog_by_age_in_days_as_of_now(world, desk):
 
 
 @pytest.mark.django_db
+def test_a_repeat_complaint_is_one_within_90_days_of_the_customers_previous(world, desk):
+    """o5 (11-05 10:00) and o6 (11-20) of customer_a at site A; added: a 举报 of customer_a on 08-06 20:00 (90 days
+    and 14 hours before o5: o5 is no repeat), two complaints of customer_b at site B in the same second on 11-12 (the
+    second is a repeat) and a 举报 of customer_b on 11-25 (a repeat of them: both kinds are complaints)."""
+    w = world
+
+    def complaint(type, when, customer, site, who):
+        return wo_services.workorder_create(actor=fresh(who), type=type, channel="hotline", site=site, title=type,
+                                            customer=customer, received_at=when)
+
+    complaint("report", at(8, 6, 20), w.customer_a, w.site_a, w.agent_a)
+    twins = [complaint("complaint", at(11, 12, 9), w.customer_b, w.site_b, w.agent_b) for _ in range(2)]
+    WorkOrder.objects.filter(pk__in=[o.pk for o in twins]).update(received_at=at(11, 12, 9))  # the same instant
+    complaint("report", at(11, 25), w.customer_b, w.site_b, w.agent_b)
+    user = fresh(world.manager)
+    c = selectors.complaints(user=user, filters=nov())
+    assert (c["total"], c["repeat"]) == (5, 3)  # o6, the second twin, the 11-25 举报
+    assert selectors.complaints(user=user, filters=nov(site=world.site_b))["repeat"] == 2
+    assert selectors.complaints(user=user, filters=nov(site=world.site_a))["repeat"] == 1
+    assert selectors.complaints(user=user, filters=nov(type="report"))["repeat"] == 1
+    assert selectors.complaints(user=user, filters=nov(type="complaint"))["repeat"] == 2
+    # in August the 举报 has nothing before it
+    august = ReportFilters(period=Period(date(2026, 8, 1), date(2026, 8, 31)))
+    assert selectors.complaints(user=user, filters=august)["repeat"] == 0
+    # a technician who sees only their own orders owns none of these complaints
+    assert selectors.complaints(user=fresh(world.tech_a), filters=nov())["repeat"] == 0
+
+
+@pytest.mark.django_db
 def test_complaints_urges_first_contact_resolution_revisits_and_csi(world, desk):
     user = fresh(world.manager)
     c = selectors.complaints(user=user, filters=nov())

@@ -50,6 +50,9 @@ def assert_agrees(user, **filters):
     for key, rows in selectors.order_counts_by(user=user, filters=f).items():
         assert sorted_rows(rows, (key,)) == sorted_rows(selectors._live_order_counts(user=user, filters=f, keys=(key,)),
                                                         (key,)), key
+    # the backlog: the orders open now by the day received (any period)
+    assert selectors.open_orders_by_day(user=user, filters=f) == +selectors._live_open_by_day(
+        selectors.scoped_orders(user=user, filters=f))
     assert selectors.revisit_counts(user=user, filters=f) == selectors._live_revisit_counts(
         via=selectors.order_q(user=user, filters=f, via="work_order__"), period=f.period)
     # staff performance's scores per person (H2): the person rollups against the revisits and ratings
@@ -105,6 +108,14 @@ def test_the_rollup_equals_a_recount_after_every_kind_of_write(desk, world):
     assert_agrees(manager)
     assert_agrees(manager, site=world.site_b)
     assert_agrees(manager, type="repair")
+
+    # an open order cancelled (no resolution time): it leaves the backlog; then put back to waiting
+    open_before = sum(selectors.open_orders_by_day(user=manager, filters=ReportFilters(period=NOV)).values())
+    WorkOrder.objects.filter(pk=desk["o8"].pk).update(status=Status.CANCELLED)
+    assert_agrees(manager)
+    assert sum(selectors.open_orders_by_day(user=manager, filters=ReportFilters(period=NOV)).values()) == open_before - 1
+    WorkOrder.objects.filter(pk=desk["o8"].pk).update(status=Status.WAITING_CUSTOMER)
+    assert_agrees(manager)
 
     # an update that changes nothing counted writes no rollup row
     before = OrderRollup.objects.count()
@@ -201,7 +212,9 @@ def test_the_dashboard_reads_a_year_in_few_queries(desk, world):
     with CaptureQueriesContext(connection) as queries:
         selectors.dashboard(user=manager, filters=year)
     rollup_reads = [q["sql"] for q in queries.captured_queries if "rollup" in q["sql"]]
-    assert sum("reports_orderrollup" in sql for sql in rollup_reads) == 1  # by type, channel, site, day: one statement
+    # the period by type, channel, site and day in one statement; the backlog by the day received in another
+    assert sum("reports_orderrollup" in sql for sql in rollup_reads) == 2
+    assert not any('"workorders_workorder"."status" IN' in q["sql"] for q in queries.captured_queries)
     assert sum("reports_contactrollup" in sql for sql in rollup_reads) == 1
     assert not any("workorders_workorderevent" in q["sql"] for q in queries.captured_queries)
 
