@@ -1,17 +1,18 @@
-"""Bulk writes on PostgreSQL from one JSON parameter.
+"""Bulk writes: on PostgreSQL from one JSON parameter, on SQLite by `executemany`.
 
 `bulk_create` compiles and adapts every value of every row in Python (~130 µs an order of ~28 columns), and
 psycopg adapts a list parameter element by element in Python too (~16 µs an element). `json.dumps` is C: the rows
-go to the server as one `jsonb` and `jsonb_to_recordset` types them there. For the bulk paths only (history import,
-the search index), where thousands of rows are written at once; everything else uses the ORM.
+go to the server as one `jsonb` and `jsonb_to_recordset` types them there. SQLite's `executemany` binds tuples in C
+(11 µs a row of 28 columns; from JSON by `json_each`, 50–80 µs). For the bulk paths only (history import, the search
+index), where thousands of rows are written at once; everything else uses the ORM.
 """
 
 import json
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -34,7 +35,8 @@ def recordset(columns: dict[str, str]) -> str:
 
 
 def insert_rows(model: type[Model], rows: list[dict], *, returning: str = "id") -> list[tuple]:
-    """Insert `rows` (attribute name → value) into the model's table in one statement (PostgreSQL).
+    """Insert `rows` (attribute name → value) into the model's table: one statement on PostgreSQL, one
+    `executemany` on SQLite.
 
     A column a row does not give takes the field's default as the model would (a callable default is called per row,
     `auto_now`/`auto_now_add` take now). A key one row gives and another lacks is NULL in the other (give every
@@ -62,6 +64,8 @@ def insert_rows(model: type[Model], rows: list[dict], *, returning: str = "id") 
         for f in per_row:
             item[f.column] = f.default()
         data.append(item)
+    if connection.vendor == "sqlite":
+        return _insert_rows_sqlite(model, fields, constant, data, returning)
     types = {f.column: f.db_type(connection) for f in fields if f.column not in constant}
     fixed = [f for f in fields if f.column in constant]
     select = [*types, *(f"%s::{f.db_type(connection)}" for f in fixed)]
@@ -70,6 +74,37 @@ def insert_rows(model: type[Model], rows: list[dict], *, returning: str = "id") 
     params = [f.get_db_prep_save(constant[f.column], connection) for f in fixed]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, dumps(data)])
+        return cursor.fetchall()
+
+
+def _sqlite_value(field):
+    """How Django's SQLite backend stores a value of this field, as a function (the common types without the ORM's
+    per-value machinery; the others through it)."""
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":  # UTC, naive, as text (DatabaseOperations.adapt_datetimefield_value)
+        return lambda v: None if v is None else str(v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v)
+    if kind == "UUIDField":
+        return lambda v: None if v is None else v.hex
+    if kind in ("CharField", "TextField", "BooleanField", "ForeignKey", "OneToOneField") or kind.endswith(
+            "IntegerField"):
+        return None  # as it is
+    return lambda v: field.get_db_prep_save(v, connection)
+
+
+def _insert_rows_sqlite(model, fields, constant: dict, data: list[dict], returning: str) -> list[tuple]:
+    columns = [f.column for f in fields]
+    adapt = [_sqlite_value(f) for f in fields]
+    fixed = {f.column: f.get_db_prep_save(constant[f.column], connection) for f in fields if f.column in constant}
+    tuples = [tuple(fixed[c] if c in fixed else (a(row.get(c)) if a else row.get(c)) for c, a in zip(
+        columns, adapt, strict=True)) for row in data]
+    table = model._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+                           tuples)
+        # this transaction holds SQLite's one write lock from its first insert: the newest rows are these
+        cursor.execute("SELECT last_insert_rowid()")
+        last = cursor.fetchone()[0]
+        cursor.execute(f"SELECT {returning} FROM {table} WHERE id <= %s ORDER BY id DESC LIMIT %s", [last, len(data)])
         return cursor.fetchall()
 
 

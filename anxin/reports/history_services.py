@@ -326,10 +326,7 @@ def _write(rows: list[dict], actor: User, report: HistoryReport) -> None:
     ratings = [{"work_order_id": ids[r["number"]], "overall": r["satisfaction"], "timeliness": r["satisfaction"],
                 "attitude": r["satisfaction"], "quality": r["satisfaction"]} for r in rows if r["satisfaction"]]
     if ratings:
-        if connection.vendor == "postgresql":
-            insert_rows(SelfRating, ratings)
-        else:
-            SelfRating.objects.bulk_create([SelfRating(**r) for r in ratings])  # lint: allow-write (history import)
+        insert_rows(SelfRating, ratings)
     changed("order", *ids.values())  # the search index, in this transaction
     report.imported += len(rows)
     for r in rows:
@@ -337,14 +334,10 @@ def _write(rows: list[dict], actor: User, report: HistoryReport) -> None:
 
 
 def _insert_orders(values: list[dict]) -> dict[str, int]:
-    """Order number → id of the new orders. PostgreSQL: one statement from JSON (`core.bulk`), as `bulk_create`
-    spent ~130 µs an order building and adapting its values — a third of a million-row import."""
-    if connection.vendor == "postgresql":
-        return dict(insert_rows(WorkOrder, values, returning="number, id"))
-    created = WorkOrder.objects.bulk_create([WorkOrder(**v) for v in values])  # lint: allow-write (checked above)
-    if any(o.pk is None for o in created):  # a database without RETURNING ids: read them back
-        return dict(WorkOrder.objects.filter(number__in=[o.number for o in created]).values_list("number", "id"))
-    return {o.number: o.pk for o in created}
+    """Order number → id of the new orders, written by `core.bulk` (from JSON on PostgreSQL, `executemany` on
+    SQLite): `bulk_create` spent ~130 µs an order building and adapting its values — a third of a million-row
+    import."""
+    return dict(insert_rows(WorkOrder, values, returning="number, id"))
 
 
 def _events_created(ids: list[int], actor: User) -> None:

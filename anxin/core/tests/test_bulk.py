@@ -1,4 +1,5 @@
-"""The bulk paths' plain SQL (`core.bulk`): rows written from one JSON value equal what the ORM would write."""
+"""The bulk paths' plain SQL (`core.bulk`): rows written from one JSON value (PostgreSQL) or by `executemany`
+(SQLite) equal what the ORM would write, and read back by the ORM the same way."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,10 +11,6 @@ from anxin.core.bulk import among, insert_rows
 from anxin.workorders.models import Priority, WorkOrder
 from anxin.workorders.states import Status
 
-pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the JSON insert is PostgreSQL's bulk path")
-
-
-@pg_only
 def test_insert_rows_gives_the_model_defaults(world):
     received = datetime(2025, 3, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     got = dict(insert_rows(WorkOrder, [
@@ -29,9 +26,27 @@ def test_insert_rows_gives_the_model_defaults(world):
     assert first.status == Status.NEW and first.priority == Priority.NORMAL and first.version == 1
     assert first.public_id != second.public_id
     assert first.created_at == first.updated_at and first.created_at > received
+    # stored as the ORM stores them: found by equality and by range on the time, by the UUID
+    assert WorkOrder.objects.get(received_at=received, number="B-1") == first
+    assert list(WorkOrder.objects.filter(received_at__gt=received, received_at__lt=received + timedelta(hours=2))
+                .values_list("number", flat=True)) == ["B-2"]
+    assert WorkOrder.objects.get(public_id=second.public_id) == second
 
 
-@pg_only
+def test_insert_rows_returns_only_its_own_rows_with_microseconds_kept(world):
+    from anxin.workorders.services import workorder_create
+
+    workorder_create(actor=world.agent_a, type="consultation", channel="hotline", site=world.site_a, title="之前")
+    received = datetime(2025, 3, 1, 10, 0, 0, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
+    rows = [{"number": f"C-{i}", "type": "repair", "channel": "hotline", "site_id": world.site_a.pk,
+             "title": f"单{i}", "received_at": received + timedelta(seconds=i)} for i in range(5)]
+    got = dict(insert_rows(WorkOrder, rows, returning="number, id"))
+    assert sorted(got) == [f"C-{i}" for i in range(5)]
+    assert {o.number: o.pk for o in WorkOrder.objects.filter(number__startswith="C-")} == got
+    assert WorkOrder.objects.get(number="C-0").received_at == received
+    assert WorkOrder.objects.filter(number__startswith="C-", received_at__gte=received + timedelta(seconds=4)).get().number == "C-4"
+
+
 def test_insert_rows_of_nothing_writes_nothing(db):
     assert insert_rows(WorkOrder, []) == []
 
