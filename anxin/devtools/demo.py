@@ -172,6 +172,7 @@ def load_demo(*, customers: int = 200, orders: int = 500, seed: int = 2026) -> d
     _load_promises()
     _load_field(sites, users, all_customers, rng)
     _load_field_history(random.Random(seed + 1))  # its own random: the rest of the demo stays as it was
+    _load_revisit_history(random.Random(seed + 2), users)
     _load_panels(sites, users, all_customers, rng)
     from anxin.knowledge.demo import load_knowledge
 
@@ -367,6 +368,37 @@ def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User
             handling_form_return(complaint=complaint, actor=manager, cause=cause, note="责任部门已签字")
 
 
+def _load_revisit_history(rng: random.Random, users: dict[str, User]) -> None:
+    """The revisits due before today, called as the site's agent would have: most reached and scored around their
+    due time (a few late, a few dissatisfied — which reopens the order, F3), some never called — so 回访 coverage,
+    CSI and the technicians' satisfaction have figures on the first start. Those due from today on stay in the
+    revisit queue."""
+    from anxin.revisits.models import Revisit
+    from anxin.revisits.services import revisit_record
+
+    now = timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    callers = {}
+    for user in users.values():
+        if user.username.startswith("agent"):
+            callers.setdefault(user.org_unit_id, user)
+    due = Revisit.objects.filter(status=Revisit.Status.PENDING, due_at__lt=today).select_related("work_order")
+    for revisit in due.order_by("due_at", "id"):
+        if rng.random() < 0.15:
+            continue  # nobody called in time: coverage is not 100 %
+        order = revisit.work_order
+        overall = rng.choice([5] * 6 + [4] * 4 + [3] * 2 + [2])
+        scores = {a: max(1, min(5, overall + rng.choice([0, 0, 0, -1, 1]))) for a in ("timeliness", "attitude",
+                                                                                      "quality")}
+        done = revisit_record(revisit=revisit, actor=callers.get(order.site_id, users["manager"]), reached=True,
+                              scores={**scores, "overall": overall},
+                              comments=rng.choice(["", "", "师傅很准时", "希望下次早点来", "处理得很好，谢谢"]))
+        finished = order.closed_at or order.resolved_at or revisit.due_at
+        called = revisit.due_at - timedelta(hours=rng.randint(-20, 40))  # mostly before it fell due
+        Revisit.objects.filter(pk=done.pk).update(  # lint: allow-write (demo fixture, as the call happened)
+            done_at=min(max(called, finished + timedelta(hours=1)), now - timedelta(minutes=1)))
+
+
 def _backdate(order: WorkOrder, received, rng: random.Random) -> None:
     """The steps `_walk` took now happened in the hours after the order came in: its timeline, and the resolution
     and closing times read from it (the promises are replayed from the timeline — without this the demo's past
@@ -386,6 +418,7 @@ def _backdate(order: WorkOrder, received, rng: random.Random) -> None:
         if event.to_status:
             times[event.to_status] = event.created_at
     WorkOrderEvent.objects.bulk_update(events, ["created_at"])
+    order.refresh_from_db(fields=["resolved_at", "closed_at"])  # as `_walk` left it (its steps made new objects)
     done = {"resolved_at": times.get(Status.RESOLVED) if order.resolved_at else None,
             "closed_at": times.get(Status.CLOSED) if order.closed_at else None}
     WorkOrder.objects.filter(pk=order.pk).update(  # lint: allow-write (demo fixture, as the timeline says)

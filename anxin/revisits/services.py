@@ -116,11 +116,25 @@ def revisit_record(*, revisit: Revisit, actor: User, reached: bool, scores: dict
                 description=_("New request during the revisit of %(number)s: %(text)s")
                 % {"number": order.number, "text": new_request.strip()[:2000]})
         if reached and locked.overall <= settings.REVISIT_DISSATISFIED_AT:
-            # F3: a dissatisfied customer reopens the order — the desk sees it in the queue again
-            wo_services.workorder_transition(order=order, to=Status.IN_PROGRESS, actor=actor,
-                                             reason=_("Revisit: customer dissatisfied (overall %(n)d)") %
-                                             {"n": locked.overall})
+            _dissatisfied(order, actor, locked.overall, locked.comments)
     return locked
+
+
+def _dissatisfied(order: WorkOrder, actor: User, overall: int, comments: str) -> None:
+    """F3: a dissatisfied customer reopens a resolved order — the desk sees it in the queue again. A closed one
+    (every complaint's revisit: complaints are revisited once closed) cannot go back, so it is escalated: a complaint
+    order about it for the desk, and a note on the original pointing to it."""
+    reason = _("Revisit: customer dissatisfied (overall %(n)d)") % {"n": overall}
+    if order.status == Status.RESOLVED:
+        wo_services.workorder_transition(order=order, to=Status.IN_PROGRESS, actor=actor, reason=reason)
+        return
+    follow_up = wo_services.workorder_create(
+        actor=actor, type="complaint", channel="hotline", site=order.site, customer=order.customer,
+        title=(_("Dissatisfied at the revisit of %(number)s") % {"number": order.number})[:100],
+        description=f"{reason}\n{comments}".strip())
+    wo_services.workorder_add_note(order=order, actor=actor, body=_(
+        "%(reason)s; the order is closed, so complaint %(number)s was opened for it.")
+        % {"reason": reason, "number": follow_up.number})
 
 
 def self_rating_create(*, token: str, scores: dict, comment: str = "") -> SelfRating:

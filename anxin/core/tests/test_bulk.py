@@ -4,12 +4,12 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.db import connection
 
 from anxin.core.bulk import among, insert_rows
 from anxin.workorders.models import Priority, WorkOrder
 from anxin.workorders.states import Status
+
 
 def test_insert_rows_gives_the_model_defaults(world):
     received = datetime(2025, 3, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

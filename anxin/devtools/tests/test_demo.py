@@ -24,6 +24,7 @@ def test_the_demo_starts_as_a_normal_morning_not_a_backlog():
     from datetime import timedelta
 
     from django.db.models import F
+    from django.utils import timezone
 
     from anxin.sla.models import Clock, Metric
     from anxin.workorders.models import WorkOrder
@@ -48,6 +49,17 @@ def test_the_demo_starts_as_a_normal_morning_not_a_backlog():
 
     done = FieldJob.objects.filter(completed_at__isnull=False)
     assert done.exists() and not done.filter(completed_at__lt=F("started_at")).exists()
-    assert not done.exclude(completed_at=F("work_order__resolved_at")).exists()
+    # (an order a dissatisfied revisit reopened has no resolution time any more)
+    assert not done.filter(work_order__resolved_at__isnull=False).exclude(completed_at=F("work_order__resolved_at")
+                                                                          ).exists()
     assert Visit.objects.filter(arrived_at__isnull=False).count() == done.count()
     assert rollup_differences() == []
+    # the revisits due before today were called: scores for CSI, most by their due time, a few dissatisfied; the
+    # order's resolution was in the past, so a revisit falls due in the past too
+    from anxin.revisits.models import Revisit
+
+    called = Revisit.objects.filter(status=Revisit.Status.DONE)
+    assert called.exists() and not called.filter(done_at__lt=F("work_order__received_at")).exists()
+    assert called.filter(done_at__lte=F("due_at")).count() > called.count() / 2
+    assert not WorkOrder.objects.filter(resolved_at__gt=timezone.now() - timedelta(minutes=1),
+                                        received_at__lt=timezone.now() - timedelta(days=2)).exists()

@@ -70,6 +70,23 @@ def test_a_dissatisfied_customer_reopens_the_order(world):
     assert "不满意" in order.events.last().reason or "dissatisfied" in order.events.last().reason
 
 
+def test_a_dissatisfied_customer_of_a_closed_order_gets_a_complaint_opened(world):
+    """Closed is final in the state table, and complaints are revisited only once closed: the score is kept and the
+    desk gets a complaint about it (F3 "or escalate"), noted on the original order."""
+    from anxin.workorders.models import WorkOrder
+
+    order = _done(world, close=True)
+    _schedule()
+    revisit = services.revisit_record(revisit=Revisit.objects.get(), actor=world.agent_a, reached=True,
+                                      scores=_scores(1), comments="师傅态度差")
+    order.refresh_from_db()
+    assert revisit.status == "done" and revisit.overall == 1 and order.status == Status.CLOSED
+    follow_up = WorkOrder.objects.exclude(pk=order.pk).get(customer=order.customer, type="complaint")
+    assert order.number in follow_up.title and "师傅态度差" in follow_up.description
+    assert follow_up.status == Status.NEW and follow_up.site_id == order.site_id
+    assert follow_up.number in order.events.last().body
+
+
 def test_scores_outside_1_to_5_and_uncompleted_orders_are_refused(world):
     order = _done(world)
     _schedule()
