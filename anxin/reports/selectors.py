@@ -432,13 +432,21 @@ def promise_counts(*, user: User, filters: ReportFilters, types: tuple = ()) -> 
         via = order_q(user=user, filters=filters, via="work_order__")
         return _live_sla_by_metric(via=via & Q(work_order__type__in=types) if types else via, period=period)
     sites = _scope_site_ids(user, filters)
-    held = ClockRollup.objects.filter(site_id__in=sites, day__gte=period.since, day__lte=period.until)
-    if filters.type:
-        held = held.filter(type=filters.type)
-    if types:
-        held = held.filter(type__in=types)
-    counts = {metric: list(sums) for metric, *sums in held.values("metric").annotate(
-        **{c: Sum(c) for c in CLOCK_COLUMNS}).order_by().values_list("metric", *CLOCK_COLUMNS)}
+
+    def by_metric_and_type() -> list[tuple]:  # the dashboard asks for all types and for complaints: read once
+        held = ClockRollup.objects.filter(site_id__in=sites, day__gte=period.since, day__lte=period.until)
+        if filters.type:
+            held = held.filter(type=filters.type)
+        return list(held.values("metric", "type").annotate(**{c: Sum(c) for c in CLOCK_COLUMNS}).order_by()
+                    .values_list("metric", "type", *CLOCK_COLUMNS))
+
+    counts: dict[str, list[int]] = {}
+    key = ("clocks", user.pk, tuple(sites), filters.type, period.since, period.until)
+    for metric, type_, *sums in _once(key, by_metric_and_type):
+        if not types or type_ in types:
+            held_row = counts.setdefault(metric, [0] * len(CLOCK_COLUMNS))
+            for i, n in enumerate(sums):
+                held_row[i] += n
     reports = outage_report_ids_in(user=user, filters=filters, sites=sites)
     if reports:  # as order_q leaves an outage's reports out
         apart = Q(work_order_id__in=reports) & (Q(work_order__type__in=types) if types else Q())
@@ -559,13 +567,18 @@ def revisit_counts(*, user: User, filters: ReportFilters) -> dict:
     if not user.has_perm("workorders.view_team_orders"):
         return _live_revisit_counts(via=order_q(user=user, filters=filters, via="work_order__"), period=period)
     sites = _scope_site_ids(user, filters)
-    out = {}
-    for model, measures in ((RevisitRollup, ("due", "on_time")), (ScoreRollup, ("scores", "score_sum"))):
-        rows = model.objects.filter(site_id__in=sites, day__gte=period.since, day__lte=period.until)
-        if filters.type:
-            rows = rows.filter(type=filters.type)
-        got = rows.aggregate(**{m: Sum(m) for m in measures})
-        out.update({m: got[m] or 0 for m in measures})
+    out = dict.fromkeys(REVISIT_MEASURES, 0)
+    if sites:  # both rollups in one statement
+        where = (f"site_id IN ({', '.join(['%s'] * len(sites))}) AND day >= %s AND day <= %s"
+                 + (" AND type = %s" if filters.type else ""))
+        params = [*sites, period.since, period.until, *([filters.type] if filters.type else [])]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT SUM(due), SUM(on_time), 0, 0 FROM {RevisitRollup._meta.db_table} WHERE {where} "
+                           f"UNION ALL SELECT 0, 0, SUM(scores), SUM(score_sum) FROM {ScoreRollup._meta.db_table} "
+                           f"WHERE {where}", params * 2)
+            for row in cursor.fetchall():
+                for m, n in zip(REVISIT_MEASURES, row, strict=True):
+                    out[m] += int(n or 0)
     # what belongs to an outage's reports (other than its field order) is left out, as order_q leaves those orders
     reports = outage_report_ids_in(user=user, filters=filters, sites=sites)
     if reports:
