@@ -8,6 +8,7 @@ import csv
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -291,7 +292,7 @@ def history_import(path, *, actor: User, dry_run: bool,
     checked = history_import(path, actor=actor, dry_run=True, progress=progress)
     if not checked.ok:
         return checked
-    with transaction.atomic():
+    with _large_page_cache(), transaction.atomic():
         for clean in _records(path, actor, report):
             pending.append(clean)
             if len(pending) >= BATCH:
@@ -307,6 +308,28 @@ def history_import(path, *, actor: User, dry_run: bool,
     if not transaction.get_connection().in_atomic_block:
         rollups_compact()  # and the space those rows took is given back (PostgreSQL)
     return report
+
+
+IMPORT_PAGE_CACHE_KIB = 131_072
+
+
+@contextmanager
+def _large_page_cache():
+    """SQLite: a 128 MiB page cache while the import writes (the connection's usual 16 MiB is given back after).
+    The orders' 15 indexes at a million rows do not fit the usual cache: each insert read index pages back from the
+    file (100k rows: 51 → 47 s; peak RSS +130 MiB, still flat). PostgreSQL's cache is the server's."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        usual = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size=-{IMPORT_PAGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size={int(usual)}")
 
 
 def _write(rows: list[dict], actor: User, report: HistoryReport) -> None:

@@ -56,12 +56,24 @@ def test_dates_as_desks_write_them(text):
 
 
 @pytest.mark.parametrize("writer", [write_csv, write_xlsx])
+def _cache_size():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
 def test_a_good_file_is_checked_then_imported_and_feeds_the_reports(world, tmp_path, writer):
     path = writer(tmp_path, GOOD)
     manager = fresh(world.manager)
     checked = history_import(path, actor=manager, dry_run=True)
     assert checked.ok and checked.rows == 5 and not WorkOrder.objects.exists()
+    cache_size = _cache_size()
     done = history_import(path, actor=manager, dry_run=False)
+    assert _cache_size() == cache_size  # SQLite's larger page cache for the import is given back
     assert done.imported == 5 and done.by_type == {"repair": 2, "complaint": 1, "consultation": 1, "suggestion": 1}
     o1 = WorkOrder.objects.get(number="H2025-0001")
     assert o1.status == "closed" and o1.customer == world.customer_a and o1.category == world.category
