@@ -55,7 +55,6 @@ def test_dates_as_desks_write_them(text):
     assert (parsed.year, parsed.month, parsed.day, parsed.hour) == (2025, 3, 1, 10) and parsed.utcoffset().seconds == 8 * 3600
 
 
-@pytest.mark.parametrize("writer", [write_csv, write_xlsx])
 def _cache_size():
     from django.db import connection
 
@@ -66,6 +65,7 @@ def _cache_size():
         return cursor.fetchone()[0]
 
 
+@pytest.mark.parametrize("writer", [write_csv, write_xlsx])
 def test_a_good_file_is_checked_then_imported_and_feeds_the_reports(world, tmp_path, writer):
     path = writer(tmp_path, GOOD)
     manager = fresh(world.manager)
