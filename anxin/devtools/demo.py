@@ -370,7 +370,8 @@ def _walk(order: WorkOrder, rng: random.Random, staff: list[User], manager: User
 
 def _load_revisit_history(rng: random.Random, users: dict[str, User]) -> None:
     """The revisits due before today, called as the site's agent would have: most reached and scored around their
-    due time (a few late, a few dissatisfied — which reopens the order, F3), some never called — so 回访 coverage,
+    due time (a few late, a few dissatisfied — which reopens a resolved order and opens a complaint about a closed
+    one, F3), some never called — so 回访 coverage,
     CSI and the technicians' satisfaction have figures on the first start. Those due from today on stay in the
     revisit queue."""
     from anxin.revisits.models import Revisit

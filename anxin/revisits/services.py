@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
+from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
-from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, domain_error_from
+from anxin.core.errors import DomainError, ErrorCode, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.signing import BadLink, order_id_from_rating_token
 from anxin.revisits.models import Revisit, SelfRating
 from anxin.sla.calendar import CalendarError
@@ -85,6 +86,8 @@ def revisit_record(*, revisit: Revisit, actor: User, reached: bool, scores: dict
     if not actor.has_perm("workorders.change_workorder"):
         raise PermissionDeniedError()
     order = revisit.work_order
+    if not can_see_unit(actor, order.site_id):  # another site's revisit looks missing, as its page does
+        raise NotFound()
     if order.status not in DONE_STATES:
         raise DomainError(ErrorCode.INVALID, _("Only a completed order can be revisited."), {"field": "order"})
     if revisit.status != Revisit.Status.PENDING:

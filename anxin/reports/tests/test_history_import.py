@@ -66,7 +66,12 @@ def _cache_size():
 
 
 @pytest.mark.parametrize("writer", [write_csv, write_xlsx])
-def test_a_good_file_is_checked_then_imported_and_feeds_the_reports(world, tmp_path, writer):
+def test_a_good_file_is_checked_then_imported_and_feeds_the_reports(world, tmp_path, writer, monkeypatch):
+    from anxin.reports import history_services
+
+    during = []
+    write = history_services._write
+    monkeypatch.setattr(history_services, "_write", lambda *a, **k: (during.append(_cache_size()), write(*a, **k)))
     path = writer(tmp_path, GOOD)
     manager = fresh(world.manager)
     checked = history_import(path, actor=manager, dry_run=True)
@@ -74,6 +79,8 @@ def test_a_good_file_is_checked_then_imported_and_feeds_the_reports(world, tmp_p
     cache_size = _cache_size()
     done = history_import(path, actor=manager, dry_run=False)
     assert _cache_size() == cache_size  # SQLite's larger page cache for the import is given back
+    if cache_size is not None:  # SQLite: 128 MiB (a negative size is in KiB) while the rows were written
+        assert during == [-history_services.IMPORT_PAGE_CACHE_KIB] and cache_size != during[0]
     assert done.imported == 5 and done.by_type == {"repair": 2, "complaint": 1, "consultation": 1, "suggestion": 1}
     o1 = WorkOrder.objects.get(number="H2025-0001")
     assert o1.status == "closed" and o1.customer == world.customer_a and o1.category == world.category

@@ -87,6 +87,21 @@ def test_a_dissatisfied_customer_of_a_closed_order_gets_a_complaint_opened(world
     assert follow_up.number in order.events.last().body
 
 
+def test_another_sites_agent_cannot_record_a_revisit(world):
+    from anxin.core.errors import NotFound
+
+    _done(world)
+    _schedule()
+    revisit = Revisit.objects.get()
+    assert revisit.work_order.site_id == world.site_a.pk and world.agent_b.org_unit_id != world.site_a.pk
+    for reached, scores in ((False, None), (True, _scores(5)), (True, _scores(1))):
+        with pytest.raises(NotFound):
+            services.revisit_record(revisit=revisit, actor=world.agent_b, reached=reached, scores=scores)
+    revisit.refresh_from_db()
+    assert revisit.status == "pending" and revisit.attempts == 0
+    assert not revisit.work_order.events.filter(reason__contains="回访").exists()
+
+
 def test_scores_outside_1_to_5_and_uncompleted_orders_are_refused(world):
     order = _done(world)
     _schedule()
