@@ -158,6 +158,11 @@ if DATABASE_URL:
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = (options.get("options", "") + " -c max_parallel_workers_per_gather="
                               + str(envint("ANXIN_PG_PARALLEL_WORKERS", 0))).strip()
+        # Plan a statement once per connection, not on every request: values are bound on the server and psycopg
+        # prepares a statement on its fifth run (Django leaves both off for poolers). The database's CPU per page
+        # fell 2–4× (docs/decisions.md). Off behind PgBouncer < 1.21 in transaction mode, which cannot keep them.
+        if envbool("ANXIN_PG_PREPARED_STATEMENTS", "1"):
+            options.update(server_side_binding=True, prepare_threshold=5)
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

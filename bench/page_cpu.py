@@ -1,0 +1,98 @@
+"""CPU per request of the busiest pages, the application's and its PostgreSQL backend's, measured in process.
+
+Wall-clock figures over HTTP wander with this kind of machine (±30–50 % within minutes); CPU time per request
+wanders much less, so A/B decisions about the database (prepared statements, an index, a rewritten query) are
+made on it. Run against a database a benchmark loaded and kept (PostgreSQL: `anxin bench-scale` or
+`anxin bench-portal` with DATABASE_URL pointing at a scratch database):
+
+    DATABASE_URL=postgres://…/benchscale .venv/bin/python bench/page_cpu.py staff 150
+    DATABASE_URL=postgres://…/bportal .venv/bin/python bench/page_cpu.py portal 300
+    ANXIN_PG_PREPARED_STATEMENTS=0 DATABASE_URL=… .venv/bin/python bench/page_cpu.py staff 150   # the other side
+
+Prints, per page, the application's CPU (getrusage of this process) and the database backend's
+(/proc/<pid>/stat of `pg_backend_pid()`; on SQLite the database runs inside the application's figure).
+"""
+
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("ANXIN_ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _database_cpu() -> float:
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime (the server runs on this machine)
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _portal_pages() -> tuple[Client, dict[str, str]]:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from anxin.portal.views import SESSION_KEY
+    from anxin.workorders.models import WorkOrder
+
+    phone = "+8613900000042"  # a customer of anxin bench-portal's data
+    mine = WorkOrder.objects.filter(customer__contacts__phone=phone).order_by("-received_at").first()
+    session = SessionStore()
+    session[SESSION_KEY] = {"phone": phone, "until": time.time() + 24 * 3600}
+    session.create()
+    client = Client()
+    client.cookies["sessionid"] = session.session_key
+    return client, {"my requests": "/portal/", "one order": f"/portal/orders/{mine.public_id}/",
+                    "new-request form": "/portal/new/"}
+
+
+def _staff_pages() -> tuple[Client, dict[str, str]]:
+    from anxin.accounts.models import User
+    from anxin.workorders.selectors import QueueFilters, workorder_list_for_queue
+
+    agent = User.objects.get(username="agent1")
+    client = Client()
+    client.force_login(agent)
+    order = workorder_list_for_queue(user=agent, filters=QueueFilters())[3]
+    return client, {"queue": "/orders/", "queue type + status": "/orders/?type=repair&status=new",
+                    "order page": f"/orders/{order.public_id}/", "search 漏水": "/search/?q=%E6%BC%8F%E6%B0%B4"}
+
+
+def main() -> None:
+    which = sys.argv[1] if len(sys.argv) > 1 else "staff"
+    requests = int(sys.argv[2]) if len(sys.argv) > 2 else 150
+    client, pages = _portal_pages() if which == "portal" else _staff_pages()
+    print(f"{connection.vendor}, {requests} requests a page, prepared statements "
+          f"{'on' if connection.settings_dict['OPTIONS'].get('prepare_threshold') else 'off'}")
+    for name, path in pages.items():
+        for _ in range(10):  # warm: templates, caches, and psycopg prepares on a statement's fifth run
+            assert client.get(path).status_code == 200, path
+        db0, app0 = _database_cpu(), _own_cpu()
+        for _ in range(requests):
+            client.get(path)
+        db1, app1 = _database_cpu(), _own_cpu()
+        print(f"  {name:<22} application {1000 * (app1 - app0) / requests:6.2f} ms"
+              f"  database {1000 * (db1 - db0) / requests:5.2f} ms  CPU per request")
+
+
+if __name__ == "__main__":
+    main()
