@@ -2,16 +2,21 @@
 of CPU (issue 14, profiled). The output is the same HTML the row template produced (test_queue_rows.py)."""
 
 import uuid
+from html import escape
 
 from django import template
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.html import conditional_escape as esc
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 register = template.Library()
 _PLACEHOLDER = str(uuid.UUID(int=0))
+
+
+def esc(value) -> str:
+    """Django's `escape` without its lazy-string wrapper (a tenth of the rows' time): no row value is marked safe."""
+    return escape(str(value))
 
 
 @register.simple_tag
@@ -26,7 +31,8 @@ def queue_rows(orders, can_assign: bool) -> str:
                  if can_assign else "")
         flag = f'<span class="badge urgent">{emergency}</span> ' if o.is_emergency else ""
         urged = f' <span class="badge p3">{chased} ×{o.urge_count}</span>' if o.urge_count else ""
-        received = dateformat.format(timezone.localtime(o.received_at), "Y-m-d H:i") if o.received_at else ""
+        # strftime, not the |date filter's formatter: the same digits for this fixed format, a fifth of the time
+        received = timezone.localtime(o.received_at).strftime("%Y-%m-%d %H:%M") if o.received_at else ""
         out.append(
             f'  <tr>\n    {check}\n'
             f'    <td><a href="{detail.replace(_PLACEHOLDER, pid)}">{number}</a></td>\n'
