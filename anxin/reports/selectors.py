@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter, visible_units
+from anxin.core.sqlplans import custom_plans
 from anxin.customers.models import Customer
 from anxin.reports.models import ClockRollup, ContactRollup, OrderRollup, RevisitRollup, ScoreRollup
 from anxin.reports.periods import SHANGHAI, Period, bucket_start, buckets
@@ -175,10 +176,12 @@ _READ_ONCE: ContextVar[dict | None] = ContextVar("reports_read_once", default=No
 @contextmanager
 def read_once():
     """Within one page: what several figures ask for (the outage reports' ids, the scope's incidents) is read once —
-    the dashboard asked for them ten times (8 ms of its 50 ms of Django CPU at 1 M orders)."""
+    the dashboard asked for them ten times (8 ms of its 50 ms of Django CPU at 1 M orders). Its statements are
+    planned for their own period (`core.sqlplans`)."""
     token = _READ_ONCE.set({})
     try:
-        yield
+        with custom_plans():
+            yield
     finally:
         _READ_ONCE.reset(token)
 
@@ -602,14 +605,15 @@ def type_statistics(*, user: User, filters: ReportFilters) -> dict:
     spot or still open). So the type rows add up to the requests, and with the two contact rows to the contacts.
     """
     counts = Counter()
-    for row in order_counts(user=user, filters=filters, keys=("type",)):
-        counts[row["type"]] += row["orders"]
+    with custom_plans():
+        for row in order_counts(user=user, filters=filters, keys=("type",)):
+            counts[row["type"]] += row["orders"]
+        if filters.type:
+            urges = no_order = 0
+        else:
+            contacts = contact_counts(user=user, filters=filters)
+            urges, no_order = contacts["urges"], contacts["no_order"]
     requests = sum(counts.values())
-    if filters.type:
-        urges = no_order = 0
-    else:
-        contacts = contact_counts(user=user, filters=filters)
-        urges, no_order = contacts["urges"], contacts["no_order"]
     all_contacts = requests + urges + no_order
     rows = [{"key": t, "label": str(label), "n": counts.get(t, 0), "share_requests": _pct(counts.get(t, 0), requests),
              "share_contacts": _pct(counts.get(t, 0), all_contacts),

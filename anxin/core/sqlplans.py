@@ -1,0 +1,35 @@
+"""Which plans PostgreSQL may reuse for prepared statements (docs/decisions.md, 2026-12-07).
+
+Statements are prepared on their fifth run on a connection and PostgreSQL may then keep one generic plan for every
+value. That is what the desk's point reads want (an order, a session, a queue page: planning was most of their
+database time). A report's period is not such a value: a month and a year of rollup rows want different plans, and
+the generic one made a year's dashboard 40 % slower in the database. Report reads plan each statement for its
+own values, inside this block.
+"""
+
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+
+@contextmanager
+def custom_plans():
+    """Plan every statement in the block for its own parameters (PostgreSQL with prepared statements; else nothing).
+
+    `SET LOCAL` lasts to the end of the transaction, so the setting cannot leak into the next request on a
+    connection that is kept open; inside a caller's transaction it is set back when the block ends (an error rolls
+    the block's savepoint back, and the setting with it)."""
+    if connection.vendor != "postgresql" or not connection.settings_dict["OPTIONS"].get("prepare_threshold"):
+        yield
+        return
+    nested = connection.in_atomic_block
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if nested:
+                cursor.execute("SELECT current_setting('plan_cache_mode')")
+                before = cursor.fetchone()[0]
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
+        if nested:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('plan_cache_mode', %s, true)", [before])
