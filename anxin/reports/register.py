@@ -12,6 +12,7 @@ from anxin.accounts import selectors as account_selectors
 from anxin.accounts.models import User
 from anxin.accounts.roles import Role
 from anxin.accounts.scope import visible_unit_ids
+from anxin.core.sqlplans import custom_plans
 from anxin.intake.models import ContactLog
 from anxin.reports.periods import Period
 from anxin.sla.models import Commitment
@@ -63,6 +64,7 @@ def _outcome(log: ContactLog, callback: Commitment | None) -> str:
     return "on_the_spot" if log.done_at else "follow_up"
 
 
+@custom_plans()  # a period of rows: planned for its own dates (core.sqlplans)
 def daily_register(*, user: User, agent: User, period: Period) -> list[RegisterRow]:
     """The agent's contacts in the period at the sites the viewer may see; follow-ups first, then by time."""
     logs = list(ContactLog.objects.filter(taker=agent, site_id__in=visible_unit_ids(user),

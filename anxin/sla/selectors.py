@@ -7,6 +7,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.core.errors import NotFound
+from anxin.core.sqlplans import custom_plans
 from anxin.sla.calendar import ALWAYS_OPEN, DEFAULT_HOURS, BusinessCalendar, parse_hours
 from anxin.sla.models import (
     BusinessHours,
@@ -143,6 +144,7 @@ def attainment(row: dict) -> float | None:
     return round(100 * row["met_on_time"] / ended, 1) if ended else None
 
 
+@custom_plans()  # a period of rows: planned for its own dates (core.sqlplans)
 def attainment_report(*, user: User, since, until) -> list[dict]:
     """E4/H1: per site and metric, the promises that started in the period, within the user's scope."""
     qs = Clock.objects.filter(work_order__in=workorder_qs_for(user), started_at__gte=since, started_at__lt=until)
