@@ -151,6 +151,8 @@ def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tupl
     The newest WINDOW matching entries are ranked (BM25 / ts_rank) and the best `limit` returned: a word found in
     half the desk's orders costs the same as a rare one, and among thousands of matches the recent ones are what an
     agent looks for. Rare words (fewer matches than the window) are ranked over every match.
+    On PostgreSQL, call it inside `core.sqlplans.custom_plans()`: a prepared statement's generic plan cannot see how
+    rare the words are and walks the whole index newest first instead of the GIN index (16 searches/s, not 60).
     """
     if not words:
         return []

@@ -14,6 +14,7 @@ from anxin.accounts.models import User
 from anxin.accounts.scope import visible_unit_ids
 from anxin.core import text as zh
 from anxin.core.phone import try_normalize_phone
+from anxin.core.sqlplans import custom_plans
 from anxin.search import documents, index
 from anxin.search.index import Scope
 from anxin.search.models import Kind, SearchEntry
@@ -113,14 +114,15 @@ def search(*, user: User | None, query: str, kinds: tuple[str, ...] = (), limit:
     words, keys, exact_only = parse(query, full_phones=full_phones)
     limit = max(1, min(limit, 100))
     ranked: dict[int, tuple[bool, float]] = {}
-    for pk, score in index.match(words=keys, scope=scope, any_word=True, kinds=kinds, limit=limit):
-        ranked[pk] = (True, score)
-    if not exact_only and words:
-        for any_word in (False, True):
-            if len(ranked) >= limit or (any_word and len(words) < 2):
-                break
-            for pk, score in index.match(words=words, scope=scope, any_word=any_word, kinds=kinds, limit=limit):
-                ranked.setdefault(pk, (False, score - (1000 if any_word else 0)))
+    with custom_plans():  # see index.match
+        for pk, score in index.match(words=keys, scope=scope, any_word=True, kinds=kinds, limit=limit):
+            ranked[pk] = (True, score)
+        if not exact_only and words:
+            for any_word in (False, True):
+                if len(ranked) >= limit or (any_word and len(words) < 2):
+                    break
+                for pk, score in index.match(words=words, scope=scope, any_word=any_word, kinds=kinds, limit=limit):
+                    ranked.setdefault(pk, (False, score - (1000 if any_word else 0)))
     if not ranked:
         return []
     entries = SearchEntry.objects.only("id", "kind", "object_id", "title", "text", "url", "audience").in_bulk(
@@ -144,9 +146,10 @@ def matching_ids(*, user: User, query: str, kind: str, limit: int = 1000) -> lis
     terms_load()
     scope = scope_for(user)
     words, keys, exact_only = parse(query, full_phones=user.has_perm("customers.view_full_phone"))
-    pks = [pk for pk, _s in index.match(words=keys, scope=scope, any_word=True, kinds=(kind,), limit=limit)]
-    if not exact_only and words:
-        pks += [pk for pk, _s in index.match(words=words, scope=scope, kinds=(kind,), limit=limit)]
+    with custom_plans():  # see index.match
+        pks = [pk for pk, _s in index.match(words=keys, scope=scope, any_word=True, kinds=(kind,), limit=limit)]
+        if not exact_only and words:
+            pks += [pk for pk, _s in index.match(words=words, scope=scope, kinds=(kind,), limit=limit)]
     pks = list(dict.fromkeys(pks))[:limit]
     found = dict(SearchEntry.objects.filter(id__in=pks).values_list("id", "object_id"))
     return [found[pk] for pk in pks if pk in found]
