@@ -14,6 +14,9 @@ INPUTS = {f"{WIDGETS}{name}.html" for name in (
     "checkbox")}
 SELECT = f"{WIDGETS}select.html"
 OPTION = f"{WIDGETS}select_option.html"
+TEXTAREA = f"{WIDGETS}textarea.html"
+CHOICE_LISTS = {f"{WIDGETS}radio.html", f"{WIDGETS}checkbox_select.html"}
+CHOICE_OPTIONS = {f"{WIDGETS}radio_option.html", f"{WIDGETS}checkbox_option.html"}
 
 
 def _attrs(attrs: dict) -> str:
@@ -39,6 +42,35 @@ def _select(w: dict) -> str:
     return "".join(parts)
 
 
+def _textarea(w: dict) -> str:
+    value = esc(w["value"]) if w["value"] else ""
+    return f'<textarea name="{esc(w["name"])}"{_attrs(w["attrs"])}>\n{value}</textarea>'
+
+
+def _choice_option(o: dict) -> str:
+    # input_option.html inside radio_option.html: each include keeps its file's final newline
+    field = _input(o) + "\n"
+    if o["wrap_label"]:
+        target = f' for="{esc(o["attrs"]["id"])}"' if o["attrs"].get("id") else ""
+        field = f"<label{target}>{field} {esc(o['label'])}</label>"
+    return field + "\n\n"
+
+
+def _choice_list(w: dict) -> str:
+    """Radio buttons and checkbox lists (multiple_input.html)."""
+    attrs = w["attrs"]
+    parts = ["<div", f' id="{esc(attrs["id"])}"' if attrs.get("id") else "",
+             f' class="{esc(attrs["class"])}"' if attrs.get("class") else "", ">"]
+    for group_name, options, _index in w["optgroups"]:
+        if group_name:
+            parts.append(f"\n  <div><label>{esc(group_name)}</label>")
+        parts += [f"<div>\n    {_choice_option(o)}</div>" for o in options]
+        if group_name:
+            parts.append("\n  </div>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
 class FastRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
         widget = context.get("widget")
@@ -47,4 +79,9 @@ class FastRenderer(DjangoTemplates):
         if (template_name == SELECT and widget is not None
                 and all(o["template_name"] == OPTION for _g, options, _i in widget["optgroups"] for o in options)):
             return _select(widget)
+        if template_name == TEXTAREA and widget is not None:
+            return _textarea(widget)
+        if (template_name in CHOICE_LISTS and widget is not None
+                and all(o["template_name"] in CHOICE_OPTIONS for _g, options, _i in widget["optgroups"] for o in options)):
+            return _choice_list(widget)
         return super().render(template_name, context, request)

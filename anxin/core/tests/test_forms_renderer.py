@@ -18,14 +18,33 @@ class EveryWidget(forms.Form):
     many = forms.MultipleChoiceField(choices=[(1, "一"), (2, "二"), (1000, 1000)], required=False)
     pick = forms.ChoiceField(choices=[("a", "甲"), ("b", "乙")], widget=forms.RadioSelect, required=False)
     note = forms.CharField(widget=forms.Textarea, required=False)
+    where = forms.ChoiceField(choices=[("维修", [("1", "水管 & 阀门"), ("2", "电路")]), ("3", "<其他>")],
+                              widget=forms.RadioSelect(attrs={"class": "choices"}), required=False)
+    ways = forms.MultipleChoiceField(choices=[("sms", "短信"), ("call", "电话")], widget=forms.CheckboxSelectMultiple,
+                                     required=False)
+    bare = forms.ChoiceField(choices=[("x", "无标签")], widget=forms.RadioSelect(attrs={"id": ""}), required=False)
 
 
 @pytest.mark.parametrize("data", [None, {"name": 'O"Brien <script>', "count": "3", "day": "2026-12-05",
                                          "urgent": "on", "kind": "a&b", "grouped": "2", "many": ["1", "1000"],
-                                         "token": "t&1", "pick": "b", "note": "<p>"},
+                                         "token": "t&1", "pick": "b", "note": "<p>", "where": "1",
+                                         "ways": ["sms", "call"]},
                                   {"count": "x", "email": "bad"}])
 def test_the_fast_renderer_writes_what_djangos_templates_write(data):
     django_html = str(EveryWidget(data, renderer=DjangoTemplates()))
     fast_html = str(EveryWidget(data, renderer=FastRenderer()))
     assert fast_html == django_html
     assert "&lt;script&gt;" in fast_html or data is None or "script" not in str(data)
+
+
+def test_no_widget_of_the_form_falls_back_to_djangos_templates(monkeypatch):
+    seen = []
+    original = DjangoTemplates.render
+
+    def record(self, template_name, context, request=None):
+        seen.append(template_name)
+        return original(self, template_name, context, request)
+
+    monkeypatch.setattr(DjangoTemplates, "render", record)
+    str(EveryWidget({"pick": "a", "where": "3", "ways": ["sms"], "note": "x"}, renderer=FastRenderer()))
+    assert seen and not [name for name in seen if name.startswith("django/forms/widgets/")]
