@@ -81,8 +81,11 @@ def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "staff"
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 150
     client, pages = _portal_pages() if which == "portal" else _staff_pages()
-    print(f"{connection.vendor}, {requests} requests a page, prepared statements "
-          f"{'on' if connection.settings_dict['OPTIONS'].get('prepare_threshold') else 'off'}")
+    if connection.vendor == "postgresql":
+        prepared = "on" if connection.settings_dict["OPTIONS"].get("prepare_threshold") else "off"
+        print(f"PostgreSQL, {requests} requests a page, prepared statements {prepared}")
+    else:
+        print(f"SQLite, {requests} requests a page (the database's work is inside the application's figure)")
     for name, path in pages.items():
         for _ in range(10):  # warm: templates, caches, and psycopg prepares on a statement's fifth run
             assert client.get(path).status_code == 200, path
