@@ -16,7 +16,6 @@ Prints, per page, the application's CPU (getrusage of this process) and the data
 import os
 import resource
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,17 +29,15 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-TICK = os.sysconf("SC_CLK_TCK")
-
 
 def _database_cpu() -> float:
     if connection.vendor != "postgresql":
         return 0.0
+    from anxin.search.bench import _cpu_seconds
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime (the server runs on this machine)
+        return _cpu_seconds([cursor.fetchone()[0]])  # the server runs on this machine
 
 
 def _own_cpu() -> float:
@@ -49,18 +46,11 @@ def _own_cpu() -> float:
 
 
 def _portal_pages() -> tuple[Client, dict[str, str]]:
-    from django.contrib.sessions.backends.db import SessionStore
+    from anxin.portal.bench import signed_in_customer
 
-    from anxin.portal.views import SESSION_KEY
-    from anxin.workorders.models import WorkOrder
-
-    phone = "+8613900000042"  # a customer of anxin bench-portal's data
-    mine = WorkOrder.objects.filter(customer__contacts__phone=phone).order_by("-received_at").first()
-    session = SessionStore()
-    session[SESSION_KEY] = {"phone": phone, "until": time.time() + 24 * 3600}
-    session.create()
+    mine, session_key = signed_in_customer()
     client = Client()
-    client.cookies["sessionid"] = session.session_key
+    client.cookies["sessionid"] = session_key
     return client, {"my requests": "/portal/", "one order": f"/portal/orders/{mine.public_id}/",
                     "new-request form": "/portal/new/"}
 

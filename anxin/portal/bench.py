@@ -12,11 +12,27 @@ from datetime import timedelta
 CUSTOMERS = 20_000
 
 
+BENCH_PHONE = "+8613900000042"  # a customer of the loaded desk with orders
+
+
+def signed_in_customer(phone: str = BENCH_PHONE):
+    """(the customer's newest order, a session key signed in to the portal as that phone) on a loaded database."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from anxin.portal.views import SESSION_KEY
+    from anxin.workorders.models import WorkOrder
+
+    newest = WorkOrder.objects.filter(customer__contacts__phone=phone).order_by("-received_at").first()
+    session = SessionStore()
+    session[SESSION_KEY] = {"phone": phone, "until": time.time() + 24 * 3600}
+    session.create()
+    return newest, session.session_key
+
+
 def run_portal_bench(*, orders: int = 100_000, var_dir: str | None = None, port: int = 8768, seconds: int = 15) -> None:
     from anxin.devtools.bench import bench_database
 
     bench_database(var_dir, prefix="anxin-portal-bench-")
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -24,7 +40,6 @@ def run_portal_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
     from anxin.accounts.models import OrgUnit
     from anxin.customers.models import Contact, Customer
     from anxin.devtools.demo import load_demo
-    from anxin.portal.views import SESSION_KEY
     from anxin.workorders.models import Category, WorkOrder
     from anxin.workorders.services import NUMBER_PREFIX
     from anxin.workorders.states import OPEN_STATUSES, Status
@@ -58,14 +73,10 @@ def run_portal_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
     with connection.cursor() as c:
         c.execute("ANALYZE")
 
-    phone = "+8613900000042"
-    mine = WorkOrder.objects.filter(customer__contacts__phone=phone).order_by("-received_at").first()
-    session = SessionStore()
-    session[SESSION_KEY] = {"phone": phone, "until": time.time() + 24 * 3600}
-    session.create()
-    cookie = f"sessionid={session.session_key}"
+    mine, session_key = signed_in_customer()
+    cookie = f"sessionid={session_key}"
     client = Client()
-    client.cookies["sessionid"] = session.session_key
+    client.cookies["sessionid"] = session_key
     for path in ("/portal/", f"/portal/orders/{mine.public_id}/"):
         t0 = time.perf_counter()
         assert client.get(path).status_code == 200
