@@ -4,8 +4,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from anxin.accounts.models import OrgUnit, User
+from anxin.accounts.roles import Role
 from anxin.core.errors import NotFound
 from anxin.core.sqlplans import custom_plans
 from anxin.sla.calendar import ALWAYS_OPEN, DEFAULT_HOURS, BusinessCalendar, parse_hours
@@ -67,6 +69,13 @@ def policy_for(order: WorkOrder, metric: str, policies: list[SlaPolicy] | None =
         if score > best_score:
             best, best_score = p, score
     return best
+
+
+def ladder_step_label(step: str) -> str:
+    """A ladder step as the timeline names it (the policy stores codes: owner, dept_head, …)."""
+    labels = {"owner": _("Owner"), "dept_head": Role.DEPT_HEAD.label, "service_manager": Role.SERVICE_MANAGER.label,
+              "general_manager": _("General manager")}
+    return str(labels.get(step, step))
 
 
 def ladder_recipients(*, order: WorkOrder, step: str) -> list[User]:

@@ -309,8 +309,8 @@ def sweep(*, now: datetime | None = None, limit: int = 10_000, lag: timedelta = 
         claim={"state": Clock.State.BREACHED, "next_escalation_at__lte": now}, update_for=escalation,
         event_type=E.ESCALATED, kind="sla_escalation",
         step_for=lambda c: ladder(c)[min(c.escalation_level, len(ladder(c)) - 1)],
-        reason_for=lambda c: _("Escalated to %(step)s") % {"step": ladder(c)[min(c.escalation_level,
-                                                                                len(ladder(c)) - 1)]})
+        reason_for=lambda c: _("Escalated to %(step)s") % {
+            "step": selectors.ladder_step_label(ladder(c)[min(c.escalation_level, len(ladder(c)) - 1)])})
     return counts
 
 

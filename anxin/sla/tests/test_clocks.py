@@ -108,6 +108,8 @@ def test_warning_breach_and_ladder_notify_each_step_once(world, policies):
     assert kinds == [("sla_warning", "agent_a"), ("sla_breach", "agent_a"), ("sla_escalation", head.username)]
     types = list(order.events.filter(type__gte=500).values_list("type", flat=True))
     assert types == [WorkOrderEvent.Type.SLA_WARNED, WorkOrderEvent.Type.SLA_BREACHED, WorkOrderEvent.Type.ESCALATED]
+    # the timeline names the step in the user's words, not the policy's code
+    assert order.events.get(type=WorkOrderEvent.Type.ESCALATED).reason == "已升级至 部门负责人"
 
 
 def test_a_sweep_killed_midway_then_rerun_notifies_exactly_once(world, policies, monkeypatch):
