@@ -14,6 +14,9 @@ def _test_settings(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     settings.LANGUAGE_CODE = "zh-hans"
+    from anxin.core.choices import forget_all
+
+    forget_all()  # a rolled-back test's categories must not be shown to the next one
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import OrgUnit
+from anxin.core.choices import remembered
 from anxin.workorders.models import Category
 
 
@@ -35,6 +36,18 @@ def _job_category_ids():
     return JobType.objects.filter(is_active=True, category__isnull=False).values("category_id")
 
 
+def _shown_categories() -> list[tuple[int, str]]:
+    from anxin.field.models import JobType
+
+    return remembered("portal.categories", lambda: [(c.pk, str(c)) for c in repair_categories()],
+                      models=(Category, JobType))
+
+
+def _shown_sites() -> list[tuple[int, str]]:
+    return remembered("portal.sites", lambda: [(s.pk, str(s)) for s in RepairForm.base_fields["new_site"].queryset],
+                      models=(OrgUnit,))
+
+
 class RepairForm(forms.Form):
     category = forms.ModelChoiceField(label=_("What needs repair"), queryset=Category.objects.none(),
                                       empty_label=_("— choose —"))
@@ -51,7 +64,9 @@ class RepairForm(forms.Form):
 
     def __init__(self, *args, customers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = repair_categories()
+        self.fields["category"].queryset = repair_categories()  # what a submitted choice is checked against
+        self.fields["category"].choices = [("", self.fields["category"].empty_label), *_shown_categories()]
+        self.fields["new_site"].choices = [("", self.fields["new_site"].empty_label), *_shown_sites()]
         choices = [(str(c.pk), f"{c.name} · {c.site.name} · {c.address}") for c in customers]
         self.fields["address"].choices = choices + [("new", _("A new address"))]
         if choices:
