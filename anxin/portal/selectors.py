@@ -1,11 +1,14 @@
 """What the customer may read: their orders, each order's public face, and the slots they may pick."""
 
+import uuid
+
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import OrgUnit
 from anxin.accounts.selectors import name_for_customers
+from anxin.core.compiled import CompiledRead
 from anxin.core.errors import NotFound
 from anxin.customers.models import Contact, Customer
 from anxin.field.models import Appointment, JobType, Quote
@@ -14,6 +17,7 @@ from anxin.workorders.models import Attachment, Category, WorkOrder
 from anxin.workorders.selectors import public_timeline
 
 MAX_ORDERS = 50
+PHONE, ORDER_ID, PUBLIC_ID = "\x00phone", -424242, uuid.UUID(int=424242)  # markers: see core.compiled
 
 
 def _customers_of(phone: str):
@@ -30,22 +34,36 @@ def orders_for_phone(phone: str):
                 .order_by("-received_at", "-id")[:MAX_ORDERS])
 
 
+_order_of_phone = CompiledRead(
+    lambda phone, public_id: WorkOrder.objects.filter(public_id=public_id, customer_id__in=_customers_of(phone))
+    .order_by("id")[:1], PHONE, PUBLIC_ID)
+
+
 def order_for_phone(phone: str, public_id) -> WorkOrder:
     """One of the customer's orders; another customer's order is NotFound, exactly like one that does not exist.
     Its technician, customer and site load when a page or an action reads them."""
-    order = WorkOrder.objects.filter(public_id=public_id, customer_id__in=_customers_of(phone)).first()
+    order = _order_of_phone.first(phone, public_id)
     if order is None:
         raise NotFound()
     return order
 
 
+_current_appointment = CompiledRead(
+    lambda order_id: Appointment.objects.filter(work_order_id=order_id, is_current=True).order_by("id")[:1], ORDER_ID)
+_latest_quote = CompiledRead(
+    lambda order_id: Quote.objects.filter(work_order_id=order_id).exclude(status=Quote.Status.SUPERSEDED)
+    .prefetch_related("items").order_by("-revision")[:1], ORDER_ID)
+_public_photos = CompiledRead(
+    lambda order_id: Attachment.objects.filter(work_order_id=order_id, is_public=True,
+                                               content_type__startswith="image/").order_by("id"), ORDER_ID)
+
+
 def order_page(order: WorkOrder) -> dict:
-    appointment = Appointment.objects.filter(work_order=order, is_current=True).first()
-    quote = (Quote.objects.filter(work_order=order).exclude(status=Quote.Status.SUPERSEDED)
-             .prefetch_related("items").order_by("-revision").first())
+    appointment = _current_appointment.first(order.pk)
+    quote = _latest_quote.first(order.pk)
     if quote is not None and quote.status in (Quote.Status.DRAFT, Quote.Status.NEEDS_APPROVAL):
         quote = None  # still being written or checked by the supervisor: not the customer's yet
-    photos = list(Attachment.objects.filter(work_order=order, is_public=True, content_type__startswith="image/"))
+    photos = _public_photos(order.pk)
     return {"order": order, "appointment": appointment, "quote": quote, "photos": photos,
             "technician": name_for_customers(order.owner),
             "timeline": public_timeline(order)}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import scope_filter
+from anxin.core.compiled import CompiledRead
 from anxin.core.errors import NotFound
 from anxin.core.phone import mask_phone, try_normalize_phone
 from anxin.workorders.models import Attachment, Category, WorkOrder, WorkOrderEvent
@@ -150,12 +151,17 @@ def _mask_phones(text: str) -> str:
     return PHONE_LIKE.sub(lambda m: mask_phone(try_normalize_phone(m.group(0)) or "") or "****", text)
 
 
+_public_events = CompiledRead(
+    lambda order_id: WorkOrderEvent.objects.filter(Q(is_public=True) | Q(type__in=ALWAYS_SHOWN), work_order_id=order_id)
+    .order_by("created_at", "id"), -424242)  # every page view of the portal and the tracking link: see core.compiled
+
+
 def public_timeline(order: WorkOrder) -> list[TimelineLine]:
     """What the customer reads of an order (portal, tracking link): an allow-list, not a filter on `is_public`
     alone. Status changes show the new status, never the reason staff typed; phone-like text is masked whoever
     wrote it."""
     lines = []
-    for e in order.events.filter(Q(is_public=True) | Q(type__in=ALWAYS_SHOWN)).order_by("created_at", "id"):
+    for e in _public_events(order.pk):
         if e.type == E.TRANSITIONED:
             label, text = gettext("Status: %(status)s") % {"status": Status(e.to_status).label}, ""
         elif e.type == E.CREATED:
