@@ -17,6 +17,8 @@ OPTION = f"{WIDGETS}select_option.html"
 TEXTAREA = f"{WIDGETS}textarea.html"
 CHOICE_LISTS = {f"{WIDGETS}radio.html", f"{WIDGETS}checkbox_select.html"}
 CHOICE_OPTIONS = {f"{WIDGETS}radio_option.html", f"{WIDGETS}checkbox_option.html"}
+# `{{ form.field.errors }}` renders these even when there is no error: a template include for an empty string
+ERROR_LISTS = {"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"}
 
 
 def _attrs(attrs: dict) -> str:
@@ -84,4 +86,8 @@ class FastRenderer(DjangoTemplates):
         if (template_name in CHOICE_LISTS and widget is not None
                 and all(o["template_name"] in CHOICE_OPTIONS for _g, options, _i in widget["optgroups"] for o in options)):
             return _choice_list(widget)
+        if template_name in CHOICE_OPTIONS and widget is not None:  # one radio of a list: `{{ radio.tag }}`
+            return _choice_option(widget).strip()  # Django strips what a template render returns
+        if template_name in ERROR_LISTS and "errors" in context and not context["errors"]:
+            return ""
         return super().render(template_name, context, request)

@@ -34,6 +34,16 @@ def test_the_fast_renderer_writes_what_djangos_templates_write(data):
     django_html = str(EveryWidget(data, renderer=DjangoTemplates()))
     fast_html = str(EveryWidget(data, renderer=FastRenderer()))
     assert fast_html == django_html
+    # what a template writes field by field: each field's errors (empty or not), each radio on its own
+    for name in EveryWidget.base_fields:
+        django_form, fast_form = EveryWidget(data, renderer=DjangoTemplates()), EveryWidget(data, renderer=FastRenderer())
+        assert str(fast_form[name].errors) == str(django_form[name].errors)
+    for name in ("pick", "where", "ways", "bare"):
+        django_field = EveryWidget(data, renderer=DjangoTemplates())[name]
+        fast_field = EveryWidget(data, renderer=FastRenderer())[name]
+        assert [str(w.tag()) for w in fast_field] == [str(w.tag()) for w in django_field]
+        assert [str(w.tag(wrap_label=True)) for w in fast_field] == [str(w.tag(wrap_label=True)) for w in django_field]
+        assert [str(w) for w in fast_field] == [str(w) for w in django_field]
     assert "&lt;script&gt;" in fast_html or data is None or "script" not in str(data)
 
 
@@ -46,5 +56,7 @@ def test_no_widget_of_the_form_falls_back_to_djangos_templates(monkeypatch):
         return original(self, template_name, context, request)
 
     monkeypatch.setattr(DjangoTemplates, "render", record)
-    str(EveryWidget({"pick": "a", "where": "3", "ways": ["sms"], "note": "x"}, renderer=FastRenderer()))
+    form = EveryWidget({"pick": "a", "where": "3", "ways": ["sms"], "note": "x"}, renderer=FastRenderer())
+    str(form)
+    [(str(w.tag()), str(form[name].errors)) for name in ("pick", "ways") for w in form[name]]
     assert seen and not [name for name in seen if name.startswith("django/forms/widgets/")]
