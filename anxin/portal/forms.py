@@ -67,7 +67,7 @@ class RepairForm(forms.Form):
         self.fields["category"].queryset = repair_categories()  # what a submitted choice is checked against
         self.fields["category"].choices = [("", self.fields["category"].empty_label), *_shown_categories()]
         self.fields["new_site"].choices = [("", self.fields["new_site"].empty_label), *_shown_sites()]
-        choices = [(str(c.pk), f"{c.name} · {c.site.name} · {c.address}") for c in customers]
+        choices = [(str(c.pk), f"{c.name} · {c.site_name} · {c.address}") for c in customers]
         self.fields["address"].choices = choices + [("new", _("A new address"))]
         if choices:
             self.fields["address"].initial = choices[0][0]
