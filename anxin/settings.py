@@ -217,6 +217,7 @@ PASSWORD_RESET_TIMEOUT = envint("ANXIN_PASSWORD_RESET_MINUTES", 30) * 60
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+SESSION_ENGINE = "anxin.accounts.sessions"  # Django's database sessions, the per-request read compiled once
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
 # Served over HTTPS (ANXIN_SITE_URL https://…): secure cookies, HSTS, the HTTPS redirect (issue 13: check --deploy

@@ -3,8 +3,13 @@
 from django.db.models import Q, QuerySet, Subquery
 
 from anxin.accounts.models import OrgUnit, User
+from anxin.core.compiled import CompiledRead
 
 _CACHE_ATTR = "_anxin_scope_units"
+# read on every staff page: compiled once per process (core.compiled)
+_every_unit = CompiledRead(lambda: OrgUnit.objects.all())
+_subtree = CompiledRead(lambda unit_id: OrgUnit.objects.filter(
+    path__startswith=Subquery(OrgUnit.objects.filter(pk=unit_id).values("path"))), -424242)
 
 
 def visible_units(user: User) -> dict[int, OrgUnit]:
@@ -15,12 +20,11 @@ def visible_units(user: User) -> dict[int, OrgUnit]:
     if not user.is_authenticated or not user.is_active:
         units: dict[int, OrgUnit] = {}
     elif user.is_superuser:
-        units = {u.id: u for u in OrgUnit.objects.all()}
+        units = {u.id: u for u in _every_unit()}
     elif user.org_unit_id is None:
         units = {}
     else:
-        root_path = OrgUnit.objects.filter(pk=user.org_unit_id).values("path")
-        units = {u.id: u for u in OrgUnit.objects.filter(path__startswith=Subquery(root_path))}
+        units = {u.id: u for u in _subtree(user.org_unit_id)}
     setattr(user, _CACHE_ATTR, units)
     return units
 
@@ -36,6 +40,11 @@ def scope_filter(user: User, *, site_field: str = "site", owner_field: str | Non
     if owner_field and not user.has_perm("workorders.view_team_orders"):
         q &= Q(**{f"{owner_field}_id": user.id})
     return q
+
+
+def in_scope(user: User, *, site_id: int | None, owner_id: int | None) -> bool:
+    """`scope_filter(user, owner_field=…)` for one row already read (tested to agree with it)."""
+    return can_see_unit(user, site_id) and (owner_id == user.id or user.has_perm("workorders.view_team_orders"))
 
 
 def scoped(qs: QuerySet, user: User, **kwargs) -> QuerySet:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import User
-from anxin.accounts.scope import scope_filter
+from anxin.accounts.scope import in_scope, scope_filter
 from anxin.core.compiled import CompiledRead
 from anxin.core.errors import NotFound
 from anxin.core.phone import mask_phone, try_normalize_phone
@@ -62,19 +62,20 @@ def workorder_qs_for(user: User) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.filter(scope_filter(user, site_field="site", owner_field="owner"))
 
 
+# the order page's read, compiled once per process (core.compiled); the scope is checked on the row it returns
+_order_by_public_id = CompiledRead(
+    lambda public_id: WorkOrder.objects.filter(public_id=public_id)
+    .select_related("customer", "asset", "site", "owner", "taken_by", "category"), UUID(int=424242))
+
+
 def workorder_get_for(*, user: User, public_id: UUID | str) -> WorkOrder:
     """The order, or NotFound — the same for unknown ids and other sites' orders (SC 26)."""
     try:
         UUID(str(public_id))
     except ValueError as exc:
         raise NotFound() from exc
-    order = (
-        workorder_qs_for(user)
-        .select_related("customer", "asset", "site", "owner", "taken_by", "category")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if order is None:
+    order = _order_by_public_id.first(public_id)
+    if order is None or not in_scope(user, site_id=order.site_id, owner_id=order.owner_id):
         raise NotFound()
     return order
 
