@@ -72,8 +72,7 @@ class _Plan:
         self.init_list = [column[0].target.attname for column in select[start:end]]
         self.populators = get_related_populators(klass_info, select, self.alias)
         self.annotations = list(compiler.annotation_col_map.items())
-        self.compiler = compiler
-        self.converters = compiler.get_converters([s[0] for s in select[:compiler.col_count]])
+        self.converters = list(compiler.get_converters([s[0] for s in select[:compiler.col_count]]).items())
         self.width = compiler.col_count if compiler.has_extra_select else None  # ORDER BY columns Django adds
 
     def check(self, queryset: QuerySet) -> None:
@@ -90,13 +89,20 @@ class _Plan:
         for position, index, convert, cast in self.slots:
             value = convert(args[index], self.alias)
             params[position] = value if cast is None else cast(value)
-        with connections[self.alias].cursor() as cursor:
+        connection = connections[self.alias]  # this thread's: a gthread worker shares the plan, not the connection
+        with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         if self.width is not None:
             rows = [row[:self.width] for row in rows]
-        if self.converters:
-            rows = self.compiler.apply_converters(rows, self.converters)
+        if self.converters:  # as SQLCompiler.apply_converters
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for position, (converters, expression) in self.converters:
+                    value = row[position]
+                    for convert in converters:
+                        value = convert(value, expression, connection)
+                    row[position] = value
         start, end = self.columns
         objects = []
         for row in rows:
