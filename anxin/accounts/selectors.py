@@ -1,7 +1,8 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from anxin.accounts.models import ApiToken, LanguageSkill, OnDuty, OrgUnit, User
 from anxin.accounts.scope import visible_unit_ids, visible_units
+from anxin.core.compiled import CompiledRead
 from anxin.core.errors import NotFound
 
 
@@ -21,10 +22,21 @@ def orgunit_get_for(*, user: User, code: str) -> OrgUnit:
     return unit
 
 
+# the queue's owner filter on every view: compiled once per process (core.compiled); the subtree as in scope.py
+_staff_below = CompiledRead(lambda unit_id: User.objects.filter(
+    is_active=True, org_unit__path__startswith=Subquery(OrgUnit.objects.filter(pk=unit_id).values("path")))
+    .select_related("org_unit").order_by("org_unit__path", "username"), -424242)
+_all_staff = CompiledRead(lambda: User.objects.filter(is_active=True, org_unit__isnull=False)
+                          .select_related("org_unit").order_by("org_unit__path", "username"))
+
+
 def staff_list_for(*, user: User) -> list[User]:
-    """Colleagues the user may assign to: active staff of the user's subtree."""
-    return list(User.objects.filter(is_active=True, org_unit_id__in=visible_unit_ids(user))
-                .select_related("org_unit").order_by("org_unit__path", "username"))
+    """Colleagues the user may assign to: active staff of the user's subtree (`visible_units`, tested alike)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return _all_staff()
+    return _staff_below(user.org_unit_id) if user.org_unit_id is not None else []
 
 
 def members_of(*, users: list[User], roles: list[str]) -> set[int]:

@@ -189,3 +189,19 @@ def test_the_signed_in_user_comes_with_their_org_unit(world, django_assert_num_q
     world.agent_a.is_active = False
     world.agent_a.save(update_fields=["is_active"])
     assert ModelBackend().get_user(world.agent_a.pk) is None  # a deactivated account is signed out
+
+
+def test_the_staff_list_is_the_active_staff_of_the_visible_units(world):
+    from anxin.accounts.models import User
+    from anxin.accounts.scope import visible_unit_ids
+    from anxin.accounts.selectors import staff_list_for
+
+    world.agent_b.is_active = False
+    world.agent_b.save()
+    root = User.objects.create(username="root", is_superuser=True, org_unit=None)
+    for user in (world.manager, world.agent_a, world.dispatcher_a, world.tech_a, root,
+                 User.objects.create(username="nobody", org_unit=None)):
+        expected = list(User.objects.filter(is_active=True, org_unit_id__in=visible_unit_ids(user))
+                        .order_by("org_unit__path", "username"))
+        assert staff_list_for(user=user) == expected, user.username
+    assert world.agent_b not in staff_list_for(user=world.manager) and len(staff_list_for(user=root)) > 3
