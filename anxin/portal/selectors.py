@@ -26,12 +26,16 @@ def _customers_of(phone: str):
     return Contact.objects.filter(phone=phone).values("customer_id")
 
 
+_orders_of_phone = CompiledRead(
+    lambda phone: WorkOrder.objects.filter(customer_id__in=_customers_of(phone))
+    .only("public_id", "number", "title", "status", "received_at")
+    .prefetch_related(Prefetch("appointments", queryset=Appointment.objects.filter(is_current=True), to_attr="current"))
+    .order_by("-received_at", "-id")[:MAX_ORDERS], PHONE)
+
+
 def orders_for_phone(phone: str):
     """The customer's orders, newest first (at most MAX_ORDERS), with what the list shows, in two queries."""
-    current = Prefetch("appointments", queryset=Appointment.objects.filter(is_current=True), to_attr="current")
-    return list(WorkOrder.objects.filter(customer_id__in=_customers_of(phone))
-                .only("public_id", "number", "title", "status", "received_at").prefetch_related(current)
-                .order_by("-received_at", "-id")[:MAX_ORDERS])
+    return _orders_of_phone(phone)
 
 
 _order_of_phone = CompiledRead(
