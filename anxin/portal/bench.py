@@ -8,8 +8,10 @@ customer's list and the order page are read the way a real desk's data would ans
 import random
 import time
 from datetime import timedelta
+from urllib.parse import quote
 
 CUSTOMERS = 20_000
+FAQ_TYPED = ("厨房水管漏水", "门禁卡刷不开", "空调不制冷", "电梯异响", "停电了怎么办")
 
 
 BENCH_PHONE = "+8613900000042"  # a customer of the loaded desk with orders
@@ -89,6 +91,8 @@ def run_portal_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
         ("portal: one order", [f"/portal/orders/{mine.public_id}/"]),
         ("portal: sign-in page", ["/portal/login/"]),
         ("portal: new request form", ["/portal/new/"]),
+        # the FAQ answers shown while the customer types the problem (htmx, no sign-in needed)
+        ("portal: FAQ while typing", [f"/portal/faq/?description={quote(text)}" for text in FAQ_TYPED]),
     ])
 
 
