@@ -47,3 +47,36 @@ def test_rows_in_python_match_the_row_template(world, language, can_assign):
     # every branch was rendered: escaping, emergency, chased, no customer ("—"), an owner and none
     assert "&lt;script&gt;" in expected and "urgent" in expected and "×2" in expected
     assert '<td class="opt">—</td>' in expected and str(world.agent_a) in expected
+
+
+FILTER_TEMPLATE = Template("""{% for field in form %}{% if field.name != "page" %}<div><label for="{{ field.id_for_label }}">{{ field.label }}</label>{{ field }}</div>{% endif %}{% endfor %}""")  # noqa: E501 — as it was
+
+
+@pytest.mark.parametrize("data", [None, {"type": "repair", "status": "new", "owner": "-", "q": '<b>"漏水"</b>'},
+                                  {"status": "nonsense", "received_from": "2026-13-01", "page": "0"}])
+def test_the_filter_fields_are_what_the_template_wrote_and_follow_values_scope_and_language(world, data):
+    from django.http import QueryDict
+
+    from anxin.accounts import selectors as accounts
+    from anxin.workorders.forms import QueueFilterForm
+    from anxin.workorders.templatetags.queue_rows import queue_filter_fields
+
+    def form_for(user, values):
+        query = None if values is None else QueryDict(mutable=True)
+        for name, value in (values or {}).items():
+            query[name] = value
+        return QueueFilterForm(query, sites=accounts.site_list_for(user=user), staff=accounts.staff_list_for(user=user))
+
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for user in (world.manager, world.agent_a, world.agent_b):
+                for _twice in range(2):  # the second comes from the process's copy
+                    form = form_for(user, data)
+                    assert queue_filter_fields(form) == FILTER_TEMPLATE.render(Context({"form": form}))
+    with translation.override("zh-hans"):
+        a, b = queue_filter_fields(form_for(world.agent_a, data)), queue_filter_fields(form_for(world.agent_b, data))
+        assert a != b and world.agent_a.username in a and world.agent_a.username not in b  # each scope its own
+        renamed = world.agent_a
+        renamed.display_name = "新名字"
+        renamed.save()
+        assert "新名字" in queue_filter_fields(form_for(world.agent_a, data))
