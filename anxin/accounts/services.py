@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.accounts.models import ApiToken, LanguageSkill, OnDuty, OrgUnit, User
 from anxin.accounts.roles import ROLE_PERMISSIONS, Role
 from anxin.core import throttle_services as throttle
+from anxin.core.compiled import CompiledRead
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, RateLimited
 from anxin.core.languages import Language
 
@@ -220,13 +221,17 @@ def api_token_revoke(*, token: ApiToken) -> None:
     token.save(update_fields=["revoked_at", "updated_at"])
 
 
+# every API request's read, compiled once per process (core.compiled)
+_live_token = CompiledRead(lambda prefix: ApiToken.objects.select_related("user", "user__org_unit")
+                           .filter(prefix=prefix, revoked_at__isnull=True).order_by("id")[:1], "\x00prefix")
+
+
 def api_token_authenticate(raw: str, *, method: str = "GET", path: str = "/api/") -> User | None:
     try:
         _ax, prefix, secret = raw.split("_", 2)
     except ValueError:
         return None
-    token = (ApiToken.objects.select_related("user", "user__org_unit")
-             .filter(prefix=prefix, revoked_at__isnull=True).first())
+    token = _live_token.first(prefix)
     if token is None or not secrets.compare_digest(token.key_hash, ApiToken.hash_secret(secret)):
         return None
     if not token.user.is_active:

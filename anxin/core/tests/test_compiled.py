@@ -100,3 +100,25 @@ def test_the_order_page_read_keeps_the_scope_of_the_queue(world):
                 seen = False
             assert seen == (order.pk in allowed), (user.username, order.number)
     assert own.pk in set(workorder_qs_for(world.tech_a).values_list("pk", flat=True))
+
+
+def test_the_customer_read_keeps_the_archive_scope(world):
+    """customer_get_for checks the scope on the row it read: the same customers as customer_qs_for lets through."""
+    from anxin.core.errors import NotFound
+    from anxin.customers.selectors import customer_get_for, customer_qs_for
+    from anxin.workorders.services import workorder_create
+
+    workorder_create(actor=world.agent_a, customer=world.customer_a, site=world.site_a, type="repair",
+                     channel="hotline", title="漏水", owner=world.tech_a)
+    for user in (world.manager, world.agent_a, world.agent_b, world.dispatcher_a, world.tech_a, world.tech_a2):
+        allowed = set(customer_qs_for(user).values_list("pk", flat=True))
+        for customer in Customer.objects.all():
+            try:
+                found = customer_get_for(user=user, public_id=customer.public_id)
+                seen = found.pk == customer.pk and [c.phone for c in found.contacts.all()] == [
+                    c.phone for c in customer.contacts.all()]
+            except NotFound:
+                seen = False
+            assert seen == (customer.pk in allowed), (user.username, customer.name)
+    assert world.customer_a.pk in set(customer_qs_for(world.tech_a).values_list("pk", flat=True))
+    assert world.customer_b.pk not in set(customer_qs_for(world.tech_a).values_list("pk", flat=True))
