@@ -155,7 +155,7 @@ def bulk_assign(request):
 def _detail_context(request, order, **extra):
     user = request.user
     active_own = order.owner_id == user.id and order.status in OPEN_STATUSES
-    contacts = list(order.customer.contacts.all()) if order.customer_id else []
+    contacts = customer_selectors.contacts_of(order.customer) if order.customer_id else []
     return {
         "order": order,
         "timeline": selectors.timeline_for(order=order, user=user),
