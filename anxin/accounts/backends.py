@@ -3,15 +3,14 @@ from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 
-from anxin.core.compiled import CompiledRead
+from anxin.core.compiled import AN_ID, CompiledRead
 
 UserModel = get_user_model()
-USER = -424242  # marker: see core.compiled
 # the three reads of every signed-in request, compiled once per process (core.compiled)
-_user = CompiledRead(lambda pk: UserModel._default_manager.filter(pk=pk).select_related("org_unit"), USER)
+_user = CompiledRead(lambda pk: UserModel._default_manager.filter(pk=pk).select_related("org_unit"), AN_ID)
 _own_permissions = CompiledRead(
     lambda pk: Permission.objects.filter(Q(user=pk) | Q(group__user=pk)).select_related("content_type")
-    .only("codename", "content_type__app_label"), USER)
+    .only("codename", "content_type__app_label"), AN_ID)
 _all_permissions = CompiledRead(lambda: Permission.objects.select_related("content_type")
                                 .only("codename", "content_type__app_label"))
 

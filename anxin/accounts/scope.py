@@ -3,13 +3,19 @@
 from django.db.models import Q, QuerySet, Subquery
 
 from anxin.accounts.models import OrgUnit, User
-from anxin.core.compiled import CompiledRead
+from anxin.core.compiled import AN_ID, CompiledRead
 
 _CACHE_ATTR = "_anxin_scope_units"
 # read on every staff page: compiled once per process (core.compiled)
 _every_unit = CompiledRead(lambda: OrgUnit.objects.all())
-_subtree = CompiledRead(lambda unit_id: OrgUnit.objects.filter(
-    path__startswith=Subquery(OrgUnit.objects.filter(pk=unit_id).values("path"))), -424242)
+
+
+def path_of(unit_id) -> Subquery:
+    """The unit's materialised path, as a subquery: `…path__startswith=path_of(unit_id)` is its subtree."""
+    return Subquery(OrgUnit.objects.filter(pk=unit_id).values("path"))
+
+
+_subtree = CompiledRead(lambda unit_id: OrgUnit.objects.filter(path__startswith=path_of(unit_id)), AN_ID)
 
 
 def visible_units(user: User) -> dict[int, OrgUnit]:

@@ -1,8 +1,8 @@
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
 from anxin.accounts.models import ApiToken, LanguageSkill, OnDuty, OrgUnit, User
-from anxin.accounts.scope import visible_unit_ids, visible_units
-from anxin.core.compiled import CompiledRead
+from anxin.accounts.scope import path_of, visible_unit_ids, visible_units
+from anxin.core.compiled import AN_ID, CompiledRead
 from anxin.core.errors import NotFound
 
 
@@ -23,9 +23,8 @@ def orgunit_get_for(*, user: User, code: str) -> OrgUnit:
 
 
 # the queue's owner filter on every view: compiled once per process (core.compiled); the subtree as in scope.py
-_staff_below = CompiledRead(lambda unit_id: User.objects.filter(
-    is_active=True, org_unit__path__startswith=Subquery(OrgUnit.objects.filter(pk=unit_id).values("path")))
-    .select_related("org_unit").order_by("org_unit__path", "username"), -424242)
+_staff_below = CompiledRead(lambda unit_id: User.objects.filter(is_active=True, org_unit__path__startswith=path_of(unit_id))
+                           .select_related("org_unit").order_by("org_unit__path", "username"), AN_ID)
 _all_staff = CompiledRead(lambda: User.objects.filter(is_active=True, org_unit__isnull=False)
                           .select_related("org_unit").order_by("org_unit__path", "username"))
 

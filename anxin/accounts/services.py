@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.accounts.models import ApiToken, LanguageSkill, OnDuty, OrgUnit, User
 from anxin.accounts.roles import ROLE_PERMISSIONS, Role
 from anxin.core import throttle_services as throttle
-from anxin.core.compiled import CompiledRead
+from anxin.core.compiled import A_TEXT, CompiledRead
 from anxin.core.errors import DomainError, ErrorCode, PermissionDeniedError, RateLimited
 from anxin.core.languages import Language
 
@@ -223,7 +223,7 @@ def api_token_revoke(*, token: ApiToken) -> None:
 
 # every API request's read, compiled once per process (core.compiled)
 _live_token = CompiledRead(lambda prefix: ApiToken.objects.select_related("user", "user__org_unit")
-                           .filter(prefix=prefix, revoked_at__isnull=True).order_by("id")[:1], "\x00prefix")
+                           .filter(prefix=prefix, revoked_at__isnull=True).order_by("id")[:1], A_TEXT)
 
 
 def api_token_authenticate(raw: str, *, method: str = "GET", path: str = "/api/") -> User | None:

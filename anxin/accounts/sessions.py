@@ -4,10 +4,10 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from anxin.core.compiled import CompiledRead
+from anxin.core.compiled import A_MOMENT, A_TEXT, CompiledRead
 
 _live = CompiledRead(lambda key, now: Session.objects.filter(session_key=key, expire_date__gt=now),
-                     "\x00session", timezone.now())
+                     A_TEXT, A_MOMENT)
 
 
 class SessionStore(DatabaseSessionStore):

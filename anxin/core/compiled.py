@@ -17,17 +17,24 @@ ORM's own, so an upgrade that changes them fails there.
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connections
 from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, get_related_populators
 
+# Markers: one example argument of each kind, equal to no constant of our reads. A read takes one per argument; two
+# arguments of the same kind would need a second marker of that kind.
+AN_ID = -424242
+A_UUID = uuid.UUID(int=424242)
+A_TEXT = "\x00marker"
+A_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+
 
 class CompiledRead:
     def __init__(self, build: Callable[..., QuerySet], *markers):
         """`build(*args)` returns the queryset; `markers` are one example argument each, of the argument's type,
-        different from every constant of the query (e.g. "\\x00phone", -424242, uuid.UUID(int=424242))."""
+        different from every constant of the query (AN_ID, A_UUID, A_TEXT, A_MOMENT)."""
         self.build = build
         self.markers = markers
         self._plan: _Plan | None = None

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_rela
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import can_see_unit, scoped
-from anxin.core.compiled import CompiledRead
+from anxin.core.compiled import A_UUID, AN_ID, CompiledRead
 from anxin.core.errors import NotFound
 from anxin.core.phone import mask_phone, national, try_normalize_phone
 from anxin.customers.models import Asset, Contact, Customer
@@ -21,10 +21,14 @@ def customer_qs_for(user: User) -> QuerySet[Customer]:
     of the orders it holds now — the same rule as search (issue 13: the whole archive was readable)."""
     qs = scoped(Customer.objects.all(), user).select_related("site")
     if not user.has_perm("workorders.view_team_orders"):
-        # the order model through Customer's reverse relation: customers sit below workorders and never import it
-        orders = Customer.work_orders.field.model
-        qs = qs.filter(Exists(orders.objects.filter(customer=OuterRef("pk"), owner=user)))
+        qs = qs.filter(_has_an_order_of(user.id))
     return qs
+
+
+def _has_an_order_of(owner_id) -> Exists:
+    """The customer has an order this user owns (the order model through Customer's reverse relation: customers
+    sit below workorders and never import it)."""
+    return Exists(Customer.work_orders.field.model.objects.filter(customer=OuterRef("pk"), owner_id=owner_id))
 
 
 def customer_get_for(*, user: User, public_id: UUID | str, with_archive: bool = True) -> Customer:
@@ -57,14 +61,13 @@ def contacts_of(customer: Customer) -> list[Contact]:
     return contacts
 
 
-_contacts_of = CompiledRead(lambda customer_id: Contact.objects.filter(customer_id=customer_id), -424242)
+_contacts_of = CompiledRead(lambda customer_id: Contact.objects.filter(customer_id=customer_id), AN_ID)
 # the order form's and the API's customer, compiled once per process (core.compiled)
 _customer_by_public_id = CompiledRead(
-    lambda public_id: Customer.objects.filter(public_id=public_id).select_related("site"), UUID(int=424242))
+    lambda public_id: Customer.objects.filter(public_id=public_id).select_related("site"), A_UUID)
 _customer_of_owner = CompiledRead(
-    lambda public_id, owner_id: Customer.objects.filter(public_id=public_id).filter(Exists(
-        Customer.work_orders.field.model.objects.filter(customer=OuterRef("pk"), owner_id=owner_id)))
-    .select_related("site"), UUID(int=424242), -424242)
+    lambda public_id, owner_id: Customer.objects.filter(_has_an_order_of(owner_id), public_id=public_id)
+    .select_related("site"), A_UUID, AN_ID)
 
 
 def asset_get_for(*, customer: Customer, public_id: UUID | str) -> Asset:

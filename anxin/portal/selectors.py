@@ -1,14 +1,12 @@
 """What the customer may read: their orders, each order's public face, and the slots they may pick."""
 
-import uuid
-
 from django.conf import settings
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import OrgUnit
 from anxin.accounts.selectors import name_for_customers
-from anxin.core.compiled import CompiledRead
+from anxin.core.compiled import A_TEXT, A_UUID, AN_ID, CompiledRead
 from anxin.core.errors import NotFound
 from anxin.customers.models import Contact, Customer
 from anxin.field.models import Appointment, JobType, Quote
@@ -17,7 +15,6 @@ from anxin.workorders.models import Attachment, Category, WorkOrder
 from anxin.workorders.selectors import public_timeline
 
 MAX_ORDERS = 50
-PHONE, ORDER_ID, PUBLIC_ID = "\x00phone", -424242, uuid.UUID(int=424242)  # markers: see core.compiled
 
 
 def _customers_of(phone: str):
@@ -30,7 +27,7 @@ _orders_of_phone = CompiledRead(
     lambda phone: WorkOrder.objects.filter(customer_id__in=_customers_of(phone))
     .only("public_id", "number", "title", "status", "received_at")
     .prefetch_related(Prefetch("appointments", queryset=Appointment.objects.filter(is_current=True), to_attr="current"))
-    .order_by("-received_at", "-id")[:MAX_ORDERS], PHONE)
+    .order_by("-received_at", "-id")[:MAX_ORDERS], A_TEXT)
 
 
 def orders_for_phone(phone: str):
@@ -40,7 +37,7 @@ def orders_for_phone(phone: str):
 
 _order_of_phone = CompiledRead(
     lambda phone, public_id: WorkOrder.objects.filter(public_id=public_id, customer_id__in=_customers_of(phone))
-    .order_by("id")[:1], PHONE, PUBLIC_ID)
+    .order_by("id")[:1], A_TEXT, A_UUID)
 
 
 def order_for_phone(phone: str, public_id) -> WorkOrder:
@@ -53,13 +50,13 @@ def order_for_phone(phone: str, public_id) -> WorkOrder:
 
 
 _current_appointment = CompiledRead(
-    lambda order_id: Appointment.objects.filter(work_order_id=order_id, is_current=True).order_by("id")[:1], ORDER_ID)
+    lambda order_id: Appointment.objects.filter(work_order_id=order_id, is_current=True).order_by("id")[:1], AN_ID)
 _latest_quote = CompiledRead(
     lambda order_id: Quote.objects.filter(work_order_id=order_id).exclude(status=Quote.Status.SUPERSEDED)
-    .prefetch_related("items").order_by("-revision")[:1], ORDER_ID)
+    .prefetch_related("items").order_by("-revision")[:1], AN_ID)
 _public_photos = CompiledRead(
     lambda order_id: Attachment.objects.filter(work_order_id=order_id, is_public=True,
-                                               content_type__startswith="image/").order_by("id"), ORDER_ID)
+                                               content_type__startswith="image/").order_by("id"), AN_ID)
 
 
 def order_page(order: WorkOrder) -> dict:
@@ -75,7 +72,7 @@ def order_page(order: WorkOrder) -> dict:
 
 _customers_of_phone = CompiledRead(
     lambda phone: Customer.objects.filter(pk__in=_customers_of(phone)).annotate(site_name=F("site__name")).order_by("id"),
-    PHONE)
+    A_TEXT)
 
 
 def customers_for_phone(phone: str) -> list[Customer]:

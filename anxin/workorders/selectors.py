@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import User
 from anxin.accounts.scope import in_scope, scope_filter
-from anxin.core.compiled import CompiledRead
+from anxin.core.compiled import A_UUID, AN_ID, CompiledRead
 from anxin.core.errors import NotFound
 from anxin.core.phone import mask_phone, try_normalize_phone
 from anxin.workorders.models import Attachment, Category, WorkOrder, WorkOrderEvent
@@ -65,7 +65,7 @@ def workorder_qs_for(user: User) -> QuerySet[WorkOrder]:
 # the order page's read, compiled once per process (core.compiled); the scope is checked on the row it returns
 _order_by_public_id = CompiledRead(
     lambda public_id: WorkOrder.objects.filter(public_id=public_id)
-    .select_related("customer", "asset", "site", "owner", "taken_by", "category"), UUID(int=424242))
+    .select_related("customer", "asset", "site", "owner", "taken_by", "category"), A_UUID)
 
 
 def workorder_get_for(*, user: User, public_id: UUID | str) -> WorkOrder:
@@ -126,11 +126,11 @@ def queue_page_columns(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
 
 
 _events_of = CompiledRead(lambda order_id: WorkOrderEvent.objects.filter(work_order_id=order_id)
-                          .select_related("actor").order_by("created_at", "id"), -424242)
+                          .select_related("actor").order_by("created_at", "id"), AN_ID)
 _public_events_of = CompiledRead(lambda order_id: WorkOrderEvent.objects.filter(work_order_id=order_id, is_public=True)
-                                 .select_related("actor").order_by("created_at", "id"), -424242)
+                                 .select_related("actor").order_by("created_at", "id"), AN_ID)
 _attachments_of = CompiledRead(lambda order_id: Attachment.objects.filter(work_order_id=order_id)
-                               .select_related("uploaded_by"), -424242)
+                               .select_related("uploaded_by"), AN_ID)
 
 
 def timeline_for(*, order: WorkOrder, user: User, public_only: bool = False) -> list[WorkOrderEvent]:
@@ -163,7 +163,7 @@ def _mask_phones(text: str) -> str:
 
 _public_events = CompiledRead(
     lambda order_id: WorkOrderEvent.objects.filter(Q(is_public=True) | Q(type__in=ALWAYS_SHOWN), work_order_id=order_id)
-    .order_by("created_at", "id"), -424242)  # every page view of the portal and the tracking link: see core.compiled
+    .order_by("created_at", "id"), AN_ID)  # every page view of the portal and the tracking link: see core.compiled
 
 
 def public_timeline(order: WorkOrder) -> list[TimelineLine]:

@@ -1,4 +1,9 @@
 from django import template
+from django.contrib.auth.context_processors import PermWrapper
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -34,12 +39,6 @@ def staff_nav(context) -> str:
     """The staff header's links (components/nav.html), rendered once per process for each set of permissions and
     language: the template asks for 30 permissions and 25 URLs, a fifth of a page's render on every staff page.
     The key is everything the template reads, so a role granted or revoked shows on the next page as before."""
-    from django.contrib.auth.context_processors import PermWrapper
-    from django.template.loader import render_to_string
-    from django.urls import get_script_prefix
-    from django.utils.safestring import mark_safe
-    from django.utils.translation import get_language
-
     user = context["user"]
     key = (user.is_active, user.is_superuser, user.is_staff, frozenset(user.get_all_permissions()), get_language(),
            get_script_prefix())
