@@ -205,3 +205,23 @@ def test_the_staff_list_is_the_active_staff_of_the_visible_units(world):
                         .order_by("org_unit__path", "username"))
         assert staff_list_for(user=user) == expected, user.username
     assert world.agent_b not in staff_list_for(user=world.manager) and len(staff_list_for(user=root)) > 3
+
+
+def test_an_expired_or_ended_session_signs_out(world, client):
+    """The session read is compiled once per process (accounts/sessions.py): expiry and logout still end it."""
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(world.agent_a)
+    assert client.get("/orders/").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/orders/").status_code == 302  # to the login page
+    client.force_login(world.agent_a)
+    assert client.get("/orders/").status_code == 200
+    Session.objects.all().delete()  # logged out elsewhere, or purged
+    assert client.get("/orders/").status_code == 302
+    client.force_login(world.agent_b)
+    page = client.get("/orders/").content.decode()  # another user's session reads as theirs
+    assert str(world.agent_b) in page and "A站" not in page

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from anxin.accounts.services import api_token_create
+from anxin.accounts.services import api_token_create, api_token_revoke
 from anxin.workorders.models import WorkOrder
 from anxin.workorders.tests.factories import make_order
 
@@ -43,9 +43,16 @@ def test_no_credentials_is_401_with_the_error_shape(world, client):
 
 
 def test_revoked_or_forged_token_is_refused(world, client):
-    _token, key = api_token_create(user=world.agent_a, name="x")
+    token, key = api_token_create(user=world.agent_a, name="x")
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
     assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}x").status_code == 401
     assert client.get("/api/workorders/", HTTP_AUTHORIZATION="Bearer ax_nope_nope").status_code == 401
+    api_token_revoke(token=token)  # the token read is compiled once per process: the revocation still counts at once
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+    _token, other = api_token_create(user=world.agent_b, name="y")
+    world.agent_b.is_active = False
+    world.agent_b.save(update_fields=["is_active"])
+    assert client.get("/api/workorders/", HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 401
 
 
 def test_idempotency_key_returns_the_first_order(world, client_for):
