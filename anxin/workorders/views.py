@@ -57,7 +57,10 @@ def _label(rows: list) -> list:
 
 
 def _filters_from(form: QueueFilterForm, *, sites, staff, user) -> selectors.QueueFilters:
-    data = form.cleaned_data if form.is_valid() else {}
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value (an unknown status or sort, a site outside the scope) is that field's error and
+        data = form.cleaned_data  # is left out; the valid filters still apply
     status = data.get("status") or ""
     owner = data.get("owner") or ""
     sites = {s.code: s.id for s in sites}
@@ -84,7 +87,8 @@ def _languages(choice: str, user) -> tuple[str, ...]:
 @permission_required("workorders.view_workorder", raise_exception=True)
 def queue(request):
     form, qs, staff = _queue(request)
-    page = (form.cleaned_data.get("page") if form.is_valid() else None) or 1
+    data = form.cleaned_data if form.is_bound else {}  # the valid filters (see _filters_from)
+    page = data.get("page") or 1
     too_deep = page > MAX_PAGE
     rows = [] if too_deep else _label(list(selectors.queue_page_columns(qs)[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]))
     # A short first page is the whole result: no count query (a rare filter would scan the table twice).
@@ -92,7 +96,7 @@ def queue(request):
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "orders": rows, "total": min(total, COUNT_CAP), "capped": total > COUNT_CAP,
-               "text_capped": bool(form.is_valid() and form.cleaned_data.get("q")) and total >= QUEUE_MATCHES,
+               "text_capped": bool(data.get("q")) and total >= QUEUE_MATCHES,
                "page": page, "staff": staff, "max_rows": MAX_PAGE * PAGE_SIZE,
                "too_deep": too_deep and total > COUNT_CAP, "past_end": page > 1 and not rows and total <= COUNT_CAP,
                "can_assign": request.user.has_perm("workorders.assign_workorder"),
@@ -127,7 +131,7 @@ def export(request):
                    customer_selectors.phone_for_display(user, o.caller_number), o.site.name,
                    str(o.owner) if o.owner_id else "", o.received_at, o.closed_at)
 
-    filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v not in (None, "", False)}
+    filters = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v not in (None, "", False)}
     return xlsx_export(request=request, filename="workorders", title=_("Work orders"), rows=rows(),
                        headers=[_("Number"), _("Type"), _("Status"), _("Priority"), _("Channel"), _("Summary"),
                                 _("Customer"), _("Caller number"), _("Site"), _("Owner"), _("Received"), _("closed at")],

@@ -52,7 +52,7 @@ _FILTERS: dict[tuple, str] = {}
 
 @register.simple_tag
 def queue_filter_fields(form) -> str:
-    """The queue's filter fields, a label and a widget each (the page field is not shown).
+    """The queue's filter fields, a label, a widget and its errors each (the page field is not shown).
 
     Their HTML follows from the values sent, the choices (the sites and staff in the user's scope) and the language
     — nothing else — and agents open the queue with a handful of filter sets: rendering the 14 widgets and their
@@ -61,7 +61,8 @@ def queue_filter_fields(form) -> str:
            tuple(tuple(form.fields[name].choices) for name in ("site", "owner", "taken_by")))
     html = _FILTERS.get(key)
     if html is None:
-        html = "".join(format_html('<div><label for="{}">{}</label>{}</div>', field.id_for_label, field.label, field)
+        html = "".join(format_html('<div><label for="{}">{}</label>{}{}</div>', field.id_for_label, field.label, field,
+                                   field.errors)
                        for field in form if field.name != "page")
         if len(_FILTERS) > 500:
             _FILTERS.clear()

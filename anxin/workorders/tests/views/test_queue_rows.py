@@ -49,7 +49,7 @@ def test_rows_in_python_match_the_row_template(world, language, can_assign):
     assert '<td class="opt">—</td>' in expected and str(world.agent_a) in expected
 
 
-FILTER_TEMPLATE = Template("""{% for field in form %}{% if field.name != "page" %}<div><label for="{{ field.id_for_label }}">{{ field.label }}</label>{{ field }}</div>{% endif %}{% endfor %}""")  # noqa: E501 — as it was
+FILTER_TEMPLATE = Template("""{% for field in form %}{% if field.name != "page" %}<div><label for="{{ field.id_for_label }}">{{ field.label }}</label>{{ field }}{{ field.errors }}</div>{% endif %}{% endfor %}""")  # noqa: E501
 
 
 @pytest.mark.parametrize("data", [None, {"type": "repair", "status": "new", "owner": "-", "q": '<b>"漏水"</b>'},

@@ -27,6 +27,10 @@ def test_queue_filters_and_sort_allow_list(world, client_for):
     assert "咨询单" in html and "报修单" not in html
     # an unknown sort key is ignored, never used as a field name
     assert client.get("/orders/?sort=customer__contacts__phone").status_code == 200
+    # a bad value is that field's error, in Chinese; the other filters still apply
+    html = client.get("/orders/?type=consultation&status=nonsense").content.decode()
+    assert "咨询单" in html and "报修单" not in html and 'class="errorlist"' in html and "nonsense" in html
+    assert "选择一个有效的选项" in html
 
 
 def test_queue_filter_on_a_site_or_owner_outside_the_scope_shows_nothing_of_theirs(world, client_for):
