@@ -2,6 +2,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.compiled import AN_ID, CompiledRead
 from anxin.notifications.models import Channel, Notification, Preference
 
 if TYPE_CHECKING:  # notifications sit below accounts: the user model is only a type here
@@ -12,8 +13,15 @@ def inbox_for(*, user: "User", limit: int = 100) -> list[Notification]:
     return list(Notification.objects.filter(recipient=user, channel=Channel.IN_APP)[:limit])
 
 
+UNREAD_SHOWN = 99  # the header says "99+" past this: counting further is work nobody reads
+# every staff page shows the count: compiled once per process (core.compiled), read by `notification_inbox`
+_unread_of = CompiledRead(lambda user_id: Notification.objects.filter(
+    recipient_id=user_id, channel=Channel.IN_APP, read_at__isnull=True).order_by().only("id")[:UNREAD_SHOWN + 1], AN_ID)
+
+
 def unread_count(*, user: "User") -> int:
-    return Notification.objects.filter(recipient=user, channel=Channel.IN_APP, read_at__isnull=True).count()
+    """The user's unread in-app notifications, at most UNREAD_SHOWN + 1."""
+    return len(_unread_of(user.pk))
 
 
 def preference_for(*, user: "User") -> Preference | None:
