@@ -5,6 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core import formfields
 from anxin.core.languages import Language
 from anxin.workorders.models import Category, Channel, Priority
 from anxin.workorders.states import Status, Type
@@ -13,25 +14,25 @@ EMPTY = [("", "—")]
 
 
 class QueueFilterForm(forms.Form):
-    view = forms.ChoiceField(label=_("View"), required=False,
+    view = formfields.ChoiceField(label=_("View"), required=False,
                              choices=[("all", _("All in my scope")), ("team", _("My team")), ("mine", _("Mine"))])
-    status = forms.ChoiceField(label=_("Status"), required=False,
+    status = formfields.ChoiceField(label=_("Status"), required=False,
                                choices=EMPTY + [("open", _("Open"))] + list(Status.choices))
-    type = forms.ChoiceField(label=_("Type"), required=False, choices=EMPTY + list(Type.choices))
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=EMPTY + list(Channel.choices))
-    site = forms.ChoiceField(label=_("Site"), required=False)
-    priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None,
+    type = formfields.ChoiceField(label=_("Type"), required=False, choices=EMPTY + list(Type.choices))
+    channel = formfields.ChoiceField(label=_("Channel"), required=False, choices=EMPTY + list(Channel.choices))
+    site = formfields.ChoiceField(label=_("Site"), required=False)
+    priority = formfields.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None,
                                       choices=EMPTY + list(Priority.choices))
-    owner = forms.ChoiceField(label=_("Owner"), required=False)
-    taken_by = forms.ChoiceField(label=_("Taken by"), required=False)
+    owner = formfields.ChoiceField(label=_("Owner"), required=False)
+    taken_by = formfields.ChoiceField(label=_("Taken by"), required=False)
     urged = forms.BooleanField(label=_("Chased (urged)"), required=False)
     # A12: orders of customers who prefer a language — "mine": the languages I speak other than Chinese
-    language = forms.ChoiceField(label=_("Customer's language"), required=False,
+    language = formfields.ChoiceField(label=_("Customer's language"), required=False,
                                  choices=EMPTY + [("mine", _("Languages I speak"))] + list(Language.choices[1:]))
     received_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     received_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Number or text"), required=False, max_length=50)
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
+    sort = formfields.ChoiceField(label=_("Sort"), required=False, choices=[
         ("newest", _("Newest first")), ("oldest", _("Oldest first")), ("priority", _("Priority")),
         ("number", _("Number")), ("status", _("Status")), ("updated", _("Recently updated"))])
     page = forms.IntegerField(required=False, min_value=1, max_value=100000)

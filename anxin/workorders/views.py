@@ -90,7 +90,7 @@ def queue(request):
     data = form.cleaned_data if form.is_bound else {}  # the valid filters (see _filters_from)
     page = data.get("page") or 1
     too_deep = page > MAX_PAGE
-    rows = [] if too_deep else _label(list(selectors.queue_page_columns(qs)[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]))
+    rows = [] if too_deep else _label(selectors.queue_page_rows(qs, (page - 1) * PAGE_SIZE, page * PAGE_SIZE))
     # A short first page is the whole result: no count query (a rare filter would scan the table twice).
     total = len(rows) if page == 1 and len(rows) < PAGE_SIZE else qs.order_by()[: COUNT_CAP + 1].count()
     query = request.GET.copy()

@@ -22,6 +22,7 @@ def esc(value) -> str:
 
 @register.simple_tag
 def queue_rows(orders, can_assign: bool) -> str:
+    """`orders`: workorders.selectors.QueueRow"""
     detail = reverse("workorders:detail", args=[_PLACEHOLDER])  # one reverse per page, not per row
     emergency, chased = esc(gettext("Emergency")), esc(gettext("Chased"))
     out = []
@@ -41,8 +42,8 @@ def queue_rows(orders, can_assign: bool) -> str:
             f"    <td>{esc(o.type_label)}</td>\n"
             f'    <td><span class="badge s-{esc(o.status)}">{esc(o.status_label)}</span></td>\n'
             f'    <td><span class="badge p{esc(o.priority)}">{esc(o.priority_label)}</span></td>\n'
-            f'    <td class="opt">{esc(o.customer) if o.customer else "—"}</td><td class="opt">{esc(o.site)}</td>\n'
-            f'    <td class="opt">{esc(o.owner) if o.owner else "—"}</td><td class="opt">{received}</td>\n'
+            f'    <td class="opt">{"—" if o.customer is None else esc(o.customer)}</td><td class="opt">{esc(o.site)}</td>\n'
+            f'    <td class="opt">{"—" if o.owner is None else esc(o.owner)}</td><td class="opt">{received}</td>\n'
             f"  </tr>\n")
     return mark_safe("".join(out))  # every value above is escaped
 
