@@ -20,6 +20,8 @@ CASES = [
     QueueFilters(statuses=["new"]),
     QueueFilters(type="complaint"),
     QueueFilters(type="repair", statuses=["new"]),
+    QueueFilters(type="complaint", statuses=["in_progress"]),
+    QueueFilters(urged=True),
     QueueFilters(view="mine"),
     QueueFilters(priority=3),
 ]
@@ -30,6 +32,7 @@ BUSY_DESK = {
     "wo_site_newest": "1000000 500000 1 1", "wo_site_status_newest": "1000000 500000 48000 1 1", "wo_site_type_customer": "1000000 500000 64000 1 1 1",
     "wo_site_priority": "1000000 500000 250000 1 1", "wo_site_updated": "1000000 500000 1 1", "wo_owner_recv": "1000000 85000 1", "wo_owner_status": "1000000 85000 8600",
     "wo_received": "1000000 2", "wo_customer_status": "1000000 21 6",
+    "wo_site_type_status": "1000000 500000 64000 8000 1 1", "wo_site_chased": "20000 10000 1 1",
 }
 
 
@@ -51,7 +54,8 @@ def _plan(qs) -> str:
         return qs.explain()
 
 
-@pytest.mark.parametrize("filters", CASES, ids=lambda f: f"{f.sort}-{f.view}-{f.type}-{f.statuses}-{f.priority}")
+@pytest.mark.parametrize("filters", CASES,
+                         ids=lambda f: f"{f.sort}-{f.view}-{f.type}-{f.statuses}-{f.priority}-{f.urged}")
 def test_the_queue_reads_an_index_in_its_order(world, filters):
     for _ in range(3):
         make_order(world)
@@ -62,3 +66,15 @@ def test_the_queue_reads_an_index_in_its_order(world, filters):
     else:
         assert not any(line.strip().startswith(("Sort", "->  Sort")) for line in plan.splitlines()), plan
         assert "Seq Scan on workorders_workorder" not in plan, plan
+
+
+@pytest.mark.parametrize(("filters", "index"), [
+    (QueueFilters(type="complaint", statuses=["in_progress"]), "wo_site_type_status"),
+    (QueueFilters(urged=True), "wo_site_chased")])
+def test_the_filters_rare_rows_are_found_and_counted_from_their_own_index(world, filters, index):
+    """A rare pair of filters (complaints in progress) or the few chased orders: the page and its count (to the
+    cap) read an index that holds just them, instead of filtering the site's rows one by one."""
+    make_order(world)
+    qs = workorder_list_for_queue(user=world.agent_a, filters=filters)
+    for plan in (_plan(qs[:50]), _plan(qs.order_by()[:1001].values("id"))):
+        assert index in plan, plan
