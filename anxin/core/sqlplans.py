@@ -7,9 +7,13 @@ the generic one made a year's dashboard 40 % slower in the database. Report read
 own values, inside this block.
 """
 
+import re
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from django.db.models import BooleanField, Expression, F
+
+_CONSTANT = re.compile(r"[a-z0-9_]+")
 
 
 @contextmanager
@@ -33,3 +37,31 @@ def custom_plans():
         if nested:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('plan_cache_mode', %s, true)", [before])
+
+
+class InConstants(Expression):
+    """`field IN ('a', 'b')` with the values written into the SQL, for a filter that must match a partial index.
+
+    Django sends an `__in` list as bound parameters, and SQLite does not use a partial index whose WHERE lists
+    constants for a query whose list is parameters (3.40, measured: it searched another index and sorted). Only for
+    code constants — choice values — never for input: anything but [a-z0-9_] is refused."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, field: str, values):
+        super().__init__()
+        self.values = tuple(str(v) for v in values)
+        if not self.values or not all(_CONSTANT.fullmatch(v) for v in self.values):
+            raise ValueError(f"not constants: {self.values!r}")
+        self.column = F(field)
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.column)
+        return f"{sql} IN ({', '.join(repr(v) for v in self.values)})", params

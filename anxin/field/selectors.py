@@ -8,6 +8,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter, visible_unit_ids
 from anxin.core.errors import NotFound
+from anxin.core.sqlplans import InConstants
 from anxin.field.models import (
     Appointment,
     Assignment,
@@ -28,10 +29,7 @@ from anxin.field.models import (
 )
 from anxin.workorders.models import WorkOrder
 from anxin.workorders.selectors import workorder_qs_for
-from anxin.workorders.states import Family, Status, types_of
-
-FIELD_TYPES = types_of(Family.FIELD)
-DISPATCHABLE = (Status.NEW, Status.ACCEPTED, Status.SCHEDULED)
+from anxin.workorders.states import DISPATCHABLE, FIELD_TYPES, Status
 
 
 def technicians_for(*, user: User, site: OrgUnit | None = None) -> list[TechnicianProfile]:
@@ -49,16 +47,26 @@ def technician_get_for(*, user: User, username: str) -> User:
     return profile.user
 
 
-def unassigned_for(*, user: User, site: OrgUnit) -> list[WorkOrder]:
-    """Field orders at the site still waiting for a technician (no active assignment). A report of a mass outage
-    waits with its incident: only the incident's field order is dispatched (A11)."""
-    return list(workorder_qs_for(user).filter(site=site, type__in=FIELD_TYPES, status__in=DISPATCHABLE)
-                .filter(Q(incident__isnull=True) | Q(incident__field_order_id=F("id")))
-                .exclude(Exists(Assignment.objects.filter(work_order=OuterRef("pk"), cancelled_at__isnull=True)))
-                .select_related("customer", "field_job__job_type", "category")
-                .prefetch_related(Prefetch("appointments", Appointment.objects.filter(is_current=True),
-                                           to_attr="current_appointments"))
-                .order_by("-is_emergency", "-priority", "received_at")[:300])
+def waiting_qs(*, user: User, site: OrgUnit) -> QuerySet[WorkOrder]:
+    """Field orders at the site still waiting for a technician (no active assignment), most urgent first; read in
+    that order from the index wo_site_dispatchable. A report of a mass outage waits with its incident: only the
+    incident's field order is dispatched (A11)."""
+    # the lists as constants, as the index's WHERE has them: SQLite matches a partial index only so
+    return (workorder_qs_for(user).filter(InConstants("status", DISPATCHABLE), InConstants("type", FIELD_TYPES), site=site)
+            .filter(Q(incident__isnull=True) | Q(incident__field_order_id=F("id")))
+            .exclude(Exists(Assignment.objects.filter(work_order=OuterRef("pk"), cancelled_at__isnull=True)))
+            .order_by("-is_emergency", "-priority", "received_at"))
+
+
+def unassigned_for(*, user: User, site: OrgUnit, limit: int = 300) -> list[WorkOrder]:
+    """The first `limit` waiting orders (waiting_qs), each with `job_type` (its field job's, or None)."""
+    orders = list(waiting_qs(user=user, site=site).select_related("customer", "field_job__job_type", "category")
+                  .prefetch_related(Prefetch("appointments", Appointment.objects.filter(is_current=True),
+                                             to_attr="current_appointments"))[:limit])
+    for order in orders:
+        # an order without a field job raises on `order.field_job`: the template would catch it per row, slowly
+        order.job_type = getattr(getattr(order, "field_job", None), "job_type", None)
+    return orders
 
 
 @dataclass

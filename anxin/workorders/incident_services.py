@@ -26,9 +26,7 @@ from anxin.notifications import services as notifications
 from anxin.workorders import events, notices
 from anxin.workorders.models import Category, Incident, OutageRule, WorkOrder
 from anxin.workorders.services import workorder_lock, workorder_transition
-from anxin.workorders.states import OPEN_STATUSES, Family, Status, types_of
-
-FIELD_TYPES = types_of(Family.FIELD)
+from anxin.workorders.states import FIELD_TYPES, OPEN_STATUSES, Family, Status
 
 LEAD_PERMISSION = "workorders.assign_workorder"  # the shift lead and the dispatchers
 

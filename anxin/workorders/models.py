@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 from anxin.accounts.models import OrgUnit
 from anxin.core.models import PublicIdMixin, TimeStampedModel
 from anxin.customers.models import Asset, Customer
-from anxin.workorders.states import Family, Status, Type, family_of
+from anxin.workorders.states import DISPATCHABLE, FIELD_TYPES, Family, Status, Type, family_of
 
 
 class Channel(models.TextChoices):
@@ -109,6 +109,10 @@ class WorkOrder(PublicIdMixin, TimeStampedModel):
             # chased orders are a few in a hundred: without their own index the "urged" filter walked the whole site
             models.Index(fields=["site", "-received_at", "-id"], condition=models.Q(urge_count__gt=0),
                          name="wo_site_chased"),
+            # the dispatch board's waiting field orders, most urgent first: without it every view sorted all of the
+            # site's (5,433 at 100k orders: 44 ms; ten times that at 1 M) to show the first rows
+            models.Index(fields=["site", "-is_emergency", "-priority", "received_at"],
+                         condition=models.Q(type__in=FIELD_TYPES, status__in=DISPATCHABLE), name="wo_site_dispatchable"),
             models.Index(fields=["site", "-priority", "-received_at", "-id"], name="wo_site_priority"),
             models.Index(fields=["site", "-updated_at", "-id"], name="wo_site_updated"),
             models.Index(fields=["received_at"], name="wo_received"),

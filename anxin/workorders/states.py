@@ -118,3 +118,8 @@ def family_of(order_type: str) -> Family:
 def types_of(family: Family) -> list[Type]:
     return [t for t, f in FAMILY_OF.items() if f == family]
 
+
+FIELD_TYPES = types_of(Family.FIELD)
+# field orders the dispatch board offers for a technician (the board's index wo_site_dispatchable is limited to them)
+DISPATCHABLE = (S.NEW, S.ACCEPTED, S.SCHEDULED)
+

@@ -87,6 +87,38 @@ def test_board_queries_do_not_grow_with_orders(world, fw, client_for):
     assert count() <= few + 2
 
 
+def test_board_lists_the_most_urgent_waiting_orders_and_says_when_there_are_more(world, fw, client_for, monkeypatch):
+    from anxin.field import views
+    from anxin.workorders.models import WorkOrder
+
+    monkeypatch.setattr(views, "BOARD_WAITING", 2)
+    orders = [repair_order(world, title=f"等待{i}") for i in range(3)]
+    urgent = repair_order(world, title="燃气泄漏")
+    WorkOrder.objects.filter(pk=urgent.pk).update(is_emergency=True)  # lint: allow-write (fixture)
+    page = client_for(world.dispatcher_a).get("/field/board/?site=SA")
+    listed = page.context["unassigned"]
+    assert [o.pk for o in listed] == [urgent.pk, orders[0].pk]  # emergencies first, then the oldest
+    html = page.content.decode()
+    assert "未分配 (2+)" in html and 'id="more-waiting"' in html and "派工方案会考虑更多" in html
+    monkeypatch.setattr(views, "BOARD_WAITING", 10)
+    page = client_for(world.dispatcher_a).get("/field/board/?site=SA")
+    assert len(page.context["unassigned"]) == 4 and 'id="more-waiting"' not in page.content.decode()
+
+
+def test_the_boards_waiting_orders_are_read_from_their_index_in_order(world, fw):
+    """wo_site_dispatchable: the board does not sort every waiting field order of a busy site."""
+    from anxin.field.selectors import waiting_qs
+    from anxin.workorders.tests.test_queue_indexes import _plan
+
+    repair_order(world)
+    plan = _plan(waiting_qs(user=world.dispatcher_a, site=world.site_a)[:101])
+    assert "wo_site_dispatchable" in plan, plan
+    if connection.vendor == "sqlite":
+        assert "TEMP B-TREE" not in plan, plan
+    else:
+        assert not any(line.strip().startswith(("Sort", "->  Sort")) for line in plan.splitlines()), plan
+
+
 def test_roles_without_dispatch_cannot_open_the_board(world, fw, client_for):
     assert client_for(world.agent_a).get("/field/board/").status_code == 403
     assert client_for(world.tech_a).get("/field/board/").status_code == 403

@@ -33,6 +33,7 @@ BUSY_DESK = {
     "wo_site_priority": "1000000 500000 250000 1 1", "wo_site_updated": "1000000 500000 1 1", "wo_owner_recv": "1000000 85000 1", "wo_owner_status": "1000000 85000 8600",
     "wo_received": "1000000 2", "wo_customer_status": "1000000 21 6",
     "wo_site_type_status": "1000000 500000 64000 8000 1 1", "wo_site_chased": "20000 10000 1 1",
+    "wo_site_dispatchable": "50000 25000 12000 4000 1",
 }
 
 
