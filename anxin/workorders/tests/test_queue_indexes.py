@@ -77,5 +77,15 @@ def test_the_filters_rare_rows_are_found_and_counted_from_their_own_index(world,
     cap) read an index that holds just them, instead of filtering the site's rows one by one."""
     make_order(world)
     qs = workorder_list_for_queue(user=world.agent_a, filters=filters)
-    for plan in (_plan(qs[:50]), _plan(qs.order_by()[:1001].values("id"))):
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # a test-sized table gives PostgreSQL no reason to prefer one index over its near twin (the full suite's
+            # leftover statistics tipped it once), so the twins are dropped for the check — rolled back below. The
+            # planner's own choice at 1 M orders is in docs/decisions.md; SQLite's is checked with a busy desk's stats.
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX wo_site_type_customer, wo_site_status_newest")
+        plans = (_plan(qs[:50]), _plan(qs.order_by()[:1001].values("id")))
+        transaction.set_rollback(True)
+    for plan in plans:
         assert index in plan, plan
+        assert not any(line.strip().startswith(("Sort", "->  Sort")) for line in plan.splitlines()), plan
