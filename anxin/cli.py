@@ -574,8 +574,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
     p.add_argument("--server", choices=["sync", "gthread"], default="sync", help="gunicorn worker class")
     p.add_argument("--var-dir", default=None)
+    p.add_argument("--again", action="store_true", help="reuse the orders an earlier run loaded (no load)")
     p.set_defaults(func=lambda a: __import__("anxin.workorders.bench", fromlist=["x"]).run_scale_bench(
-        orders=a.orders, var_dir=a.var_dir, seconds=a.seconds, server=a.server))
+        orders=a.orders, var_dir=a.var_dir, seconds=a.seconds, server=a.server, again=a.again))
     p = sub.add_parser("bench-soak", help="simulated agents doing the desk's mix for minutes (issue 14)")
     p.add_argument("--orders", type=int, default=100_000)
     p.add_argument("--agents", type=int, default=32)

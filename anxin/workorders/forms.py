@@ -15,20 +15,20 @@ EMPTY = [("", "—")]
 
 class QueueFilterForm(forms.Form):
     view = formfields.ChoiceField(label=_("View"), required=False,
-                             choices=[("all", _("All in my scope")), ("team", _("My team")), ("mine", _("Mine"))])
+                                  choices=[("all", _("All in my scope")), ("team", _("My team")), ("mine", _("Mine"))])
     status = formfields.ChoiceField(label=_("Status"), required=False,
-                               choices=EMPTY + [("open", _("Open"))] + list(Status.choices))
+                                    choices=EMPTY + [("open", _("Open"))] + list(Status.choices))
     type = formfields.ChoiceField(label=_("Type"), required=False, choices=EMPTY + list(Type.choices))
     channel = formfields.ChoiceField(label=_("Channel"), required=False, choices=EMPTY + list(Channel.choices))
     site = formfields.ChoiceField(label=_("Site"), required=False)
     priority = formfields.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None,
-                                      choices=EMPTY + list(Priority.choices))
+                                           choices=EMPTY + list(Priority.choices))
     owner = formfields.ChoiceField(label=_("Owner"), required=False)
     taken_by = formfields.ChoiceField(label=_("Taken by"), required=False)
     urged = forms.BooleanField(label=_("Chased (urged)"), required=False)
     # A12: orders of customers who prefer a language — "mine": the languages I speak other than Chinese
     language = formfields.ChoiceField(label=_("Customer's language"), required=False,
-                                 choices=EMPTY + [("mine", _("Languages I speak"))] + list(Language.choices[1:]))
+                                      choices=EMPTY + [("mine", _("Languages I speak"))] + list(Language.choices[1:]))
     received_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     received_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label=_("Number or text"), required=False, max_length=50)
