@@ -226,6 +226,10 @@ def test_dispatcher_proposes_a_plan_and_accepts_it(live_server, browser):
     assert "技术员" in page.inner_text("#register") and page.locator("#register tr").count() == 3
     assert Assignment.objects.filter(source="plan", cancelled_at__isnull=True).count() == 2
     assert page.locator("#unassigned tr").count() == 2  # header + the one kept back
+    # the lead glances at the board on a phone: it fits the width, the plan and the technicians' load stay
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.locator("#techs th:visible").count() == 3 and page.is_visible("#propose")
 
 
 @pytest.mark.django_db(transaction=True)
