@@ -65,3 +65,32 @@ class InConstants(Expression):
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.column)
         return f"{sql} IN ({', '.join(repr(v) for v in self.values)})", params
+
+
+class AmongIds(Expression):
+    """`field IN (ids…)` for a few hundred integer ids; on PostgreSQL one array parameter (`= ANY(%s::bigint[])`).
+
+    Django writes a placeholder per id, and psycopg converts a query that long in Python on every call (too long for
+    its cache): 0.8 ms for 200 ids, three times on the queue with a text filter. The ids must be integers."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, field: str, ids):
+        super().__init__()
+        self.ids = [int(i) for i in ids]
+        self.column = F(field)
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.column)
+        if not self.ids:
+            return "1 = 0", []
+        if connection.vendor == "postgresql":
+            return f"{sql} = ANY(%s::bigint[])", [*params, "{" + ",".join(map(str, self.ids)) + "}"]
+        return f"{sql} IN ({', '.join(['%s'] * len(self.ids))})", [*params, *self.ids]

@@ -1,6 +1,7 @@
 """Knowledge pages: the staff's knowledge base (/kb/), the public FAQ (/faq/), scripts and suggestions (htmx)."""
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -260,6 +261,9 @@ def faq_vote(request, public_id):
     return redirect(f"{request.path.rsplit('/vote/', 1)[0]}/?voted=1")
 
 
+SEARCH_PAGE, SEARCH_MORE = 20, 100
+
+
 @require_GET
 @login_required
 def unified_search(request):
@@ -267,8 +271,13 @@ def unified_search(request):
     query = (request.GET.get("q") or "")[:200]
     kind = request.GET.get("kind", "")
     kinds = (kind,) if kind in Kind.values else ()
-    hits = search(user=request.user, query=query, kinds=kinds, limit=50) if query.strip() else []
+    # 20 answers: the agent needs the first three; each more is a snippet to highlight (about 0.1 ms)
+    more = request.GET.get("more") == "1"
+    limit = SEARCH_MORE if more else SEARCH_PAGE
+    hits = search(user=request.user, query=query, kinds=kinds, limit=limit) if query.strip() else []
     if query.strip():
         audit_record(actor=request.user, action="view", object_type="search.query", summary=query[:100],
                      request=request, data={"results": len(hits), "kind": kind})
-    return render(request, "search/results.html", {"q": query, "hits": hits, "kind": kind, "kinds": Kind.choices})
+    return render(request, "search/results.html", {
+        "q": query, "hits": hits, "kind": kind, "kinds": Kind.choices,
+        "more_url": f"?{urlencode({'q': query, 'kind': kind, 'more': 1})}" if len(hits) == limit and not more else ""})

@@ -144,13 +144,43 @@ def _quoted(word: str) -> str:
 WINDOW = 500  # a query ranks at most the newest 500 entries that match it: bounded work on a million orders
 
 
-def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tuple[str, ...] = (), limit: int = 20
-          ) -> list[tuple[int, float]]:
+FIRST_SPAN = 2_000  # ids: the newest entries read first on PostgreSQL (several words)
+
+
+def _pg_newest(cursor, *, query: str, where: str, params: list, spans: bool) -> list[tuple[int, float]]:
+    """The newest WINDOW matches of a tsquery, ranked, read from the newest ids backwards.
+
+    PostgreSQL's GIN index yields every match of a common word (9,000 of 100,000 orders for 天花板 滴水), and each
+    one was read from the table to find the newest 500: 24 ms. Reading only the newest FIRST_SPAN ids first (a
+    BitmapAnd of the GIN and primary-key indexes) gives the same newest 500 when that span holds 500; when it holds
+    fewer, the next span is sized from the density just seen, and the last one is unbounded — so the result is
+    always exactly the newest WINDOW matches. Without `spans` (rare words: exact keys) it reads them all at once."""
+    newest = 0
+    if spans:
+        cursor.execute("SELECT max(id) FROM search_searchentry")
+        newest = cursor.fetchone()[0] or 0
+    sql = (f"SELECT id, ts_rank(vector, q) FROM (SELECT id, vector FROM search_searchentry "
+           f"WHERE vector @@ CAST(%s AS tsquery) AND id > %s AND {where} ORDER BY id DESC LIMIT %s) AS newest, "
+           f"CAST(%s AS tsquery) AS q")
+    span = FIRST_SPAN
+    while True:
+        floor = newest - span if span < newest else 0
+        cursor.execute(sql, [query, floor, *params, WINDOW, query])
+        rows = cursor.fetchall()
+        if len(rows) >= WINDOW or floor == 0:
+            return rows
+        # the span that should hold WINDOW matches at the density seen, with a margin; nothing seen: all of it
+        span = int(span * WINDOW / len(rows) * 1.5) if rows else newest
+
+
+def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tuple[str, ...] = (), limit: int = 20,
+          rare: bool = False) -> list[tuple[int, float]]:
     """(entry id, score) best first, for entries with all (or, with any_word, any) of the words, within scope.
 
     The newest WINDOW matching entries are ranked (BM25 / ts_rank) and the best `limit` returned: a word found in
     half the desk's orders costs the same as a rare one, and among thousands of matches the recent ones are what an
-    agent looks for. Rare words (fewer matches than the window) are ranked over every match.
+    agent looks for. Rare words (fewer matches than the window) are ranked over every match; say `rare` when the
+    words are known to be rare (exact keys), and PostgreSQL reads their matches in one step.
     On PostgreSQL, call it inside `core.sqlplans.custom_plans()`: a prepared statement's generic plan cannot see how
     rare the words are and walks the whole index newest first instead of the GIN index (16 searches/s, not 60).
     """
@@ -179,10 +209,9 @@ def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tupl
             if kind_words:
                 query += " & (" + " | ".join(lexeme(w) for w in kind_words) + ")"
             where = where.replace("site IN", "site_id IN").replace("owner =", "owner_id =")
-            cursor.execute(
-                f"SELECT id, ts_rank(vector, q) FROM (SELECT id, vector FROM search_searchentry "
-                f"WHERE vector @@ CAST(%s AS tsquery) AND {where} ORDER BY id DESC LIMIT %s) AS newest, "
-                f"CAST(%s AS tsquery) AS q", [query, *params, WINDOW, query])
-            rows = cursor.fetchall()
+            # one word: PostgreSQL's statistics of the tsvector know how common it is, and it walks the newest ids
+            # itself when that is cheaper; for several words it multiplies their frequencies and often reads every
+            # match (25 ms for 厨房 漏水 at 1 M, 4 ms read newest first)
+            rows = _pg_newest(cursor, query=query, where=where, params=params, spans=len(words) > 1 and not rare)
     rows.sort(key=lambda r: (-r[1], -r[0]))
     return rows[:limit]

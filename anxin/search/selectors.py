@@ -14,7 +14,7 @@ from anxin.accounts.models import User
 from anxin.accounts.scope import visible_unit_ids
 from anxin.core import text as zh
 from anxin.core.phone import try_normalize_phone
-from anxin.core.sqlplans import custom_plans
+from anxin.core.sqlplans import AmongIds, custom_plans
 from anxin.search import documents, index
 from anxin.search.index import Scope
 from anxin.search.models import Kind, SearchEntry
@@ -115,7 +115,8 @@ def search(*, user: User | None, query: str, kinds: tuple[str, ...] = (), limit:
     limit = max(1, min(limit, 100))
     ranked: dict[int, tuple[bool, float]] = {}
     with custom_plans():  # see index.match
-        for pk, score in index.match(words=keys, scope=scope, any_word=True, kinds=kinds, limit=limit):
+        for pk, score in index.match(words=keys, scope=scope, any_word=True, kinds=kinds, limit=limit,
+                                         rare=True):
             ranked[pk] = (True, score)
         if not exact_only and words:
             for any_word in (False, True):
@@ -125,20 +126,24 @@ def search(*, user: User | None, query: str, kinds: tuple[str, ...] = (), limit:
                     ranked.setdefault(pk, (False, score - (1000 if any_word else 0)))
     if not ranked:
         return []
+    # only the entries that can make the page are read (their text is most of a row): every exact match, and the
+    # best of the others that fit beside them
+    exact_ids = [pk for pk, (exact, _s) in ranked.items() if exact]
+    others = sorted((pk for pk in ranked if not ranked[pk][0]), key=lambda pk: -ranked[pk][1])
     entries = SearchEntry.objects.only("id", "kind", "object_id", "title", "text", "url", "audience").in_bulk(
-        list(ranked))
+        exact_ids + others[:max(0, limit - len(exact_ids))])
 
     def rank(pk):
         exact, score = ranked[pk]
         # among exact matches of a name or phone, the customer it names comes before that customer's orders
-        owner_first = exact and entries[pk].kind != Kind.CUSTOMER if pk in entries else True
+        owner_first = exact and entries[pk].kind != Kind.CUSTOMER
         return (not exact, owner_first, -score)
 
-    order = sorted(ranked, key=rank)[:limit]
+    order = sorted((pk for pk in ranked if pk in entries), key=rank)[:limit]  # ties: in the order found (newest)
     return [Hit(kind=e.kind, title=e.title, snippet=highlight(e.text, words), url=e.url, exact=ranked[pk][0],
                 score=ranked[pk][1], object_id=e.object_id, audience=e.audience,
                 title_html=highlight(e.title, words, width=200))
-            for pk in order if (e := entries.get(pk))]
+            for pk in order if (e := entries[pk])]
 
 
 def matching_ids(*, user: User, query: str, kind: str, limit: int = 1000) -> list[int]:
@@ -147,11 +152,12 @@ def matching_ids(*, user: User, query: str, kind: str, limit: int = 1000) -> lis
     scope = scope_for(user)
     words, keys, exact_only = parse(query, full_phones=user.has_perm("customers.view_full_phone"))
     with custom_plans():  # see index.match
-        pks = [pk for pk, _s in index.match(words=keys, scope=scope, any_word=True, kinds=(kind,), limit=limit)]
+        pks = [pk for pk, _s in index.match(words=keys, scope=scope, any_word=True, kinds=(kind,), limit=limit,
+                                              rare=True)]
         if not exact_only and words:
             pks += [pk for pk, _s in index.match(words=words, scope=scope, kinds=(kind,), limit=limit)]
     pks = list(dict.fromkeys(pks))[:limit]
-    found = dict(SearchEntry.objects.filter(id__in=pks).values_list("id", "object_id"))
+    found = dict(SearchEntry.objects.filter(AmongIds("id", pks)).values_list("id", "object_id"))
     return [found[pk] for pk in pks if pk in found]
 
 

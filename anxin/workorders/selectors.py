@@ -15,6 +15,7 @@ from anxin.accounts.scope import in_scope, scope_filter
 from anxin.core.compiled import A_UUID, AN_ID, CompiledRead
 from anxin.core.errors import NotFound
 from anxin.core.phone import mask_phone, try_normalize_phone
+from anxin.core.sqlplans import AmongIds
 from anxin.workorders.models import Attachment, Category, WorkOrder, WorkOrderEvent
 from anxin.workorders.states import OPEN_STATUSES, Status
 
@@ -134,7 +135,7 @@ def workorder_list_for_queue(*, user: User, filters: QueueFilters) -> QuerySet[W
     if filters.received_to:
         qs = qs.filter(received_at__lte=datetime.combine(filters.received_to, time.max, SHANGHAI))
     if filters.match_ids is not None:
-        qs = qs.filter(id__in=filters.match_ids)
+        qs = qs.filter(AmongIds("id", filters.match_ids))
     elif filters.q:
         term = filters.q.strip()[:50]
         qs = qs.filter(number=term.upper()) if term.upper().startswith("GD") else qs.filter(title__contains=term)

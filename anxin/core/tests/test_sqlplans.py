@@ -103,3 +103,22 @@ def test_prepared_statements_are_on_by_default_and_can_be_switched_off_for_a_poo
     assert "'server_side_binding': True" in on and "'prepare_threshold': 5" in on
     off = _database_options(ANXIN_VAR_DIR=str(tmp_path), ANXIN_PG_PREPARED_STATEMENTS="0")
     assert "server_side_binding" not in off and "prepare_threshold" not in off
+
+
+@pytest.mark.django_db
+def test_among_ids_filters_by_a_list_of_ids_on_either_database():
+    from django.test.utils import CaptureQueriesContext
+
+    from anxin.accounts.models import OrgUnit
+    from anxin.core.sqlplans import AmongIds
+
+    units = [OrgUnit.objects.create(name=f"站点{i}", code=f"AM{i}", kind="site") for i in range(3)]
+    wanted = [units[0].id, units[2].id]
+    with CaptureQueriesContext(connection) as queries:
+        found = sorted(OrgUnit.objects.filter(AmongIds("id", wanted)).values_list("id", flat=True))
+    assert found == sorted(wanted)
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in queries[0]["sql"]  # one array parameter, not a placeholder per id
+    assert not OrgUnit.objects.filter(AmongIds("id", [])).exists()
+    with pytest.raises(ValueError):
+        AmongIds("id", ["1; DROP TABLE x"])  # integers only

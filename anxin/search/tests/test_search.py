@@ -163,3 +163,37 @@ def test_the_one_scope_function_per_role(world):
     assert agent.order_sites == {world.site_a.id} and agent.order_owner is None
     assert agent.customer_sites == {world.site_a.id} and agent.article_audiences == {"faq", "internal", "script"}
     assert scope_for(fresh(world.agent_b)).order_sites == {world.site_b.id}  # another site: only its own
+
+
+def test_the_search_page_shows_twenty_answers_and_offers_more(world, client_for):
+    for i in range(25):
+        make_order(world, title=f"楼道灯不亮 {i}", description="楼道灯坏了")
+    agent = client_for(world.agent_a)
+    page = agent.get("/search/?q=楼道灯")
+    assert page.status_code == 200
+    assert page.context["hits"] and len(page.context["hits"]) == 20
+    assert page.context["more_url"] == "?q=%E6%A5%BC%E9%81%93%E7%81%AF&kind=&more=1"
+    more = agent.get("/search/" + page.context["more_url"])
+    assert len(more.context["hits"]) == 25 and not more.context["more_url"]  # all of them, no further link
+    assert not agent.get("/search/?q=厨房水管").context["more_url"]  # fewer than a page: nothing more to show
+
+
+def test_reading_the_newest_first_ranks_exactly_the_newest_window_of_matches(world, monkeypatch):
+    # small spans and window: the matches are spread so the first span holds too few, the second is sized from it
+    for i in range(30):
+        make_order(world, title=f"水管漏水 {i}", description="厨房水管")
+        make_order(world, title=f"门锁坏了 {i}", description="门锁")
+        make_order(world, title=f"电梯异响 {i}", description="电梯")
+    scope = index.Scope(order_sites=frozenset({world.site_a.id}))
+    every = [pk for pk, _s in index.match(words=["水管", "漏水"], scope=scope, limit=100)]
+    assert len(every) == 30
+    monkeypatch.setattr(index, "WINDOW", 7)
+    monkeypatch.setattr(index, "FIRST_SPAN", 4)
+    newest = sorted(every, reverse=True)[:7]
+    assert sorted(pk for pk, _s in index.match(words=["水管", "漏水"], scope=scope, limit=100)) == sorted(newest)
+    # a word found nowhere in the newest span still finds the older matches
+    old = make_order(world, title="窗户裂缝", description="窗户")
+    for i in range(10):
+        make_order(world, title=f"门锁坏了 新{i}", description="门锁")
+    [(pk, _s)] = index.match(words=["窗户", "裂缝"], scope=scope, limit=100)
+    assert SearchEntry.objects.get(pk=pk).object_id == old.id
