@@ -34,13 +34,15 @@ def recordset(columns: dict[str, str]) -> str:
     return f"jsonb_to_recordset(%s::jsonb) AS r({', '.join(f'{c} {t}' for c, t in columns.items())})"
 
 
-def insert_rows(model: type[Model], rows: list[dict], *, returning: str = "id") -> list[tuple]:
+def insert_rows(model: type[Model], rows: list[dict], *, returning: str = "id", ignore_conflicts: bool = False
+                ) -> list[tuple]:
     """Insert `rows` (attribute name → value) into the model's table: one statement on PostgreSQL, one
     `executemany` on SQLite.
 
     A column a row does not give takes the field's default as the model would (a callable default is called per row,
     `auto_now`/`auto_now_add` take now). A key one row gives and another lacks is NULL in the other (give every
-    row the same keys). Returns the `returning` columns of each row, in no promised order.
+    row the same keys). Returns the `returning` columns of each row, in no promised order — or, with
+    `ignore_conflicts` (a row that breaks a unique constraint is skipped, as `bulk_create` does), nothing.
     """
     if not rows:
         return []
@@ -65,16 +67,17 @@ def insert_rows(model: type[Model], rows: list[dict], *, returning: str = "id") 
             item[f.column] = f.default()
         data.append(item)
     if connection.vendor == "sqlite":
-        return _insert_rows_sqlite(model, fields, constant, data, returning)
+        return _insert_rows_sqlite(model, fields, constant, data, returning, ignore_conflicts)
     types = {f.column: f.db_type(connection) for f in fields if f.column not in constant}
     fixed = [f for f in fields if f.column in constant]
     select = [*types, *(f"%s::{f.db_type(connection)}" for f in fixed)]
     sql = (f"INSERT INTO {model._meta.db_table} ({', '.join([*types, *(f.column for f in fixed)])}) "
-           f"SELECT {', '.join(select)} FROM {recordset(types)} RETURNING {returning}")
+           f"SELECT {', '.join(select)} FROM {recordset(types)} "
+           + ("ON CONFLICT DO NOTHING" if ignore_conflicts else f"RETURNING {returning}"))
     params = [f.get_db_prep_save(constant[f.column], connection) for f in fixed]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, dumps(data)])
-        return cursor.fetchall()
+        return [] if ignore_conflicts else cursor.fetchall()
 
 
 def _sqlite_value(field):
@@ -91,21 +94,49 @@ def _sqlite_value(field):
     return lambda v: field.get_db_prep_save(v, connection)
 
 
-def _insert_rows_sqlite(model, fields, constant: dict, data: list[dict], returning: str) -> list[tuple]:
+def _insert_rows_sqlite(model, fields, constant: dict, data: list[dict], returning: str, ignore_conflicts: bool
+                        ) -> list[tuple]:
     columns = [f.column for f in fields]
     adapt = [_sqlite_value(f) for f in fields]
     fixed = {f.column: f.get_db_prep_save(constant[f.column], connection) for f in fields if f.column in constant}
     tuples = [tuple(fixed[c] if c in fixed else (a(row.get(c)) if a else row.get(c)) for c, a in zip(
         columns, adapt, strict=True)) for row in data]
     table = model._meta.db_table
+    verb = "INSERT OR IGNORE" if ignore_conflicts else "INSERT"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+        cursor.executemany(f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
                            tuples)
+        if ignore_conflicts:
+            return []
         # this transaction holds SQLite's one write lock from its first insert: the newest rows are these
         cursor.execute("SELECT last_insert_rowid()")
         last = cursor.fetchone()[0]
         cursor.execute(f"SELECT {returning} FROM {table} WHERE id <= %s ORDER BY id DESC LIMIT %s", [last, len(data)])
         return cursor.fetchall()
+
+
+def update_rows(model: type[Model], rows: list[dict], fields: list[str]) -> None:
+    """Set `fields` (attribute names) of each row, found by its "id": one statement on PostgreSQL (the rows as one
+    JSON value), one `executemany` on SQLite. `bulk_update` writes a CASE per field with two parameters a row — for
+    500 rows of 13 fields, 13,000 placeholders for psycopg to convert in Python."""
+    if not rows:
+        return
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    chosen = [by_name[name] for name in fields]
+    table = model._meta.db_table
+    if connection.vendor == "sqlite":
+        adapt = [_sqlite_value(f) for f in chosen]
+        tuples = [(*((a(r[f.attname]) if a else r[f.attname]) for f, a in zip(chosen, adapt, strict=True)), r["id"])
+                  for r in rows]
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET {', '.join(f'{f.column} = %s' for f in chosen)} WHERE id = %s",
+                               tuples)
+        return
+    types = {"id": "bigint", **{f.column: f.db_type(connection) for f in chosen}}
+    data = [{"id": r["id"], **{f.column: r[f.attname] for f in chosen}} for r in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} AS t SET {', '.join(f'{f.column} = r.{f.column}' for f in chosen)} "
+                       f"FROM {recordset(types)} WHERE t.id = r.id", [dumps(data)])
 
 
 def among(column: str, values: list, *, text: bool = False) -> tuple[str, list]:

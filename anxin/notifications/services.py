@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from anxin.core import bulk
+from anxin.core.sqlplans import AmongText
 from anxin.notifications import transports
 from anxin.notifications.models import Channel, Notification, Preference, WebhookEndpoint
 
@@ -44,7 +46,7 @@ def _quiet_until(pref: Preference | None, now: datetime) -> datetime | None:
 def notify(
     *, recipients: list["User"], kind: str, subject: str, body: str = "", dedupe_key: str, url: str = "",
     urgent: bool = False, now: datetime | None = None,
-) -> list[Notification]:
+) -> int:
     """Write one in-app row plus one per preferred channel for each recipient (once per dedupe_key).
 
     Urgent notifications (emergencies) ignore quiet hours; others wait until the quiet hours end.
@@ -54,17 +56,21 @@ def notify(
                                "dedupe_key": dedupe_key, "url": url, "urgent": urgent}], now=now)
 
 
-def notify_many(*, items: list[dict], now: datetime | None = None) -> list[Notification]:
-    """Many `notify` decisions in one go: preferences read once, rows written with one SELECT + one INSERT."""
+def notify_many(*, items: list[dict], now: datetime | None = None) -> int:
+    """Many `notify` decisions in one go: preferences read once, rows written with one SELECT + one INSERT.
+
+    Returns how many rows were written (0: every decision had been made before)."""
     now = now or timezone.now()
     users = {r.id: r for item in items for r in item["recipients"] if r is not None and r.is_active}
     prefs = {p.user_id: p for p in Preference.objects.filter(user__in=list(users))}
     endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    # plain rows for core.bulk, not model instances: the SLA sweep writes thousands at once (issue 14)
     rows = []
     for item in items:
         kind, urgent, key = item["kind"], item.get("urgent", False), item["dedupe_key"]
         common = {"kind": kind, "subject": item["subject"][:200], "body": item.get("body", "")[:2000],
-                  "url": item.get("url", "")[:200], "is_urgent": urgent}
+                  "url": item.get("url", "")[:200], "is_urgent": urgent, "to_address": "", "attempts": 0,
+                  "claimed_at": None, "read_at": None, "last_error": ""}
         for user in {r.id: users[r.id] for r in item["recipients"] if r is not None and r.id in users}.values():
             pref = prefs.get(user.id)
             reachable = {Channel.EMAIL: bool(user.email), Channel.SMS: bool(user.phone),
@@ -75,18 +81,28 @@ def notify_many(*, items: list[dict], now: datetime | None = None) -> list[Notif
             wait_until = None if urgent else _quiet_until(pref, now)
             for channel in channels:
                 in_app = channel == Channel.IN_APP
-                rows.append(Notification(recipient=user, channel=channel, dedupe_key=f"{key[:130]}@u{user.id}",
-                                         state=Notification.State.SENT if in_app else Notification.State.PENDING,
-                                         sent_at=now if in_app else None,
-                                         next_attempt_at=None if in_app else (wait_until or now), **common))
+                rows.append({"recipient_id": user.id, "channel": str(channel),
+                             "dedupe_key": f"{key[:130]}@u{user.id}",
+                             "state": str(Notification.State.SENT if in_app else Notification.State.PENDING),
+                             "sent_at": now if in_app else None,
+                             "next_attempt_at": None if in_app else (wait_until or now), "request": {}, **common})
         first = next((r for r in item["recipients"] if r is not None), None)
         for endpoint in endpoints:
             if endpoint.kinds and kind not in [k.strip() for k in endpoint.kinds.split(",")]:
                 continue
-            rows.append(Notification(recipient=first, channel=Channel.WEBHOOK, next_attempt_at=now,
-                                     dedupe_key=f"{key}#wh{endpoint.pk}"[:150], request={"endpoint": endpoint.pk},
-                                     **common))
-    return _insert_once(rows)
+            rows.append({"recipient_id": first.id if first else None, "channel": str(Channel.WEBHOOK),
+                         "dedupe_key": f"{key}#wh{endpoint.pk}"[:150], "state": str(Notification.State.PENDING),
+                         "sent_at": None, "next_attempt_at": now, "request": {"endpoint": endpoint.pk}, **common})
+    if not rows:
+        return 0
+    # one SELECT and one INSERT, whatever the number of rows; the unique constraint settles races
+    keys = AmongText("dedupe_key", [r["dedupe_key"] for r in rows])
+    # the channels too: the unique index (channel, dedupe_key) serves the read
+    seen = set(Notification.objects.filter(keys, channel__in=sorted({r["channel"] for r in rows}))
+               .values_list("channel", "dedupe_key"))
+    fresh = [r for r in rows if (r["channel"], r["dedupe_key"]) not in seen]
+    bulk.insert_rows(Notification, fresh, ignore_conflicts=True)
+    return len(fresh)
 
 
 def _insert_once(rows: list[Notification]) -> list[Notification]:

@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.core import bulk
+from anxin.core.sqlplans import AmongIds
 from anxin.notifications import services as notifications
 from anxin.sla import selectors
 from anxin.sla.calendar import BusinessCalendar, CalendarError
@@ -122,11 +124,16 @@ def due_with_pauses(cal: BusinessCalendar, start: datetime, minutes: float,
 
 
 def clocks_sync(*, order: WorkOrder, cache: selectors.CalendarCache | None = None,
-                policies: list[SlaPolicy] | None = None) -> list[Clock]:
-    """Recompute the order's clocks from its timeline; keeps warning/breach/escalation facts already acted on."""
+                policies: list[SlaPolicy] | None = None, events: list[WorkOrderEvent] | None = None,
+                clocks: list[Clock] | None = None, pending: list[Clock] | None = None) -> list[Clock]:
+    """Recompute the order's clocks from its timeline; keeps warning/breach/escalation facts already acted on.
+
+    The sweep passes the order's relevant `events` and its `clocks` read for a whole batch, and a `pending` list
+    that collects the clocks to write (`clocks_write`) instead of saving each one."""
     cache = cache or selectors.CalendarCache()
-    events = list(order.events.filter(type__in=RELEVANT_EVENTS).order_by("created_at", "id"))
-    existing = {c.metric: c for c in order.clocks.all()}
+    if events is None:
+        events = list(order.events.filter(type__in=RELEVANT_EVENTS).order_by("created_at", "id"))
+    existing = {c.metric: c for c in (clocks if clocks is not None else order.clocks.all())}
     # the order's priority or type was changed by hand: its promises follow the policy that now matches
     reclassified = any(e.type == E.UPDATED and {"priority", "type"} & set(e.data) for e in events)
     result = []
@@ -176,9 +183,27 @@ def clocks_sync(*, order: WorkOrder, cache: selectors.CalendarCache | None = Non
             clock.state = Clock.State.BREACHED
         else:
             clock.state = Clock.State.RUNNING
-        clock.save()
+        if pending is None:
+            clock.save()
+        else:
+            pending.append(clock)
         result.append(clock)
     return result
+
+
+CLOCK_FIELDS = ["policy_id", "target_minutes", "started_at", "due_at", "warn_at", "remaining_minutes", "met_at",
+                "state", "warned_at", "breached_at", "escalation_level", "next_escalation_at", "error"]
+
+
+def clocks_write(clocks: list[Clock]) -> None:
+    """Write the clocks `clocks_sync` collected: the new ones in one insert, the others in one update.
+
+    A clock the order page started at the same moment (`clocks_ensure`) makes the insert fail: the sweep's
+    transaction rolls back and its next run syncs that order again, from the same timeline."""
+    rows = [{"id": c.pk, "work_order_id": c.work_order_id, "metric": c.metric,
+             **{name: getattr(c, name) for name in CLOCK_FIELDS}} for c in clocks]
+    bulk.insert_rows(Clock, [{k: v for k, v in r.items() if k != "id"} for r in rows if r["id"] is None])
+    bulk.update_rows(Clock, [r for r in rows if r["id"] is not None], CLOCK_FIELDS)
 
 
 def clocks_ensure(*, order: WorkOrder) -> tuple[list[Clock], bool]:
@@ -213,8 +238,20 @@ def sync_new_events(*, limit: int = 5000, lag: timedelta = timedelta(seconds=5))
             return 0
         order_ids = sorted({o for _i, o in rows})
         cache, policies = selectors.CalendarCache(), list(SlaPolicy.objects.filter(is_active=True))
-        for order in WorkOrder.objects.filter(id__in=order_ids).select_related("customer"):
-            clocks_sync(order=order, cache=cache, policies=policies)
+        # the batch's timelines and clocks in two reads, its clocks written in two statements: one order at a time
+        # was five statements an order (3 ms), and an hour of intake at 600 orders/s is two million of them
+        events: dict[int, list[WorkOrderEvent]] = {}
+        for event in WorkOrderEvent.objects.filter(AmongIds("work_order_id", order_ids), type__in=RELEVANT_EVENTS
+                                                   ).order_by("created_at", "id"):
+            events.setdefault(event.work_order_id, []).append(event)
+        clocks: dict[int, list[Clock]] = {}
+        for clock in Clock.objects.filter(AmongIds("work_order_id", order_ids)).select_related("policy"):
+            clocks.setdefault(clock.work_order_id, []).append(clock)
+        pending: list[Clock] = []
+        for order in WorkOrder.objects.filter(AmongIds("id", order_ids)).select_related("customer"):
+            clocks_sync(order=order, cache=cache, policies=policies, events=events.get(order.id, []),
+                        clocks=clocks.get(order.id, []), pending=pending)
+        clocks_write(pending)
         cursor.last_event_id = rows[-1][0]
         cursor.save(update_fields=["last_event_id", "updated_at"])
     return len(order_ids)

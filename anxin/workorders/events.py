@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from anxin.core.bulk import insert_rows
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
 
 E = WorkOrderEvent.Type
@@ -59,8 +60,11 @@ def sla_event(*, order: WorkOrder, type_: int, reason: str, data: dict) -> WorkO
 
 
 def sla_events_bulk(items: list[tuple[WorkOrder, int, str, dict]]) -> None:
-    WorkOrderEvent.objects.bulk_create(
-        [WorkOrderEvent(work_order=o, type=t, reason=r[:500], data=d) for o, t, r, d in items])
+    # plain rows through core.bulk: the sweep writes a batch of 500 at a time, and bulk_create's per-value
+    # preparation was a third of its time (issue 14)
+    insert_rows(WorkOrderEvent, [{"work_order_id": o.pk, "type": int(t), "actor_id": None, "from_status": "",
+                                  "to_status": "", "reason": r[:500], "body": "", "is_public": False, "data": d}
+                                 for o, t, r, d in items])
 
 
 def linked_to_incident_event(*, order: WorkOrder, actor, incident_id: str, area: str) -> WorkOrderEvent:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from anxin.core.bulk import among, insert_rows
+from anxin.core.bulk import among, insert_rows, update_rows
 from anxin.workorders.models import Priority, WorkOrder
 from anxin.workorders.states import Status
 
@@ -64,3 +64,21 @@ def test_among_finds_exactly_the_values(world):
         where, params = among("number", [orders[2].number, "不存在'\"", "x"], text=True)
         cursor.execute(f"SELECT id FROM {WorkOrder._meta.db_table} WHERE {where}", params)
         assert [r[0] for r in cursor.fetchall()] == [orders[2].pk]
+
+
+def test_update_rows_sets_only_the_named_fields_of_the_named_rows(world):
+    from anxin.workorders.services import workorder_create
+
+    orders = [workorder_create(actor=world.agent_a, type="consultation", channel="hotline", site=world.site_a,
+                               title=f"单{i}") for i in range(3)]
+    when = datetime(2025, 3, 1, 10, 0, 0, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
+    update_rows(WorkOrder, [{"id": orders[0].pk, "title": "改过", "resolved_at": when, "owner_id": world.agent_a.pk},
+                            {"id": orders[1].pk, "title": "也改过", "resolved_at": None, "owner_id": None}],
+                ["title", "resolved_at", "owner_id"])
+    got = {o.pk: o for o in WorkOrder.objects.filter(pk__in=[o.pk for o in orders])}
+    assert (got[orders[0].pk].title, got[orders[0].pk].resolved_at, got[orders[0].pk].owner_id) == (
+        "改过", when, world.agent_a.pk)
+    assert (got[orders[1].pk].title, got[orders[1].pk].resolved_at, got[orders[1].pk].owner_id) == ("也改过", None, None)
+    assert got[orders[2].pk].title == "单2"  # not named: untouched
+    assert got[orders[0].pk].number == orders[0].number  # fields not named keep their values
+    update_rows(WorkOrder, [], ["title"])  # nothing to do

@@ -248,3 +248,46 @@ def test_a_new_order_shows_its_clocks_at_once_or_says_none_applies(world, polici
     other = make_order(world)
     page = client.get(f"/sla/orders/{other.public_id}/clocks/").content.decode()
     assert "不适用服务承诺：没有与该工单的类型、优先级和客户等级匹配的有效 SLA 策略。" in page
+
+
+def _orders_with_history(world, n):
+    orders = []
+    with time_machine.travel(NOW, tick=False):
+        for i in range(n):
+            order = make_order(world)
+            if i % 3 == 1:  # answered: first response met
+                order = wo_services.workorder_transition(order=order, to=Status.ACCEPTED, actor=world.manager)
+            if i % 3 == 2:  # waiting for parts: the resolution clock paused
+                for to in (Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.WAITING_PARTS):
+                    order = wo_services.workorder_transition(order=order, to=to, actor=world.manager)
+            orders.append(order)
+    return orders
+
+
+def test_the_sweep_syncs_a_batch_in_a_constant_number_of_statements_and_as_one_by_one_would(world, policies):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def snapshot(orders):
+        return sorted(Clock.objects.filter(work_order__in=orders).values_list(
+            "work_order_id", "metric", "policy_id", "target_minutes", "started_at", "due_at", "warn_at",
+            "remaining_minutes", "met_at", "state"))
+
+    _sweep(NOW)  # the sweep's cursor row exists from here on
+    counts = []
+    for n in (3, 9):
+        orders = _orders_with_history(world, n)
+        with CaptureQueriesContext(connection) as queries:
+            _sweep(NOW + timedelta(minutes=10))
+        counts.append(len(queries))
+        assert {c.state for c in Clock.objects.filter(work_order__in=orders)} == {
+            Clock.State.RUNNING, Clock.State.MET, Clock.State.PAUSED}
+        # a later event updates the clocks the batch wrote (the update path, not only inserts)
+        with time_machine.travel(NOW + timedelta(minutes=20), tick=False):
+            wo_services.workorder_transition(order=orders[0], to=Status.ACCEPTED, actor=world.manager)
+        _sweep(NOW + timedelta(minutes=21))
+        batch = snapshot(orders)
+        for order in orders:
+            services.clocks_sync(order=order)  # one order at a time, each clock saved
+        assert snapshot(orders) == batch
+    assert counts[0] == counts[1]
