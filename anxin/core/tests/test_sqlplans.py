@@ -122,3 +122,15 @@ def test_among_ids_filters_by_a_list_of_ids_on_either_database():
     assert not OrgUnit.objects.filter(AmongIds("id", [])).exists()
     with pytest.raises(ValueError):
         AmongIds("id", ["1; DROP TABLE x"])  # integers only
+
+
+@pytest.mark.django_db
+def test_among_text_matches_whole_strings_only():
+    from anxin.accounts.models import OrgUnit
+    from anxin.core.sqlplans import AmongText
+
+    for code in ("T1", "T2", "T3"):
+        OrgUnit.objects.create(name=f"站点{code}", code=code, kind="site")
+    found = OrgUnit.objects.filter(AmongText("code", ["T1", "T3", "T%", "'); DROP TABLE x; --"]))
+    assert sorted(found.values_list("code", flat=True)) == ["T1", "T3"]  # no pattern, no injection
+    assert not OrgUnit.objects.filter(AmongText("code", [])).exists()
