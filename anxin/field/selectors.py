@@ -1,14 +1,15 @@
 """Readers for the field service. Each takes the viewer and applies the org scope (accounts.scope)."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from uuid import UUID
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import scope_filter, visible_unit_ids
 from anxin.core.errors import NotFound
-from anxin.core.sqlplans import InConstants
+from anxin.core.sqlplans import AmongIds, InConstants
 from anxin.field.models import (
     Appointment,
     Assignment,
@@ -67,6 +68,36 @@ def unassigned_for(*, user: User, site: OrgUnit, limit: int = 300) -> list[WorkO
         # an order without a field job raises on `order.field_job`: the template would catch it per row, slowly
         order.job_type = getattr(getattr(order, "field_job", None), "job_type", None)
     return orders
+
+
+@dataclass(slots=True)
+class WaitingRow:
+    """One line of the board's unassigned list and of its hand-assign choice (read as values, not models: the board
+    lists a hundred, twice)."""
+
+    public_id: UUID
+    number: str
+    title: str
+    is_emergency: bool
+    job_type: str | None  # its field job's type, None: no field job yet
+    customer: str  # name, "" without an archive record
+    district: str
+    window: tuple[datetime, datetime] | None  # the current appointment (at most one)
+
+
+WAITING_COLUMNS = ("id", "public_id", "number", "title", "is_emergency", "field_job__job_type__name", "customer__name",
+                   "customer__district")
+
+
+def waiting_rows(*, user: User, site: OrgUnit, limit: int) -> list[WaitingRow]:
+    """The board's first `limit` waiting orders (waiting_qs' order): two statements, whatever the limit."""
+    rows = list(waiting_qs(user=user, site=site).values_list(*WAITING_COLUMNS)[:limit])
+    windows = {order_id: (start, end) for order_id, start, end in Appointment.objects.filter(
+        AmongIds("work_order_id", [r[0] for r in rows]), is_current=True).values_list(
+        "work_order_id", "window_from", "window_to")}
+    return [WaitingRow(public_id=public_id, number=number, title=title, is_emergency=urgent, job_type=job_type,
+                       customer=name or "", district=district or "", window=windows.get(pk))
+            for pk, public_id, number, title, urgent, job_type, name, district in rows]
 
 
 @dataclass

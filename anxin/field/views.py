@@ -104,7 +104,7 @@ def board(request):
             except Http404:
                 messages.error(request, _("No such order."))
     rows = selectors.board_for(user=request.user, site=site, day=day)
-    unassigned = selectors.unassigned_for(user=request.user, site=site, limit=BOARD_WAITING + 1)
+    unassigned = selectors.waiting_rows(user=request.user, site=site, limit=BOARD_WAITING + 1)
     return render(request, "field/board.html", {
         "day": day, "site": site, "sites": sites, "rows": rows, "proposal": proposal,
         "unassigned": unassigned[:BOARD_WAITING], "more_waiting": len(unassigned) > BOARD_WAITING,
