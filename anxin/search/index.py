@@ -144,33 +144,42 @@ def _quoted(word: str) -> str:
 WINDOW = 500  # a query ranks at most the newest 500 entries that match it: bounded work on a million orders
 
 
-FIRST_SPAN = 2_000  # ids: the newest entries read first on PostgreSQL (several words)
+FIRST_SPAN = 2_000  # ids: the newest entries read first on PostgreSQL
+LAST_SPAN = 32_000  # ids: a span wider than this is not walked; every match is read through the GIN index instead
 
 
 def _pg_newest(cursor, *, query: str, where: str, params: list, spans: bool) -> list[tuple[int, float]]:
     """The newest WINDOW matches of a tsquery, ranked, read from the newest ids backwards.
 
-    PostgreSQL's GIN index yields every match of a common word (9,000 of 100,000 orders for 天花板 滴水), and each
-    one was read from the table to find the newest 500: 24 ms. Reading only the newest FIRST_SPAN ids first (a
-    BitmapAnd of the GIN and primary-key indexes) gives the same newest 500 when that span holds 500; when it holds
-    fewer, the next span is sized from the density just seen, and the last one is unbounded — so the result is
-    always exactly the newest WINDOW matches. Without `spans` (rare words: exact keys) it reads them all at once."""
-    newest = 0
+    Two ways to find them, and PostgreSQL's guess of a word's frequency (off by 6× for two common words) picks the
+    wrong one either way: the GIN index yields every match (93,000 at 1 M orders for 天花板 滴水: 30–40 ms before a
+    row is read), while walking the newest ids tests every row (an order number matching nothing walked all million
+    rows: 550 ms). So the choice is made here: the newest FIRST_SPAN ids are walked (the GIN index kept out: `IS
+    TRUE`); if they hold fewer than WINDOW matches, a span sized from the density seen; once a span would pass
+    LAST_SPAN, or the first held none, the word is rare enough (under ~2 %) to read all its matches through the GIN
+    index (`ORDER BY id + 0` keeps the walk out). Each step gives the same newest WINDOW — the result never
+    depends on the route. Without `spans` (exact keys, rare by nature) the GIN index is read at once."""
+    walk = ("SELECT id, ts_rank(vector, q) FROM (SELECT id, vector FROM search_searchentry "
+            f"WHERE (vector @@ CAST(%s AS tsquery)) IS TRUE AND id > %s AND {where} ORDER BY id DESC LIMIT %s) AS "
+            "newest, CAST(%s AS tsquery) AS q")
+    every = ("SELECT id, ts_rank(vector, q) FROM (SELECT id, vector FROM search_searchentry "
+             f"WHERE vector @@ CAST(%s AS tsquery) AND {where} ORDER BY id + 0 DESC LIMIT %s) AS newest, "
+             "CAST(%s AS tsquery) AS q")
+    span, newest = FIRST_SPAN, 0
     if spans:
         cursor.execute("SELECT max(id) FROM search_searchentry")
         newest = cursor.fetchone()[0] or 0
-    sql = (f"SELECT id, ts_rank(vector, q) FROM (SELECT id, vector FROM search_searchentry "
-           f"WHERE vector @@ CAST(%s AS tsquery) AND id > %s AND {where} ORDER BY id DESC LIMIT %s) AS newest, "
-           f"CAST(%s AS tsquery) AS q")
-    span = FIRST_SPAN
-    while True:
-        floor = newest - span if span < newest else 0
-        cursor.execute(sql, [query, floor, *params, WINDOW, query])
+    while spans and span <= LAST_SPAN:
+        cursor.execute(walk, [query, newest - span, *params, WINDOW, query])
         rows = cursor.fetchall()
-        if len(rows) >= WINDOW or floor == 0:
+        if len(rows) >= WINDOW or span >= newest:
             return rows
-        # the span that should hold WINDOW matches at the density seen, with a margin; nothing seen: all of it
-        span = int(span * WINDOW / len(rows) * 1.5) if rows else newest
+        if not rows:
+            break  # none in the newest 2,000: a rare word, read through the index
+        # the span that should hold WINDOW matches at the density seen, with a margin
+        span = min(max(int(span * WINDOW / len(rows) * 1.5), span * 2), newest * 2)
+    cursor.execute(every, [query, *params, WINDOW, query])
+    return cursor.fetchall()
 
 
 def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tuple[str, ...] = (), limit: int = 20,
@@ -209,9 +218,6 @@ def match(*, words: list[str], scope: Scope, any_word: bool = False, kinds: tupl
             if kind_words:
                 query += " & (" + " | ".join(lexeme(w) for w in kind_words) + ")"
             where = where.replace("site IN", "site_id IN").replace("owner =", "owner_id =")
-            # one word: PostgreSQL's statistics of the tsvector know how common it is, and it walks the newest ids
-            # itself when that is cheaper; for several words it multiplies their frequencies and often reads every
-            # match (25 ms for 厨房 漏水 at 1 M, 4 ms read newest first)
-            rows = _pg_newest(cursor, query=query, where=where, params=params, spans=len(words) > 1 and not rare)
+            rows = _pg_newest(cursor, query=query, where=where, params=params, spans=not rare)
     rows.sort(key=lambda r: (-r[1], -r[0]))
     return rows[:limit]
