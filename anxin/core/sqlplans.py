@@ -40,77 +40,78 @@ def custom_plans():
                 cursor.execute("SELECT set_config('plan_cache_mode', %s, true)", [before])
 
 
-class InConstants(Expression):
+class _OnColumn(Expression):
+    """A condition on one column, usable in `filter()`."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, field: str):
+        super().__init__()
+        self.column = F(field)
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+
+class InConstants(_OnColumn):
     """`field IN ('a', 'b')` with the values written into the SQL, for a filter that must match a partial index.
 
     Django sends an `__in` list as bound parameters, and SQLite does not use a partial index whose WHERE lists
     constants for a query whose list is parameters (3.40, measured: it searched another index and sorted). Only for
     code constants — choice values — never for input: anything but [a-z0-9_] is refused."""
 
-    conditional = True
-    output_field = BooleanField()
-
     def __init__(self, field: str, values):
-        super().__init__()
+        super().__init__(field)
         self.values = tuple(str(v) for v in values)
         if not self.values or not all(_CONSTANT.fullmatch(v) for v in self.values):
             raise ValueError(f"not constants: {self.values!r}")
-        self.column = F(field)
-
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.column)
         return f"{sql} IN ({', '.join(repr(v) for v in self.values)})", params
 
 
-class AmongIds(Expression):
+class AmongIds(_OnColumn):
     """`field IN (ids…)` for a few hundred integer ids; on PostgreSQL one array parameter (`= ANY(%s::bigint[])`).
 
     Django writes a placeholder per id, and psycopg converts a query that long in Python on every call (too long for
     its cache): 0.8 ms for 200 ids, three times on the queue with a text filter. The ids must be integers."""
 
-    conditional = True
-    output_field = BooleanField()
-
     def __init__(self, field: str, ids):
-        super().__init__()
-        self.ids = [int(i) for i in ids]
-        self.column = F(field)
+        super().__init__(field)
+        self.values = self._values(ids)
 
-    def get_source_expressions(self):
-        return [self.column]
+    @staticmethod
+    def _values(values) -> list:
+        return [int(v) for v in values]
 
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
+    @staticmethod
+    def _postgresql(sql: str, values: list) -> tuple[str, str]:
+        return f"{sql} = ANY(%s::bigint[])", "{" + ",".join(map(str, values)) + "}"
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.column)
-        if not self.ids:
+        if not self.values:
             return "1 = 0", []
         if connection.vendor == "postgresql":
-            return f"{sql} = ANY(%s::bigint[])", [*params, "{" + ",".join(map(str, self.ids)) + "}"]
-        return f"{sql} IN ({', '.join(['%s'] * len(self.ids))})", [*params, *self.ids]
+            condition, value = self._postgresql(sql, self.values)
+            return condition, [*params, value]
+        return f"{sql} IN ({', '.join(['%s'] * len(self.values))})", [*params, *self.values]
 
 
 class AmongText(AmongIds):
     """`field IN (strings…)` for thousands of strings; on PostgreSQL one JSON parameter (psycopg would adapt a list
     element by element, or convert a placeholder per string, in Python)."""
 
-    def __init__(self, field: str, values):
-        Expression.__init__(self)
-        self.ids = [str(v) for v in values]
-        self.column = F(field)
+    @staticmethod
+    def _values(values) -> list:
+        return [str(v) for v in values]
 
-    def as_sql(self, compiler, connection):
-        sql, params = compiler.compile(self.column)
-        if not self.ids:
-            return "1 = 0", []
-        if connection.vendor == "postgresql":
-            return (f"{sql} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
-                    [*params, json.dumps(self.ids, ensure_ascii=False)])
-        return f"{sql} IN ({', '.join(['%s'] * len(self.ids))})", [*params, *self.ids]
+    @staticmethod
+    def _postgresql(sql: str, values: list) -> tuple[str, str]:
+        return (f"{sql} = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
+                json.dumps(values, ensure_ascii=False))
