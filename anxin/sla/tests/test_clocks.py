@@ -291,3 +291,33 @@ def test_the_sweep_syncs_a_batch_in_a_constant_number_of_statements_and_as_one_b
             services.clocks_sync(order=order)  # one order at a time, each clock saved
         assert snapshot(orders) == batch
     assert counts[0] == counts[1]
+
+
+def test_warning_breach_and_escalation_acts_take_a_constant_number_of_statements(world, policies):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from anxin.workorders.models import WorkOrder
+
+    SlaPolicy.objects.filter(metric=Metric.RESOLUTION).delete()  # one clock an order: the first response's
+    owners = [world.agent_a, world.dispatcher_a, world.tech_a, world.tech_a2, world.manager, policies]
+    counts = []
+    for n, start in ((2, NOW), (6, NOW + timedelta(days=7))):
+        with time_machine.travel(start, tick=False):
+            orders = [make_order(world) for _ in range(n)]
+        for order, owner in zip(orders, owners, strict=False):  # each order its own owner: each one is told
+            WorkOrder.objects.filter(pk=order.pk).update(owner=owner)  # lint: allow-write (fixture)
+        _sweep(start)
+        for minutes, act in ((25, "warned"), (31, "breached"), (95, "escalated")):
+            with CaptureQueriesContext(connection) as queries:
+                assert _sweep(start + timedelta(minutes=minutes))[act] == n
+            counts.append((act, len(queries)))
+        # each act told the right people once, with what the page and the timeline show
+        assert Notification.objects.filter(channel="inapp", kind="sla_escalation",
+                                           subject__startswith=orders[0].number).count() == 1
+        assert WorkOrderEvent.objects.filter(work_order__in=orders, type=WorkOrderEvent.Type.ESCALATED).count() == n
+        with time_machine.travel(start + timedelta(minutes=100), tick=False):
+            for order in orders:  # answered at last: these clocks are met and stop escalating
+                wo_services.workorder_transition(order=order, to=Status.ACCEPTED, actor=world.manager)
+        _sweep(start + timedelta(minutes=100))
+    assert counts[:3] == counts[3:], counts
