@@ -279,7 +279,7 @@ def _act_batch(ids: list[int], *, claim: dict, update_for, event_type: int, kind
     Runs in one transaction: the locked re-read (PostgreSQL row locks; SQLite's write lock is taken at
     BEGIN) plus `claim` make a clock acted on at most once, and a crash undoes the whole batch.
     """
-    clocks = list(Clock.objects.select_for_update(of=("self",)).filter(pk__in=ids, **claim)
+    clocks = list(Clock.objects.select_for_update(of=("self",)).filter(AmongIds("id", ids), **claim)
                   .select_related("work_order", "work_order__owner", "work_order__taken_by", "policy")
                   .only(*ACT_COLUMNS))
     groups: dict[tuple, list[int]] = {}
@@ -304,14 +304,15 @@ def _act_batch(ids: list[int], *, claim: dict, update_for, event_type: int, kind
                         "body": order.title, "url": _order_url(order), "urgent": order.is_emergency,
                         "dedupe_key": f"sla:{clock.pk}:{clock.started_at.timestamp():.0f}:{kind}:{level}"})
     for update, pks in groups.items():
-        Clock.objects.filter(pk__in=pks).update(**dict(update))
+        Clock.objects.filter(AmongIds("id", pks)).update(**dict(update))
     wo_services.workorder_record_sla_events(items=events)
     notifications.notify_many(items=notices, now=now)
     return len(events)
 
 
 def _run(queryset, limit: int, **act) -> int:
-    ids = list(queryset.values_list("id", flat=True)[:limit])
+    # in id order: Clock's default ordering is by order (a join to every work order: 0.3 s a pass at 1 M)
+    ids = list(queryset.order_by("id").values_list("id", flat=True)[:limit])
     done = 0
     for start in range(0, len(ids), BATCH):
         with transaction.atomic():
