@@ -5,6 +5,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from anxin.accounts.models import User
+from anxin.core.choices import remembered
 from anxin.core.errors import NotFound
 from anxin.knowledge.models import Article, ArticleAttachment, ArticleVersion, Audience, KnowledgeCategory
 
@@ -81,9 +82,11 @@ def scripts_for(*, user: User, situations: list[str], limit: int = 6) -> list[Ar
     if not can_read_knowledge(user) or not situations:
         return []
     rank = {s: i for i, s in enumerate(situations)}
-    found = list(Article.objects.filter(audience=Audience.SCRIPT, live__isnull=False, situation__in=situations)
-                 .select_related("live"))
-    found.sort(key=lambda a: (rank[a.situation], a.live.title))
+    # the published scripts are a few dozen, read on every keystroke of the call screen (suggestions): kept in the
+    # process for a minute like the portal's choices; publishing clears this process's copy at once
+    published = remembered("knowledge.scripts", lambda: Article.objects.filter(
+        audience=Audience.SCRIPT, live__isnull=False).select_related("live"), models=(Article, ArticleVersion))
+    found = sorted((a for a in published if a.situation in rank), key=lambda a: (rank[a.situation], a.live.title))
     return found[:limit]
 
 
