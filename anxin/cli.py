@@ -545,7 +545,7 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--seconds", type=int, default=15, help="seconds of load per page")
         p.add_argument("--var-dir", default=None)
         extra = {}
-        if name == "bench-reports":
+        if name in ("bench-reports", "bench-search"):
             p.add_argument("--again", action="store_true",
                            help="the var dir (or DATABASE_URL) holds this bench's data already: migrate, then the "
                                 "HTTP half only (to measure a change on the same million orders)")

@@ -163,3 +163,23 @@ def test_not_found_and_forbidden_pages_answer_in_chinese(world, client_for):
     assert missing.status_code == 404 and "未找到" in missing.content.decode()
     refused = client_for(world.tech_a).get("/intake/call/")
     assert refused.status_code == 403 and "无权操作" in refused.content.decode()
+
+
+def test_no_message_is_marked_inside_an_f_string():
+    """makemessages (xgettext) does not read a gettext call inside an f-string: its message silently leaves the
+    catalogue and the page shows English (it happened to the board's 没有待派的工单 and the search's 精确匹配)."""
+    import io
+    import re
+    import tokenize
+    from pathlib import Path
+
+    marked = re.compile(r"\{[^{}]*\b(gettext|gettext_lazy|ngettext|pgettext|_)\(")
+    found = []
+    for path in Path(__file__).resolve().parent.parent.joinpath("anxin").rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            prefix = re.match(r"[a-zA-Z]*", token.string).group(0).lower()
+            if token.type == tokenize.STRING and "f" in prefix and marked.search(token.string):
+                found.append(f"{path.name}:{token.start[0]}")
+    assert not found, found

@@ -52,6 +52,12 @@ class PortalErrorCode:
 
 Throttled = RateLimited  # the portal's name for it
 
+
+def _agreed_online(customer) -> str:
+    """Who agreed to the slot, as the timeline shows it: "王芳（在线）"."""
+    online = _("online")  # outside the f-string: makemessages does not read a call inside one
+    return f"{customer.name}（{online}）"[:50]
+
 def _throttle(scope: str, key: str, limit: int, window: timedelta, now: datetime | None = None) -> None:
     wait = throttle.hit(scope, key, limit=limit, window=window, now=now)
     if wait is not None:
@@ -196,7 +202,7 @@ def repair_file(*, phone: str, category: Category, description: str, customer_id
             return order
         if window:
             appointments.appointment_set(order=order, actor=actor, window_from=window[0], window_to=window[1],
-                                         agreed_with=f"{customer.name}（{_('online')}）"[:50])
+                                         agreed_with=_agreed_online(customer))
         else:
             jobs.field_job_ensure(order)
         order.photos_not_saved = attachments.attachments_add_keeping_order(order=order, actor=actor, checked=photos,
@@ -245,7 +251,7 @@ def order_reschedule(*, phone: str, order: WorkOrder, slot_key: str) -> Appointm
         if not slots.slot_is_free(site=order.site, job_type=job.job_type, window=window):
             raise _slot_taken(order.site, job.job_type)
         return appointments.appointment_set(order=order, actor=portal_actor(), window_from=window[0], window_to=window[1],
-                                            agreed_with=f"{customer.name}（{_('online')}）"[:50],
+                                            agreed_with=_agreed_online(customer),
                                             reason=_("Moved by the customer online") if current else "")
 
 

@@ -81,7 +81,7 @@ def orders(ids):
         name = row["name"] or ""
         if name:
             keys.append(name_key(name))
-        for phone in sorted((row["phones"] or "").split(",")) if row["phones"] else ():
+        for phone in sorted(row["phones"].split(",")) if row["phones"] else ():
             keys += phone_keys(phone)
         city = "" if row["city"] == row["province"] else row["city"]
         address = "".join(filter(None, [row["province"], city, row["district"], row["street"], row["house"],

@@ -140,10 +140,10 @@ def search(*, user: User | None, query: str, kinds: tuple[str, ...] = (), limit:
         return (not exact, owner_first, -score)
 
     order = sorted((pk for pk in ranked if pk in entries), key=rank)[:limit]  # ties: in the order found (newest)
-    return [Hit(kind=e.kind, title=e.title, snippet=highlight(e.text, words), url=e.url, exact=ranked[pk][0],
-                score=ranked[pk][1], object_id=e.object_id, audience=e.audience,
+    return [Hit(kind=e.kind, title=e.title, snippet=highlight(e.text, words), url=e.url, exact=ranked[e.pk][0],
+                score=ranked[e.pk][1], object_id=e.object_id, audience=e.audience,
                 title_html=highlight(e.title, words, width=200))
-            for pk in order if (e := entries[pk])]
+            for e in (entries[pk] for pk in order)]
 
 
 def matching_ids(*, user: User, query: str, kind: str, limit: int = 1000) -> list[int]:

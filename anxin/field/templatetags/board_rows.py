@@ -18,10 +18,13 @@ _ZERO = str(UUID(int=0))
 
 @register.simple_tag
 def board_waiting_rows(rows) -> str:
+    # the messages outside the f-strings: makemessages (xgettext) does not read calls inside them
     if not rows:
-        return mark_safe(f'<tr><td colspan="5" class="muted">{escape(gettext("Nothing waiting."))}</td></tr>')
+        nothing = escape(gettext("Nothing waiting."))
+        return mark_safe(f'<tr><td colspan="5" class="muted">{nothing}</td></tr>')
     panel = reverse("field:panel", args=[_ZERO])
-    urgent = f' <span class="badge urgent">{escape(gettext("Emergency"))}</span>'
+    emergency = escape(gettext("Emergency"))
+    urgent = f' <span class="badge urgent">{emergency}</span>'
     out = []
     for o in rows:
         window = "—"

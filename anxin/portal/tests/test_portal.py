@@ -132,7 +132,9 @@ def test_filing_with_photo_and_slot_makes_one_scheduled_order(client, world, fw,
     assert response.status_code == 302
     order = WorkOrder.objects.get(channel="web")
     assert order.customer == world.customer_a and order.status == Status.SCHEDULED and order.type == "repair"
-    assert Appointment.objects.get(work_order=order, is_current=True).window_from == slots.slot_from_key(slot_key)[0]
+    booked = Appointment.objects.get(work_order=order, is_current=True)
+    assert booked.window_from == slots.slot_from_key(slot_key)[0]
+    assert booked.agreed_with == "王芳（在线）"  # the desk reads who agreed, in Chinese
     assert Attachment.objects.filter(work_order=order, is_public=True).count() == 1
     page = client.get(response["Location"]).content.decode()
     assert order.number in page and "已预约" in page and 'id="visit-window"' in page

@@ -16,7 +16,8 @@ def search_hits(hits) -> str:
         return mark_safe('<ol class="hits" id="hits"><li class="muted" id="no-hits">' + escape(gettext(
             "Nothing found. Try fewer or other words, a phone number, its last four digits or an order number."))
             + "</li></ol>")
-    exact = f' <span class="badge p3">{escape(gettext("exact match"))}</span>'
+    label = escape(gettext("exact match"))  # outside the f-string: makemessages does not read calls inside one
+    exact = f' <span class="badge p3">{label}</span>'
     out = ['<ol class="hits" id="hits">']
     for h in hits:  # title_html and snippet are escaped by search.selectors.highlight
         out.append(f'<li class="card hit"><a href="{escape(str(h.url))}"><strong>{h.title_html}</strong></a>\n'

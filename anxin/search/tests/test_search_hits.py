@@ -35,3 +35,5 @@ def test_hits_in_python_match_the_template(language):
         for hits in (_hits(), []):
             assert search_hits(hits) + "\n" == HITS_TEMPLATE.render(Context({"hits": hits}))
     assert "&lt;script&gt;" in search_hits(_hits()) and "<script>" not in search_hits(_hits())
+    with translation.override("zh-hans"):  # both sides read the catalogue: the badge must be in it
+        assert "精确匹配" in search_hits(_hits())
