@@ -45,7 +45,9 @@ def _segmenter():
             if "segmenter" not in _state:
                 import rjieba
 
-                segmenter = rjieba.Jieba()
+                # importing rjieba builds its module-level Jieba (the whole dictionary, about 24 MiB); a second
+                # Jieba() would hold a second copy in every worker, so the module's own instance is the one used
+                segmenter = getattr(rjieba, "_DEFAULT_JIEBA", None) or rjieba.Jieba()
                 for word in DOMAIN_TERMS:
                     segmenter.add_word(word, TERM_FREQ, None)
                 _state["terms"] = set(DOMAIN_TERMS)

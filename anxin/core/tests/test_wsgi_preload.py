@@ -10,6 +10,8 @@ from anxin.core import text
 opened = [c.alias for c in connections.all(initialized_only=True) if c.connection is not None]
 assert not opened, opened  # a connection made before the fork would be shared by every worker
 assert "segmenter" in text._state and "t2s" in text._state  # built once, shared by the workers
+import rjieba
+assert text._state["segmenter"] is rjieba._DEFAULT_JIEBA  # importing rjieba builds one dictionary: not a second
 print("ok")
 """
 
