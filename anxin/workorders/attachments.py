@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
 
 from anxin.accounts.models import User
 from anxin.audit.services import audit_record
@@ -43,6 +42,8 @@ def sniff(head: bytes) -> str | None:
 
 def _clean_image(data: bytes, content_type: str) -> bytes:
     """Re-encode without EXIF, no larger than ATTACHMENT_MAX_SIDE; memory bounded before anything is decoded."""
+    from PIL import Image  # loaded on the first upload, not in every worker at start (issue 14)
+
     Image.MAX_IMAGE_PIXELS = settings.ATTACHMENT_MAX_PIXELS
     side = settings.ATTACHMENT_MAX_SIDE
     try:

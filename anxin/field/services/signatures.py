@@ -8,7 +8,6 @@ import io
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from anxin.accounts.models import User
 from anxin.core.errors import DomainError
@@ -29,6 +28,8 @@ def _signature_png(data_url: str) -> bytes:
         raise invalid(_("The signature could not be read; ask the customer to sign again."), "signature") from exc
     if len(raw) > settings.SIGNATURE_MAX_BYTES or not raw.startswith(b"\x89PNG\r\n\x1a\n"):
         raise invalid(_("The signature could not be read; ask the customer to sign again."), "signature")
+    from PIL import Image  # loaded on the first signature, not in every worker at start
+
     try:
         with Image.open(io.BytesIO(raw)) as image:
             if image.width * image.height > 4_000_000:
