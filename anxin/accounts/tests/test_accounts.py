@@ -191,6 +191,29 @@ def test_the_signed_in_user_comes_with_their_org_unit(world, django_assert_num_q
     assert ModelBackend().get_user(world.agent_a.pk) is None  # a deactivated account is signed out
 
 
+def test_a_users_permissions_are_djangos_own_read_in_one_statement(world, django_assert_num_queries):
+    """Own, group and superuser permissions as Django's ModelBackend reads them; revoking one shows at once."""
+    from django.contrib.auth.backends import ModelBackend as DjangoBackend
+    from django.contrib.auth.models import Group, Permission
+
+    from anxin.accounts.backends import ModelBackend
+    from anxin.accounts.models import User
+
+    extra = Group.objects.create(name="extra")
+    extra.permissions.add(Permission.objects.get(codename="export_workorders"))
+    world.agent_a.groups.add(extra)
+    world.agent_a.user_permissions.add(Permission.objects.get(codename="view_auditlog"))
+    User.objects.filter(pk=world.manager.pk).update(is_superuser=True)
+    for user in User.objects.all():
+        mine = ModelBackend().get_all_permissions(user)
+        assert mine == DjangoBackend().get_all_permissions(User.objects.get(pk=user.pk)), user.username
+    agent = User.objects.get(pk=world.agent_a.pk)
+    with django_assert_num_queries(1):
+        assert {"workorders.export_workorders", "audit.view_auditlog"} <= ModelBackend().get_all_permissions(agent)
+    world.agent_a.groups.remove(extra)
+    assert "workorders.export_workorders" not in ModelBackend().get_all_permissions(User.objects.get(pk=agent.pk))
+
+
 def test_the_staff_list_is_the_active_staff_of_the_visible_units(world):
     from anxin.accounts.models import User
     from anxin.accounts.scope import visible_unit_ids
