@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from anxin.core.bulk import insert_rows
+from anxin.core.bulk import insert_one, insert_rows
 from anxin.workorders.models import WorkOrder, WorkOrderEvent
 
 E = WorkOrderEvent.Type
 
 
 def _event(order: WorkOrder, type_: int, actor, **fields: Any) -> WorkOrderEvent:
-    return WorkOrderEvent.objects.create(work_order=order, type=type_, actor=actor, **fields)
+    return insert_one(WorkOrderEvent(work_order=order, type=type_, actor=actor, **fields))
 
 
 def created_event(*, order: WorkOrder, actor) -> WorkOrderEvent:

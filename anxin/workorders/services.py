@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.accounts.models import OrgUnit, User
 from anxin.accounts.scope import can_see_unit
 from anxin.audit.services import audit_record
+from anxin.core.bulk import insert_one
 from anxin.core.errors import DomainError, NotFound, PermissionDeniedError, domain_error_from
 from anxin.core.phone import normalize_phone
 from anxin.core.signals import changed
@@ -191,7 +192,7 @@ def _build(*, actor, type, channel, site, title, customer, description, category
 def _insert(order: WorkOrder, *, actor: User) -> None:
     """The writes of a create, inside the caller's transaction: number, row, timeline, audit."""
     order.number = next_number(order.received_at)
-    order.save(force_insert=True)
+    insert_one(order)
     events.created_event(order=order, actor=actor)
     if order.owner is not None:
         events.owner_assigned_event(order=order, actor=actor, old_owner=None, new_owner=order.owner)

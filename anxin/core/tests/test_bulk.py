@@ -1,7 +1,7 @@
 """The bulk paths' plain SQL (`core.bulk`): rows written from one JSON value (PostgreSQL) or by `executemany`
 (SQLite) equal what the ORM would write, and read back by the ORM the same way."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -82,3 +82,58 @@ def test_update_rows_sets_only_the_named_fields_of_the_named_rows(world):
     assert got[orders[2].pk].title == "单2"  # not named: untouched
     assert got[orders[0].pk].number == orders[0].number  # fields not named keep their values
     update_rows(WorkOrder, [], ["title"])  # nothing to do
+
+
+def _row(model, pk):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {model._meta.db_table} WHERE id = %s", [pk])
+        return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+
+
+def test_insert_one_stores_the_row_save_would_store(world):
+    from django.forms.models import model_to_dict
+
+    from anxin.core.bulk import insert_one
+    from anxin.workorders.models import WorkOrderEvent
+
+    def order(number):
+        return WorkOrder(type="repair", channel="hotline", site=world.site_a, title="厨房漏水", customer=world.customer_a,
+                         description="楼下滴水", priority=Priority.HIGH, taken_by=world.agent_a, owner=world.tech_a,
+                         status=Status.NEW, number=number, received_at=datetime(2026, 2, 17, 9, 30, 0, 123456,
+                                                                                 tzinfo=ZoneInfo("Asia/Shanghai")))
+
+    saved, fast = order("GD1"), order("GD2")
+    saved.save(force_insert=True)
+    assert insert_one(fast) is fast and fast.pk and not fast._state.adding and fast.created_at is not None
+    a, b = _row(WorkOrder, saved.pk), _row(WorkOrder, fast.pk)
+    differ = {k for k in a if a[k] != b[k]}
+    assert differ == {"id", "public_id", "number", "created_at", "updated_at"}
+    assert model_to_dict(WorkOrder.objects.get(pk=fast.pk), exclude=["id"]) | {"number": "GD1"} == \
+        model_to_dict(fast, exclude=["id"]) | {"number": "GD1"}
+    event = insert_one(WorkOrderEvent(work_order=fast, type=WorkOrderEvent.Type.CREATED, actor=world.agent_a,
+                                      data={"渠道": "hotline"}))
+    assert WorkOrderEvent.objects.get(pk=event.pk).data == {"渠道": "hotline"}
+
+
+def test_insert_one_refuses_an_unsaved_related_object_and_honours_save_signals(world):
+    import pytest
+    from django.db.models.signals import post_save
+
+    from anxin.core.bulk import insert_one
+    from anxin.customers.models import Customer
+
+    with pytest.raises(ValueError):
+        insert_one(WorkOrder(type="repair", channel="hotline", site=world.site_a, title="x", number="GD3",
+                             customer=Customer(name="未保存", site=world.site_a), received_at=datetime.now(UTC)))
+    seen = []
+
+    def receiver(sender, instance, created, **kwargs):
+        seen.append((instance.number, created))
+
+    post_save.connect(receiver, sender=WorkOrder)
+    try:
+        insert_one(WorkOrder(type="repair", channel="hotline", site=world.site_a, title="x", number="GD4",
+                             received_at=datetime.now(UTC)))
+    finally:
+        post_save.disconnect(receiver, sender=WorkOrder)
+    assert seen == [("GD4", True)]  # a model with save signals is saved the ORM's way
