@@ -2,6 +2,7 @@ from django.db.models import Q, QuerySet
 
 from anxin.accounts.models import ApiToken, LanguageSkill, OnDuty, OrgUnit, User
 from anxin.accounts.scope import path_of, visible_unit_ids, visible_units
+from anxin.core.choices import remembered
 from anxin.core.compiled import AN_ID, CompiledRead
 from anxin.core.errors import NotFound
 
@@ -36,6 +37,16 @@ def staff_list_for(*, user: User) -> list[User]:
     if user.is_superuser:
         return _all_staff()
     return _staff_below(user.org_unit_id) if user.org_unit_id is not None else []
+
+
+def staff_shown_to(*, user: User) -> list[User]:
+    """`staff_list_for` as the queue's owner filter and its assign list show it, kept in the process for a minute
+    (core.choices.remembered: a save of a user or unit here clears it) — read on every view of the queue. Only for
+    what is shown: a submitted name is looked up again by `staff_get_for`."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return remembered(f"staff:{user.is_superuser}:{user.org_unit_id}", lambda: staff_list_for(user=user),
+                      models=(User, OrgUnit))
 
 
 def members_of(*, users: list[User], roles: list[str]) -> set[int]:

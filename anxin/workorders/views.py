@@ -109,7 +109,7 @@ def queue(request):
 def _queue(request):
     """The filter form and the filtered queryset, shared by the queue page and its export."""
     user = request.user
-    sites, staff = account_selectors.site_list_for(user=user), account_selectors.staff_list_for(user=user)
+    sites, staff = account_selectors.site_list_for(user=user), account_selectors.staff_shown_to(user=user)
     form = QueueFilterForm(request.GET or None, sites=sites, staff=staff)
     qs = selectors.workorder_list_for_queue(user=user, filters=_filters_from(form, sites=sites, staff=staff, user=user))
     return form, qs, staff
