@@ -230,6 +230,22 @@ def test_the_staff_list_is_the_active_staff_of_the_visible_units(world):
     assert world.agent_b not in staff_list_for(user=world.manager) and len(staff_list_for(user=root)) > 3
 
 
+def test_the_staff_the_queue_shows_are_kept_a_minute_and_a_change_here_shows_at_once(world,
+                                                                                      django_assert_num_queries):
+    from anxin.accounts.selectors import staff_list_for, staff_shown_to
+
+    shown = staff_shown_to(user=world.agent_a)
+    assert [u.username for u in shown] == [u.username for u in staff_list_for(user=world.agent_a)]
+    assert world.tech_a.username in {u.username for u in shown}
+    assert world.agent_b.username not in {u.username for u in shown}  # another site's staff: never
+    with django_assert_num_queries(0):
+        staff_shown_to(user=world.dispatcher_a)  # same unit: the same list, no query
+    world.tech_a.is_active = False
+    world.tech_a.save(update_fields=["is_active"])
+    assert world.tech_a.username not in {u.username for u in staff_shown_to(user=world.agent_a)}
+    assert staff_shown_to(user=world.agent_b) != shown  # kept per unit
+
+
 def test_an_expired_or_ended_session_signs_out(world, client):
     """The session read is compiled once per process (accounts/sessions.py): expiry and logout still end it."""
     from datetime import timedelta
