@@ -1,8 +1,8 @@
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from anxin.core.compiled import AN_ID, CompiledRead
 from anxin.notifications.models import Channel, Notification, Preference
 
 if TYPE_CHECKING:  # notifications sit below accounts: the user model is only a type here
@@ -14,14 +14,17 @@ def inbox_for(*, user: "User", limit: int = 100) -> list[Notification]:
 
 
 UNREAD_SHOWN = 99  # the header says "99+" past this: counting further is work nobody reads
-# every staff page shows the count: compiled once per process (core.compiled), read by `notification_inbox`
-_unread_of = CompiledRead(lambda user_id: Notification.objects.filter(
-    recipient_id=user_id, channel=Channel.IN_APP, read_at__isnull=True).order_by().only("id")[:UNREAD_SHOWN + 1], AN_ID)
+# every staff page shows the count: one plain statement counting at most UNREAD_SHOWN + 1 rows (reading them as
+# instances, even of the id alone, was 100 objects a page for a busy agent — a tenth of the queue's CPU on PostgreSQL)
+_UNREAD = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {Notification._meta.db_table} WHERE recipient_id = %s "
+           f"AND channel = %s AND read_at IS NULL LIMIT {UNREAD_SHOWN + 1}) AS unread")
 
 
 def unread_count(*, user: "User") -> int:
     """The user's unread in-app notifications, at most UNREAD_SHOWN + 1."""
-    return len(_unread_of(user.pk))
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD, [user.pk, Channel.IN_APP.value])
+        return cursor.fetchone()[0]
 
 
 def preference_for(*, user: "User") -> Preference | None:
