@@ -176,7 +176,7 @@ else:
                 "timeout": 20,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    " PRAGMA busy_timeout=20000; PRAGMA cache_size=-16000;"
+                    f" PRAGMA busy_timeout=20000; PRAGMA cache_size=-{envint('ANXIN_SQLITE_CACHE_MB', 16) * 1000};"
                 ),
             },
             # Keep the connection across requests: opening one runs the PRAGMAs above every time.
