@@ -71,7 +71,10 @@ def orders(ids):
     order's entry is built on every create, so it must cost little next to the create itself."""
     from django.db import connection
 
-    where, params = among("o.id", list(ids))
+    ids = list(ids)
+    # one order (every create and edit): `= %s`, whose prepared plan PostgreSQL keeps; for `= ANY(array)` it kept
+    # planning the five-table read again on each run (0.9 ms of planning for 0.14 ms of work)
+    where, params = ("o.id = %s", ids) if len(ids) == 1 else among("o.id", ids)
     with connection.cursor() as cursor:
         cursor.execute(_order_sql(where), params)
         rows = [dict(zip(ORDER_COLUMNS, r, strict=True)) for r in cursor.fetchall()]
