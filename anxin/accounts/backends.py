@@ -17,6 +17,7 @@ def _permissions_sql() -> tuple[str, str]:
     user_perms = UserModel.user_permissions.through._meta
     user_groups = UserModel.groups.through._meta
     group_perms = Permission.group_set.through._meta
+
     def column(meta, name):
         return meta.get_field(name).column
 
