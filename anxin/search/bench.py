@@ -110,6 +110,7 @@ def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
 
     from anxin.accounts.models import OrgUnit, User
     from anxin.devtools.demo import load_demo
+    from anxin.search import index
     from anxin.search.models import SearchEntry
     from anxin.search.selectors import search
     from anxin.workorders.models import WorkOrder
@@ -123,7 +124,9 @@ def run_search_bench(*, orders: int = 100_000, var_dir: str | None = None, port:
         # carry one title and fill the newest ids, and a desk shaped so measures nothing (docs/decisions.md)
         leftovers = WorkOrder.objects.filter(customer__name=NEEDLE_CUSTOMER, title=CREATE_TITLE)
         gone = list(leftovers.values_list("id", flat=True))
-        SearchEntry.objects.filter(kind="order", object_id__in=gone).delete()  # lint: allow-write (bench fixture)
+        entries = list(SearchEntry.objects.filter(kind="order", object_id__in=gone).values_list("id", flat=True))
+        index.remove(entries)  # SQLite: their FTS5 rows too, or those would fill the newest window of every search
+        SearchEntry.objects.filter(id__in=entries).delete()  # lint: allow-write (bench fixture)
         for start in range(0, len(gone), 2000):
             WorkOrder.objects.filter(id__in=gone[start:start + 2000]).delete()  # lint: allow-write (bench fixture)
         needle_customer = site.customers.get(name=NEEDLE_CUSTOMER)

@@ -131,6 +131,16 @@ def remove(ids: list[int]) -> None:
             cursor.executemany("DELETE FROM search_fts WHERE rowid = %s", [(i,) for i in ids])
 
 
+def prune() -> int:
+    """SQLite: drop full-text rows whose entry is gone (a delete that bypassed `remove`); they would take places in
+    every search's window of newest matches. PostgreSQL keeps the words in the entry's own row: nothing to do."""
+    if not _sqlite():
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_fts WHERE rowid NOT IN (SELECT id FROM search_searchentry)")
+        return cursor.rowcount
+
+
 def clear() -> None:
     if _sqlite():
         with connection.cursor() as cursor:

@@ -97,6 +97,8 @@ def reindex(*, kinds=None, batch: int = 2000, progress=None) -> dict[str, int]:
     """Rebuild the index from the records, kind by kind in batches (one transaction per batch)."""
     counts = {}
     terms_load(force=True)
+    with transaction.atomic():
+        index.prune()
     for kind in kinds or list(documents.BUILDERS):
         model = apps.get_model(documents.MODELS[kind])
         all_ids = list(model.objects.order_by("id").values_list("id", flat=True))

@@ -200,3 +200,16 @@ def test_reading_the_newest_first_ranks_exactly_the_newest_window_of_matches(wor
     # a common word missing from the newest span (a burst of other calls) is still the same newest window: looked
     # for once more, wider, and walked — not taken for a rare word
     assert sorted(pk for pk, _s in index.match(words=["水管", "漏水"], scope=scope, limit=100)) == sorted(newest)
+
+
+def test_reindex_drops_full_text_rows_whose_entry_was_deleted_behind_the_index(world):
+    """A delete of entries that bypassed index.remove left SQLite's FTS5 rows behind: they took the newest places of
+    every search's window, and the search found nothing. `anxin reindex` drops them."""
+    real = make_order(world, title="厨房水管漏水", description="楼下滴水")
+    ghosts = [make_order(world, title=f"厨房水管漏水 {i}", description="楼下滴水") for i in range(3)]
+    SearchEntry.objects.filter(kind="order", object_id__in=[g.id for g in ghosts]).delete()
+    services.reindex(kinds=["order"])
+    hits = search(user=world.agent_a, query="漏水")
+    assert {h.object_id for h in hits} == {real.id, *(g.id for g in ghosts)}  # reindexed, each once
+    assert len(index.stored([h.pk for h in SearchEntry.objects.all()])) == SearchEntry.objects.count()
+    assert index.prune() == 0  # nothing left to drop
