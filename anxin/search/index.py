@@ -175,9 +175,9 @@ def _pg_newest(cursor, *, query: str, where: str, params: list, spans: bool) -> 
     row is read), while walking the newest ids tests every row (an order number matching nothing walked all million
     rows: 550 ms). So the choice is made here: the newest FIRST_SPAN ids are walked (the GIN index kept out: `IS
     TRUE`); if they hold fewer than WINDOW matches, a span sized from the density seen; once a span would pass
-    LAST_SPAN, or the first held none, the word is rare enough (under ~2 %) to read all its matches through the GIN
-    index (`ORDER BY id + 0` keeps the walk out). Each step gives the same newest WINDOW — the result never
-    depends on the route. Without `spans` (exact keys, rare by nature) the GIN index is read at once."""
+    LAST_SPAN, or the first two (2,000 and 16,000 ids) held none, the word is rare enough to read all its matches
+    through the GIN index (`ORDER BY id + 0` keeps the walk out). Each step gives the same newest WINDOW — the
+    result never depends on the route. Without `spans` (exact keys, rare by nature) the GIN index is read at once."""
     walk = ("SELECT id, ts_rank(vector, q) FROM (SELECT id, vector FROM search_searchentry "
             f"WHERE (vector @@ CAST(%s AS tsquery)) IS TRUE AND id > %s AND {where} ORDER BY id DESC LIMIT %s) AS "
             "newest, CAST(%s AS tsquery) AS q")
