@@ -95,6 +95,12 @@ def test_articles_by_audience_and_only_their_published_version(world):
     assert [h.title for h in search(user=None, query="漏水")] == ["水管漏水怎么办"]  # the public: FAQ only
     assert {h.title for h in search(user=fresh(world.agent_a), query="漏水", kinds=("article",))} == {
         "水管漏水怎么办", "漏水维修内部指引"}
+    # orders only (the queue's filter): the articles with the word stay out, though no kind word narrows the match
+    order = make_order(world, title="厨房漏水")
+    assert {h.kind for h in search(user=fresh(world.agent_a), query="漏水", kinds=("order",))} == {"order"}
+    from anxin.search.selectors import order_ids_matching
+
+    assert order_ids_matching(user=fresh(world.agent_a), query="漏水") == (order.id,)
     # a new draft does not change what is found until it is published
     faq.refresh_from_db()
     kb.article_update(article=faq, actor=editor, data={"title": "水管爆裂怎么办"}, edit_seq=faq.edit_seq)
