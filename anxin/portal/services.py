@@ -58,6 +58,7 @@ def _agreed_online(customer) -> str:
     online = _("online")  # outside the f-string: makemessages does not read a call inside one
     return f"{customer.name}（{online}）"[:50]
 
+
 def _throttle(scope: str, key: str, limit: int, window: timedelta, now: datetime | None = None) -> None:
     wait = throttle.hit(scope, key, limit=limit, window=window, now=now)
     if wait is not None:
