@@ -373,7 +373,8 @@ def test_a_months_completed_jobs_are_read_from_their_index_not_the_sites_orders(
         plan = staff.completed_jobs(user=fresh(world.manager), filters=nov()).explain()
     if connection.vendor == "sqlite":
         assert "field_job_completed" in plan, plan
-    else:  # on a test-sized table any index ties with another: what matters is that the jobs lead and the orders
-        # are looked up (by their key, or another small index the suite's statistics favour), never walked by site
-        scans = [line.split(" on ")[1].split()[0] for line in plan.splitlines() if " Scan " in line and " on " in line]
-        assert scans[0] == "field_fieldjob" and "wo_site" not in plan, plan
+    else:  # on a test-sized table every plan costs about the same, and which table leads follows the statistics a
+        # full run left behind (seen both ways): what matters is that the jobs are found by the period through
+        # their index and the orders are never walked by site
+        job_scan = next(line for line in plan.splitlines() if " on field_fieldjob " in line)
+        assert "field_job_completed" in job_scan and "completed_at >=" in plan and "wo_site" not in plan, plan
